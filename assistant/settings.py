@@ -1,0 +1,46 @@
+"""One frozen ``Settings`` object, built by the CLI and passed down. Directories follow XDG."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else Path.home() / fallback
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable, in one place."""
+
+    data_dir: Path = field(default_factory=lambda: _xdg("XDG_DATA_HOME", ".local/share") / "assistant")
+    """Installed skills, the persistent-attribute database, the installation's ids."""
+    cache_dir: Path = field(default_factory=lambda: _xdg("XDG_CACHE_HOME", ".cache") / "assistant")
+    """Compiled grammars, keyed by content hash."""
+    locale: str = "en-US"
+    """Locale of the interaction models to load."""
+    skill_timeout: float = 8.0
+    """Seconds a skill handler may take before it is treated as hung."""
+    worker_idle_seconds: float = 300.0
+    """Seconds an idle skill worker stays warm before it is reaped."""
+    seed: int | None = None
+    """Seed for random prompt variations; None means unseeded."""
+    include_bundled: bool = True
+    """Offer the bundled skills in ``skills/`` beside the installed ones."""
+
+    @property
+    def skills_dir(self) -> Path:
+        """Where installed skills live."""
+        return self.data_dir / "skills"
+
+    @property
+    def database(self) -> Path:
+        """The sqlite database of persistent attributes."""
+        return self.data_dir / "attributes.sqlite3"
+
+    def with_(self, **changes: object) -> Settings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
