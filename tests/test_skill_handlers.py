@@ -1,0 +1,400 @@
+"""Every bundled and fixture skill, called straight through its own handler with hand-built request envelopes.
+
+No assistant code runs here: each skill runs in a real subprocess (Python skills in a session-scoped virtualenv
+with the Alexa SDK, Node skills under ``node``), exactly as Lambda would call it. The only stand-in is for Amazon
+DynamoDB, which does not exist offline: the driver swaps the SDKs' DynamoDB adapters for an in-memory one before
+the skill is imported, the way the runtime injects its local store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import venv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED = ROOT / "skills"
+FIXTURES = ROOT / "tests" / "fixtures" / "skills"
+CMUDICT = Path(sys.prefix) / "lib" / "python3.11" / "site-packages" / "pocketsphinx" / "model" / "en-us"
+
+SDK_PACKAGES = ["ask-sdk-core==1.19.0", "ask-sdk-dynamodb-persistence-adapter==1.19.0", "ask-sdk==1.19.0"]
+"""What the Python skills' requirements.txt files ask for, between them."""
+
+USER_ID = "amzn1.ask.account.LOCALUSER"
+APP_ID = "amzn1.ask.skill.local-0001"
+
+PY_DRIVER = r'''
+import importlib, json, os, sys
+
+code_dir, handler_name = sys.argv[1], sys.argv[2]
+channel = os.fdopen(os.dup(1), "w")   # responses go here; the skill's own prints go to stderr
+os.dup2(2, 1)
+sys.stdout = sys.stderr
+os.chdir(code_dir)
+sys.path.insert(0, code_dir)
+
+from ask_sdk_core.attributes_manager import AbstractPersistenceAdapter
+
+class MemoryAdapter(AbstractPersistenceAdapter):
+    """Stand-in for DynamoDbAdapter: same constructor, one dict per process."""
+    tables = {}
+
+    def __init__(self, table_name, partition_key_name="id", attribute_name="attributes", create_table=False,
+                 partition_keygen=None, dynamodb_resource=None):
+        self.table = MemoryAdapter.tables.setdefault(table_name, {})
+
+    def _key(self, envelope):
+        return envelope.context.system.user.user_id
+
+    def get_attributes(self, request_envelope):
+        return json.loads(json.dumps(self.table.get(self._key(request_envelope), {})))
+
+    def save_attributes(self, request_envelope, attributes):
+        self.table[self._key(request_envelope)] = json.loads(json.dumps(attributes))
+
+    def delete_attributes(self, request_envelope):
+        self.table.pop(self._key(request_envelope), None)
+
+# Shadow the module rather than patch it: importing the real one calls boto3.resource("dynamodb") in a default
+# argument, which fails without an AWS region.
+import types
+import ask_sdk_dynamodb
+stand_in = types.ModuleType("ask_sdk_dynamodb.adapter")
+stand_in.DynamoDbAdapter = MemoryAdapter
+sys.modules["ask_sdk_dynamodb.adapter"] = ask_sdk_dynamodb.adapter = stand_in
+
+class Context:
+    aws_request_id = "local-request"
+    function_name = "local-skill"
+    def get_remaining_time_in_millis(self):
+        return 8000
+
+module_name, function_name = handler_name.rsplit(".", 1)
+handler = getattr(importlib.import_module(module_name), function_name)
+for line in sys.stdin:
+    event = json.loads(line)
+    try:
+        reply = {"response": handler(event, Context()), "tables": MemoryAdapter.tables}
+    except Exception as exc:
+        reply = {"error": type(exc).__name__, "message": str(exc)}
+    channel.write(json.dumps(reply) + "\n")
+    channel.flush()
+'''
+
+NODE_DRIVER = r"""
+const fs = require('fs');
+const path = require('path');
+const Module = require('module');
+const readline = require('readline');
+
+const [codeDir, handlerName] = process.argv.slice(2);
+const channel = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr);  // console.log goes to stderr
+process.chdir(codeDir);
+
+const tables = {};
+class MemoryPersistenceAdapter {
+  constructor(config) { this.table = tables[config.tableName] = tables[config.tableName] || {}; }
+  key(envelope) { return envelope.context.System.user.userId; }
+  async getAttributes(envelope) { return JSON.parse(JSON.stringify(this.table[this.key(envelope)] || {})); }
+  async saveAttributes(envelope, attributes) { this.table[this.key(envelope)] = JSON.parse(JSON.stringify(attributes)); }
+  async deleteAttributes(envelope) { delete this.table[this.key(envelope)]; }
+}
+const load = Module._load;
+Module._load = function (request, parent, isMain) {
+  if (request === 'ask-sdk-dynamodb-persistence-adapter') {
+    return { DynamoDbPersistenceAdapter: MemoryPersistenceAdapter };
+  }
+  return load.apply(this, arguments);
+};
+
+const dot = handlerName.lastIndexOf('.');
+const handler = require(path.resolve(codeDir, handlerName.slice(0, dot)))[handlerName.slice(dot + 1)];
+
+function invoke(event) {
+  return new Promise((resolve) => {
+    const done = (err, result) => resolve(err ? { error: String(err) } : { response: result, tables });
+    const context = {
+      awsRequestId: 'local-request', functionName: 'local-skill', functionVersion: '$LATEST',
+      invokedFunctionArn: 'arn:aws:lambda:local:0:function:local-skill', memoryLimitInMB: '128',
+      logGroupName: 'local', logStreamName: 'local', callbackWaitsForEmptyEventLoop: true,
+      succeed: (result) => done(null, result), fail: (err) => done(err || 'failed'), done,
+      getRemainingTimeInMillis: () => 8000,
+    };
+    const returned = handler(event, context, done);
+    if (returned && typeof returned.then === 'function') returned.then((r) => done(null, r), done);
+  });
+}
+
+(async () => {
+  for await (const line of readline.createInterface({ input: process.stdin })) {
+    channel(JSON.stringify(await invoke(JSON.parse(line))) + '\n');
+  }
+})();
+"""
+
+
+# --- request envelopes ------------------------------------------------------------------------------------
+
+
+class Model:
+    """An interaction model, enough of it to fill every declared slot the way Alexa does."""
+
+    def __init__(self, path: Path) -> None:
+        language = json.loads(path.read_text())["interactionModel"]["languageModel"]
+        self.invocation: str = language["invocationName"]
+        self.intents = {intent["name"]: intent.get("slots", []) for intent in language["intents"]}
+        self.types = {slot_type["name"]: slot_type["values"] for slot_type in language.get("types", [])}
+
+    def slots(self, intent: str, filled: dict[str, str]) -> dict[str, Any]:
+        unknown = set(filled) - {slot["name"] for slot in self.intents[intent]}
+        if unknown:
+            raise KeyError(f"{intent} declares no slot {sorted(unknown)}")
+        slots: dict[str, Any] = {}
+        for slot in self.intents[intent]:
+            entry: dict[str, Any] = {"name": slot["name"], "confirmationStatus": "NONE"}
+            if slot["name"] in filled:
+                entry["value"] = filled[slot["name"]]
+                if slot["type"] in self.types:
+                    entry["resolutions"] = self._resolve(slot["type"], entry["value"])
+            slots[slot["name"]] = entry
+        return slots
+
+    def _resolve(self, type_name: str, spoken: str) -> dict[str, Any]:
+        authority = f"amzn1.er-authority.echo-sdk.{APP_ID}.{type_name}"
+        for value in self.types[type_name]:
+            name = value["name"]
+            if spoken.lower() in [name["value"], *name.get("synonyms", [])]:
+                resolved = {"value": {"name": name["value"], "id": value.get("id")}}
+                status = {"authority": authority, "status": {"code": "ER_SUCCESS_MATCH"}, "values": [resolved]}
+                return {"resolutionsPerAuthority": [status]}
+        return {"resolutionsPerAuthority": [{"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}]}
+
+
+def launch() -> dict[str, Any]:
+    return {"type": "LaunchRequest"}
+
+
+def intent(
+    name: str, slots: dict[str, Any] | None = None, *, state: str | None = None, confirmation: str = "NONE"
+) -> dict[str, Any]:
+    request: dict[str, Any] = {
+        "type": "IntentRequest",
+        "intent": {"name": name, "confirmationStatus": confirmation, "slots": slots or {}},
+    }
+    if state is not None:
+        request["dialogState"] = state
+    return request
+
+
+def session_ended(reason: str = "USER_INITIATED") -> dict[str, Any]:
+    return {"type": "SessionEndedRequest", "reason": reason}
+
+
+class Conversation:
+    """One skill process; each ``send`` wraps a request in a full envelope and carries the session over."""
+
+    def __init__(self, process: subprocess.Popen[str], log: Path) -> None:
+        self.process = process
+        self.log = log
+        self.attributes: dict[str, Any] | None = None
+        self.count = 0
+
+    def send(self, request: dict[str, Any], *, new_session: bool = False, timeout: float = 20) -> dict[str, Any]:
+        reply = self.send_raw(request, new_session=new_session, timeout=timeout)
+        assert "error" not in reply, f"the skill failed: {reply}\n{self.output()[-2000:]}"
+        response: dict[str, Any] = reply["response"]
+        self.attributes = response.get("sessionAttributes", {})
+        if response.get("response", {}).get("shouldEndSession"):
+            self.attributes = None
+        self.tables = reply.get("tables", {})
+        return response
+
+    def send_raw(self, request: dict[str, Any], *, new_session: bool = False, timeout: float = 20) -> dict[str, Any]:
+        self.count += 1
+        if new_session or self.attributes is None:
+            session = {"new": True, "sessionId": f"amzn1.echo-api.session.{self.count:04d}", "attributes": {}}
+            self.session_id = session["sessionId"]
+        else:
+            session = {"new": False, "sessionId": self.session_id, "attributes": self.attributes}
+        system = {
+            "application": {"applicationId": APP_ID},
+            "user": {"userId": USER_ID},
+            "device": {"deviceId": "amzn1.ask.device.LOCALDEV", "supportedInterfaces": {}},
+            "apiEndpoint": "https://api.amazonalexa.com",
+            "apiAccessToken": "local-token",
+        }
+        request = {
+            "requestId": f"amzn1.echo-api.request.{self.count}",
+            "timestamp": "2024-05-01T12:00:00Z",
+            "locale": "en-US",
+            **request,
+        }
+        envelope = {
+            "version": "1.0",
+            "session": {**session, "application": {"applicationId": APP_ID}, "user": {"userId": USER_ID}},
+            "context": {"System": system},
+            "request": request,
+        }
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(json.dumps(envelope) + "\n")
+        self.process.stdin.flush()
+        line = _readline(self.process, timeout)
+        if not line:
+            raise EOFError(f"the skill process exited with {self.process.wait(5)}:\n{self.output()[-2000:]}")
+        if request["type"] == "SessionEndedRequest":
+            self.attributes = None
+        return json.loads(line)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _readline(process: subprocess.Popen[str], timeout: float) -> str:
+    import selectors
+
+    assert process.stdout is not None
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            raise TimeoutError(f"no answer from the skill within {timeout} s")
+    return process.stdout.readline()
+
+
+def speech(response: dict[str, Any]) -> str:
+    output = response["response"].get("outputSpeech", {})
+    return output.get("ssml") or output.get("text") or ""
+
+
+def reprompt(response: dict[str, Any]) -> str:
+    output = response["response"].get("reprompt", {}).get("outputSpeech", {})
+    return output.get("ssml") or output.get("text") or ""
+
+
+# --- skill processes --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A Python with the Alexa SDK: $ASSISTANT_TEST_SKILL_PYTHON, or a fresh virtualenv installed from PyPI."""
+    given = os.environ.get("ASSISTANT_TEST_SKILL_PYTHON")
+    if given:
+        return Path(given)
+    env_dir = tmp_path_factory.mktemp("skillenv")
+    venv.EnvBuilder(with_pip=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    install = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--timeout", "20", *SDK_PACKAGES],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"cannot install the Alexa SDK from PyPI (offline?): {install.stderr.strip()[-400:]}")
+    return python
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    found = shutil.which("node")
+    if found is None:
+        pytest.skip("node is not installed: Node skills cannot run")
+    return found
+
+
+@pytest.fixture(scope="session")
+def drivers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("drivers")
+    (folder / "driver.py").write_text(textwrap.dedent(PY_DRIVER))
+    (folder / "driver.js").write_text(NODE_DRIVER)
+    return {"python": folder / "driver.py", "node": folder / "driver.js"}
+
+
+@pytest.fixture
+def start(
+    request: pytest.FixtureRequest, drivers: dict[str, Path], tmp_path: Path
+) -> Iterator[Any]:
+    """``start(runtime, code_dir, handler)`` runs a skill process; every one is stopped after the test."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def run(runtime: str, code_dir: Path, handler: str) -> Conversation:
+        program = str(request.getfixturevalue("sdk_python")) if runtime == "python" else request.getfixturevalue("node")
+        log = tmp_path / f"skill-{len(processes)}.log"
+        with log.open("w") as stderr:
+            process = subprocess.Popen(
+                [program, str(drivers[runtime]), str(code_dir), handler],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        processes.append(process)
+        return Conversation(process, log)
+
+    yield run
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+        process.wait(10)
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+# --- bundled skills ---------------------------------------------------------------------------------------
+
+
+def test_hello_world_greets_with_a_card_and_ends(start: Any) -> None:
+    skill = start("python", BUNDLED / "hello-world" / "lambda", "hello_world.handler")
+    opened = skill.send(launch())
+    assert "Welcome to hello world" in speech(opened)
+    assert "Try saying hello" in reprompt(opened)
+    assert opened["response"]["card"] == {"type": "Simple", "title": "Hello World", "content": speech(opened)[7:-8]}
+    hello = skill.send(intent("HelloWorldIntent"))
+    assert speech(hello) == "<speak>Hello world! It is nice to meet you.</speak>"
+    assert hello["response"]["shouldEndSession"] is True
+    assert "only know how to say hello" in speech(skill.send(intent("AMAZON.FallbackIntent"), new_session=True))
+    assert speech(skill.send(intent("AMAZON.StopIntent"))) == "<speak>Goodbye!</speak>"
+    assert skill.send(session_ended())["response"] == {}
+
+
+def test_wise_guy_tells_a_joke_over_three_turns(start: Any) -> None:
+    model = Model(BUNDLED / "knock-knock" / "models" / "en-US.json")
+    assert model.invocation == "wise guy"
+    skill = start("python", BUNDLED / "knock-knock" / "lambda" / "py", "lambda_function.lambda_handler")
+    assert speech(skill.send(launch())).endswith("Knock knock.</speak>")
+    assert speech(skill.send(intent("WhosThereIntent"))) == "<speak>Pasta.</speak>"
+    wrong = skill.send(intent("SetupWhoIntent", model.slots("SetupWhoIntent", {"setup": "tuna"})))
+    assert "It is Pasta" in speech(wrong)
+    punchline = skill.send(intent("SetupWhoIntent", model.slots("SetupWhoIntent", {"setup": "pasta"})))
+    assert '<emphasis level="strong">really</emphasis>' in speech(punchline)
+    assert '<break time="1s"/> Do you want to hear another one?' in speech(punchline)
+    assert punchline["response"]["card"]["title"] == "Wise Guy"
+    assert skill.attributes["state"] == "WAITING_ANOTHER"
+    assert speech(skill.send(intent("AMAZON.YesIntent"))).endswith("Knock knock.</speak>")
+    assert speech(skill.send(intent("WhosThereIntent"))) == "<speak>Window.</speak>"
+    # a synonym resolves to the same setup word: "catch up" is ketchup
+    skill.send(intent("SetupWhoIntent", model.slots("SetupWhoIntent", {"setup": "window"})))
+    skill.send(intent("AMAZON.YesIntent"))
+    skill.send(intent("WhosThereIntent"))
+    ketchup = skill.send(intent("SetupWhoIntent", model.slots("SetupWhoIntent", {"setup": "catch up"})))
+    assert "Ketchup with me" in speech(ketchup)
+    goodbye = skill.send(intent("AMAZON.NoIntent"))
+    assert goodbye["response"]["shouldEndSession"] is True
+
+
+def test_wise_guy_puts_an_early_punchline_back_on_track(start: Any) -> None:
+    skill = start("python", BUNDLED / "knock-knock" / "lambda" / "py", "lambda_function.lambda_handler")
+    skill.send(launch())
+    early = skill.send(intent("SetupWhoIntent", {"setup": {"name": "setup", "value": "pasta"}}))
+    assert "have not told you" in speech(early)
+    assert "Knock knock. You say, who's there?" in speech(skill.send(intent("AMAZON.FallbackIntent")))
