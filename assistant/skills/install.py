@@ -1,0 +1,362 @@
+"""Install a skill folder or archive, with its dependencies, all or nothing.
+
+Everything happens in a staging folder under ``settings.skills_dir`` (``.staging-<hex>``): copy or extract,
+detect the layout, check names, build the environment (a virtualenv with the skill's ``requirements.txt`` for
+Python, ``npm install --omit=dev`` for Node), write ``assistant-skill.json``. Only when all of that succeeded is
+the staging folder renamed to ``skills_dir/<name>``; on any failure it is removed and a SkillInstallError says
+why (with the tail of pip's or npm's output).
+
+The applicationId is, in order: ``application_id`` given by the user, the id the skill pins (its code's
+``skill_id``, ``ask-resources.json`` or ``.ask/config``), else ``amzn1.ask.skill.<uuid5(installation, name)>``,
+stable for this installation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import SkillError, SkillInstallError
+from assistant.settings import Settings
+from assistant.skills import archive
+from assistant.skills.layout import PYTHON, detect, model_invocation_name, pinned_application_id, slugify
+from assistant.skills.package import SkillPackage
+from assistant.skills.registry import (
+    ENV_FOLDER,
+    METADATA,
+    METADATA_FORMAT,
+    SKILL_FOLDER,
+    Registry,
+    application_id_for,
+    python_in,
+    read_metadata,
+)
+
+logger = logging.getLogger(__name__)
+
+DEPENDENCY_TIMEOUT = 900.0
+"""Seconds pip or npm may take before the install is abandoned."""
+DEFAULT_PYTHON_REQUIREMENT = "ask-sdk-core"
+"""Installed into a Python skill's environment when it has no requirements.txt."""
+_TAIL_LINES = 25
+
+
+def install(
+    source: Path,
+    settings: Settings,
+    invocation: str | None = None,
+    application_id: str | None = None,
+    name: str | None = None,
+) -> SkillPackage:
+    """Install the skill folder or archive ``source``; returns the installed package.
+
+    ``invocation`` renames the skill's invocation name (needed when another installed skill uses it);
+    ``application_id`` pins the applicationId; ``name`` overrides the folder name (default: the invocation
+    name, slugified). Shadowing a bundled skill is allowed and logged; ``Registry(settings).notices`` lists it.
+    """
+    source = Path(source).expanduser().resolve()
+    if not source.exists():
+        raise SkillInstallError(f"{source}: no such file or folder")
+    skills_dir = settings.skills_dir
+    skills_dir.mkdir(parents=True, exist_ok=True)
+    staging = skills_dir / f".staging-{uuid.uuid4().hex}"
+    staging.mkdir()
+    try:
+        return _install_staged(source, staging, settings, invocation, application_id, name)
+    except SkillInstallError as error:
+        # Name the user's folder, not the staging copy that is about to vanish.
+        message = str(error).replace(str(staging / SKILL_FOLDER), str(source))
+        raise SkillInstallError(message) from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def remove(name: str, settings: Settings) -> None:
+    """Uninstall the installed skill ``name`` (or the one with that invocation name)."""
+    folder = _installed_folder(name, settings)
+    trash = settings.skills_dir / f".removing-{uuid.uuid4().hex}"
+    os.rename(folder, trash)  # atomic: the skill vanishes at once, even if the deletion below is slow
+    shutil.rmtree(trash)
+    logger.info("removed skill %s (%s)", folder.name, folder)
+
+
+def info(name: str, settings: Settings) -> dict[str, Any]:
+    """What is known about an active skill (installed or bundled), as JSON-ready values."""
+    registry = Registry(settings)
+    package = registry.get(name)
+    result: dict[str, Any] = {
+        "name": package.name,
+        "bundled": package.bundled,
+        "layout": package.layout,
+        "runtime": package.runtime,
+        "handler": package.handler,
+        "application_id": package.application_id,
+        "invocation_name": registry.invocation(package),
+        "invocation_override": package.invocation_name,
+        "root": str(package.root),
+        "model_path": str(package.model_path),
+        "code_dir": str(package.code_dir),
+        "env_dir": str(package.env_dir) if package.env_dir else None,
+    }
+    if not package.bundled:
+        metadata = read_metadata(package.root.parent)
+        result["source"] = metadata.get("source")
+        result["installed"] = metadata.get("installed")
+    return result
+
+
+def build_environment(package: SkillPackage, env_dir: Path) -> None:
+    """Build a skill's dependencies into ``env_dir`` (created; removed again on failure).
+
+    Python: a virtualenv with the code folder's ``requirements.txt`` (else the skill root's, else ask-sdk-core).
+    Node: ``package.json`` (and its lock file) copied into ``env_dir`` and ``npm install --omit=dev`` run there.
+    """
+    staging = env_dir.with_name(f".{env_dir.name}-{uuid.uuid4().hex}")
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if package.runtime == PYTHON:
+            _python_env(package, staging)
+            _relocate_env(staging, env_dir)
+        else:
+            staging.mkdir()
+            manifest = package.code_dir / "package.json"
+            if not manifest.is_file():
+                raise SkillInstallError(
+                    f"{package.code_dir}: no package.json to install the Node dependencies from"
+                )
+            for file in ("package.json", "package-lock.json", "npm-shrinkwrap.json"):
+                if (package.code_dir / file).is_file():
+                    shutil.copy2(package.code_dir / file, staging / file)
+            _npm_install(staging)
+        if env_dir.exists():
+            shutil.rmtree(env_dir)
+        os.rename(staging, env_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+# --- the steps -------------------------------------------------------------------------------------------
+
+
+def _install_staged(
+    source: Path,
+    staging: Path,
+    settings: Settings,
+    invocation: str | None,
+    application_id: str | None,
+    name: str | None,
+) -> SkillPackage:
+    root = staging / SKILL_FOLDER
+    if source.is_dir():
+        archive.copy_folder(source, root)
+    elif archive.is_archive(source):
+        archive.extract(source, root)
+    else:
+        raise SkillInstallError(f"{source}: neither a skill folder nor a ZIP or tar archive")
+
+    try:
+        package = detect(root, settings.locale)
+        spoken = (
+            " ".join(invocation.lower().split())
+            if invocation
+            else model_invocation_name(package, settings.locale)
+        )
+    except SkillInstallError:
+        raise
+    except SkillError as error:
+        raise SkillInstallError(
+            f"cannot install {source}: " + str(error).replace(str(root), str(source))
+        ) from error
+    name = name or slugify(spoken) or slugify(source.stem)
+    if not name or name != slugify(name):
+        raise SkillInstallError(f"skill name {name!r} is not usable: use lower-case letters, digits and '-'")
+    final = settings.skills_dir / name
+
+    registry = Registry(settings)
+    installed = registry.installed()
+    if final.exists() or any(p.name == name for p in installed):
+        raise SkillInstallError(f"a skill named {name!r} is already installed in {final}; remove it first")
+    for other in installed:
+        if registry.invocation(other) == spoken:
+            hint = (
+                "choose another with --invocation"
+                if invocation
+                else "give this one another with --invocation"
+            )
+            raise SkillInstallError(
+                f"cannot install {source}: invocation name {spoken!r} is already used by installed skill "
+                f"{other.name!r}; {hint}"
+            )
+    if settings.include_bundled:
+        for bundled in registry.bundled():
+            if registry.invocation(bundled) == spoken:
+                logger.warning(
+                    "skill %r shadows the bundled skill %r (both answer to %r)", name, bundled.name, spoken
+                )
+
+    app_id = (
+        application_id or pinned_application_id(root, package.code_dir) or application_id_for(settings, name)
+    )
+    package = replace(
+        package,
+        name=name,
+        application_id=app_id,
+        invocation_name=" ".join(invocation.lower().split()) if invocation else None,
+    )
+
+    env_dir: Path | None = None
+    if package.runtime == PYTHON:
+        env_dir = staging / ENV_FOLDER
+        _python_env(package, env_dir)
+        _relocate_env(env_dir, final / ENV_FOLDER)
+    elif (package.code_dir / "package.json").is_file():
+        _npm_install(package.code_dir)
+    else:
+        logger.info("%s: Node skill without package.json: no dependencies to install", source)
+
+    _write_metadata(staging, package, source, spoken, env_dir)
+    try:
+        os.rename(staging, final)
+    except OSError as error:
+        raise SkillInstallError(f"cannot move the installed skill into {final}: {error.strerror}") from error
+    logger.info("installed %s skill %r from %s into %s", package.layout, name, source, final)
+    return _rebase(package, staging, final, env_dir)
+
+
+def _write_metadata(
+    staging: Path, package: SkillPackage, source: Path, spoken: str, env_dir: Path | None
+) -> None:
+    data = {
+        "format": METADATA_FORMAT,
+        "name": package.name,
+        "layout": package.layout,
+        "runtime": package.runtime,
+        "handler": package.handler,
+        "root": SKILL_FOLDER,
+        "model_path": package.model_path.relative_to(staging).as_posix(),
+        "code_dir": package.code_dir.relative_to(staging).as_posix(),
+        "application_id": package.application_id,
+        "invocation_name": spoken,
+        "invocation_override": package.invocation_name,
+        "env": ENV_FOLDER if env_dir is not None else None,
+        "source": str(source),
+        "installed": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    (staging / METADATA).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _rebase(package: SkillPackage, staging: Path, final: Path, env_dir: Path | None) -> SkillPackage:
+    def moved(path: Path) -> Path:
+        return final / path.relative_to(staging)
+
+    return replace(
+        package,
+        root=moved(package.root),
+        model_path=moved(package.model_path),
+        code_dir=moved(package.code_dir),
+        env_dir=moved(env_dir) if env_dir is not None else None,
+    )
+
+
+def _installed_folder(name: str, settings: Settings) -> Path:
+    folder = settings.skills_dir / name
+    if name and not name.startswith(".") and "/" not in name and folder.is_dir():
+        return folder
+    registry = Registry(settings.with_(include_bundled=False))
+    for package in registry.installed():
+        if registry.invocation(package) == " ".join(name.lower().split()):
+            return package.root.parent
+    installed = ", ".join(p.name for p in registry.installed()) or "none"
+    raise SkillError(f"no installed skill {name!r} (installed: {installed})")
+
+
+# --- dependencies ----------------------------------------------------------------------------------------
+
+
+def _python_env(package: SkillPackage, env_dir: Path) -> None:
+    _run([sys.executable, "-m", "venv", str(env_dir)], cwd=package.code_dir, what="python -m venv")
+    pip = [str(python_in(env_dir)), "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
+    requirements = next(
+        (
+            p
+            for p in (package.code_dir / "requirements.txt", package.root / "requirements.txt")
+            if p.is_file()
+        ),
+        None,
+    )
+    if requirements is not None:
+        _run(
+            [*pip, "-r", str(requirements)],
+            cwd=requirements.parent,
+            what=f"pip install -r {requirements.name}",
+        )
+    else:
+        logger.info("%s: no requirements.txt; installing %s", package.root, DEFAULT_PYTHON_REQUIREMENT)
+        _run(
+            [*pip, DEFAULT_PYTHON_REQUIREMENT],
+            cwd=package.code_dir,
+            what=f"pip install {DEFAULT_PYTHON_REQUIREMENT}",
+        )
+
+
+def _relocate_env(env_dir: Path, final_env: Path) -> None:
+    """Point the scripts of a virtualenv built at ``env_dir`` to where it will live, ``final_env``."""
+    old, new = str(env_dir), str(final_env)
+    for path in [*(env_dir / "bin").iterdir(), env_dir / "pyvenv.cfg"]:
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        if old in text:
+            path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def _npm_install(folder: Path) -> None:
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        raise SkillInstallError(
+            "this is a Node skill, but node/npm is not installed: install the nodejs and npm packages "
+            "(Debian/Ubuntu: apt-get install nodejs npm)"
+        )
+    _run(
+        [npm, "install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=folder,
+        what="npm install",
+    )
+
+
+def _run(command: list[str], cwd: Path, what: str) -> None:
+    logger.info("running %s in %s", " ".join(command), cwd)
+    try:
+        done = subprocess.run(
+            command,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            timeout=DEPENDENCY_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError as error:
+        raise SkillInstallError(f"{what}: {command[0]} not found") from error
+    except subprocess.TimeoutExpired as error:
+        raise SkillInstallError(
+            f"{what} took longer than {DEPENDENCY_TIMEOUT:.0f} s and was stopped"
+        ) from error
+    if done.returncode != 0:
+        tail = "\n".join(done.stdout.strip().splitlines()[-_TAIL_LINES:])
+        raise SkillInstallError(f"{what} failed (exit {done.returncode}) in {cwd}:\n{tail}")

@@ -1,0 +1,257 @@
+"""Which skills exist: the installed ones, the bundled ones, and which of them are active.
+
+An installed skill lives in ``settings.skills_dir/<name>/``::
+
+    assistant-skill.json   metadata written by the installer (see ``assistant.skills.install``)
+    skill/                 the skill's own files, as copied or extracted
+    env/                   its virtualenv (Python skills)
+
+Bundled skills are the folders in ``resources.bundled_skills_dir()``; their Python environments live in
+``settings.data_dir/bundled-envs/<name>/`` and are made by :func:`ensure_bundled_envs` (the README's setup
+commands call it; nothing here touches the network). An installed skill with the same invocation name as a
+bundled one shadows it, and :attr:`Registry.notices` says so.
+
+The installation's identity (userId, deviceId and the seed of every generated applicationId) is kept in
+``settings.data_dir/identity.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from assistant import resources
+from assistant.errors import SkillError
+from assistant.settings import Settings
+from assistant.skills.layout import NODE, PYTHON, detect, invocation_name, pinned_application_id, slugify
+from assistant.skills.package import SkillPackage
+
+logger = logging.getLogger(__name__)
+
+METADATA = "assistant-skill.json"
+"""Name of the installer's metadata file in an installation folder."""
+SKILL_FOLDER = "skill"
+"""Folder of an installation that holds the skill's own files."""
+ENV_FOLDER = "env"
+"""Folder of an installation that holds a Python skill's virtualenv."""
+BUNDLED_ENVS = "bundled-envs"
+"""Folder under ``settings.data_dir`` holding the bundled skills' environments."""
+METADATA_FORMAT = 1
+"""Version of the metadata file's shape."""
+
+
+def installation_ids(settings: Settings) -> tuple[str, str]:
+    """The installation's stable ``(userId, deviceId)``: ``amzn1.ask.account.<uuid>``, ``amzn1.ask.device.<uuid>``."""
+    identity = _identity(settings)
+    return identity["user_id"], identity["device_id"]
+
+
+def application_id_for(settings: Settings, name: str) -> str:
+    """The stable applicationId this installation gives the skill ``name``: ``amzn1.ask.skill.<uuid5>``."""
+    installation = uuid.UUID(_identity(settings)["installation_id"])
+    return "amzn1.ask.skill." + str(uuid.uuid5(installation, name))
+
+
+def bundled_env_dir(settings: Settings, name: str) -> Path:
+    """Where the bundled skill ``name`` keeps its environment."""
+    return settings.data_dir / BUNDLED_ENVS / name
+
+
+def python_in(env_dir: Path) -> Path:
+    """The interpreter of a virtualenv."""
+    return env_dir / "bin" / "python"
+
+
+def read_metadata(folder: Path) -> dict[str, Any]:
+    """The installer's metadata of the installation ``folder``; SkillError if missing or broken."""
+    path = folder / METADATA
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise SkillError(f"{folder}: not an installed skill ({METADATA} is missing)") from error
+    except (OSError, ValueError) as error:
+        raise SkillError(
+            f"{path}: unreadable metadata ({error}); remove the skill and install it again"
+        ) from error
+    missing = [
+        k
+        for k in ("name", "layout", "runtime", "handler", "model_path", "code_dir", "application_id")
+        if not isinstance(data.get(k), str)
+    ]
+    if not isinstance(data, dict) or missing:
+        raise SkillError(
+            f"{path}: metadata lacks {', '.join(missing)}; remove the skill and install it again"
+        )
+    return data
+
+
+def package_from_metadata(folder: Path, data: dict[str, Any]) -> SkillPackage:
+    """The SkillPackage an installation folder describes."""
+    env = data.get("env")
+    return SkillPackage(
+        name=data["name"],
+        root=folder / data.get("root", SKILL_FOLDER),
+        layout=data["layout"],
+        model_path=folder / data["model_path"],
+        code_dir=folder / data["code_dir"],
+        runtime=data["runtime"],
+        handler=data["handler"],
+        application_id=data["application_id"],
+        invocation_name=data.get("invocation_override"),
+        env_dir=folder / env if isinstance(env, str) else None,
+        bundled=False,
+    )
+
+
+class Registry:
+    """The skills of one installation; every call reads the disk afresh (cheap, and never stale)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        """Where to look, and the locale whose invocation names count."""
+
+    def installed(self) -> list[SkillPackage]:
+        """The installed skills, by name."""
+        folder = self.settings.skills_dir
+        if not folder.is_dir():
+            return []
+        packages = []
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith(".") or not entry.is_dir():
+                continue  # staging and trash folders of an install or remove in progress
+            packages.append(package_from_metadata(entry, read_metadata(entry)))
+        return packages
+
+    def bundled(self) -> list[SkillPackage]:
+        """The skills shipped with the assistant, by name (empty when there is no ``skills/`` folder)."""
+        try:
+            folder = resources.bundled_skills_dir()
+        except FileNotFoundError:
+            logger.warning("no bundled skills folder found")
+            return []
+        packages = []
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith((".", "_")) or not entry.is_dir():
+                continue
+            name = slugify(entry.name)
+            package = detect(entry, self.settings.locale)
+            package = replace(
+                package,
+                name=name,
+                bundled=True,
+                application_id=pinned_application_id(package.root, package.code_dir)
+                or application_id_for(self.settings, name),
+                env_dir=_bundled_env(self.settings, name, package),
+            )
+            packages.append(package)
+        return packages
+
+    def active(self) -> list[SkillPackage]:
+        """Installed skills, then the bundled ones that no installed skill shadows (if bundled ones are on)."""
+        installed = self.installed()
+        if not self.settings.include_bundled:
+            return installed
+        taken = {self.invocation(p) for p in installed}
+        return installed + [b for b in self.bundled() if self.invocation(b) not in taken]
+
+    @property
+    def notices(self) -> list[str]:
+        """Lines for the user about shadowed bundled skills and bundled skills without their environment."""
+        lines = []
+        installed = {self.invocation(p): p for p in self.installed()}
+        for bundled in self.bundled() if self.settings.include_bundled else []:
+            spoken = self.invocation(bundled)
+            if spoken in installed:
+                lines.append(
+                    f"installed skill {installed[spoken].name!r} shadows the bundled skill {bundled.name!r} "
+                    f"(both answer to {spoken!r})"
+                )
+            elif bundled.runtime == PYTHON and bundled.env_dir is None:
+                lines.append(
+                    f"bundled skill {bundled.name!r} has no environment yet; run the README's setup command"
+                )
+        return lines
+
+    def get(self, name_or_invocation: str) -> SkillPackage:
+        """The active skill with that name or invocation name; SkillError listing the choices otherwise."""
+        active = self.active()
+        wanted = name_or_invocation.strip()
+        for package in active:
+            if package.name == wanted:
+                return package
+        spoken = " ".join(wanted.lower().split())
+        for package in active:
+            if self.invocation(package) == spoken or package.name == slugify(wanted):
+                return package
+        choices = ", ".join(f"{p.name} ({self.invocation(p)!r})" for p in active) or "none"
+        raise SkillError(f"no skill named or invoked {name_or_invocation!r}; available: {choices}")
+
+    def invocation(self, package: SkillPackage) -> str:
+        """The effective invocation name of a package, in this registry's locale."""
+        return invocation_name(package, self.settings.locale)
+
+
+def ensure_bundled_envs(settings: Settings) -> list[Path]:
+    """Create the missing environments of the bundled skills (network: PyPI / npm); returns those made.
+
+    Python skills get a virtualenv in ``data_dir/bundled-envs/<name>`` with their ``requirements.txt`` (or
+    ask-sdk-core). Node skills whose code folder has no ``node_modules`` get theirs in the same place; the
+    worker adds ``<env_dir>/node_modules`` to ``NODE_PATH``.
+    """
+    # Imported here: the installer uses this module, and this is the one place that goes the other way.
+    from assistant.skills.install import build_environment
+
+    made = []
+    for package in Registry(settings.with_(include_bundled=True)).bundled():
+        if package.env_dir is not None:
+            continue
+        if package.runtime == NODE and (package.code_dir / "node_modules").is_dir():
+            continue
+        target = bundled_env_dir(settings, package.name)
+        build_environment(package, target)
+        made.append(target)
+    return made
+
+
+def _bundled_env(settings: Settings, name: str, package: SkillPackage) -> Path | None:
+    env = bundled_env_dir(settings, name)
+    if package.runtime == PYTHON:
+        return env if python_in(env).exists() else None
+    return env if (env / "node_modules").is_dir() else None
+
+
+def _identity(settings: Settings) -> dict[str, str]:
+    path = settings.data_dir / "identity.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if all(isinstance(data.get(k), str) for k in ("user_id", "device_id", "installation_id")):
+            return data
+        raise SkillError(
+            f"{path}: incomplete identity; delete it to make a new one (skills forget their users)"
+        )
+    except FileNotFoundError:
+        pass
+    except ValueError as error:
+        raise SkillError(f"{path}: unreadable ({error}); delete it to make a new one") from error
+    data = {
+        "user_id": f"amzn1.ask.account.{uuid.uuid4()}",
+        "device_id": f"amzn1.ask.device.{uuid.uuid4()}",
+        "installation_id": str(uuid.uuid4()),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".identity-{uuid.uuid4().hex}.json")
+    temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    try:
+        # link() fails if another process made the file first; then theirs is the identity.
+        os.link(temporary, path)
+    except FileExistsError:
+        return _identity(settings)
+    finally:
+        temporary.unlink()
+    logger.info("created installation identity %s", path)
+    return data
