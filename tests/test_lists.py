@@ -1,0 +1,189 @@
+"""Built-in list slot types: every type loads, values are speakable, de-duplicated, capped, and hold known members."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.nlu.lists import LIST_TYPES, canonical_type, list_values
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "assistant" / "nlu" / "lists"
+SPEAKABLE = re.compile(r"^[a-z][a-z' ]*$")
+
+CAPS = {
+    "AMAZON.US_CITY": 1000,
+    "AMAZON.City": 1000,
+    "AMAZON.EUROPE_CITY": 1000,
+    "AMAZON.GB_CITY": 1000,
+    "AMAZON.DE_CITY": 1000,
+    "AMAZON.AT_CITY": 1000,
+    "AMAZON.FirstName": 1000,
+    "AMAZON.Airport": 1000,
+    "AMAZON.Animal": 500,
+    "AMAZON.Food": 500,
+    "AMAZON.Drink": 500,
+    "AMAZON.Dessert": 500,
+    "AMAZON.Sport": 500,
+    "AMAZON.Genre": 500,
+}
+
+MEMBERS = [
+    ("AMAZON.US_STATE", "washington"),
+    ("AMAZON.US_STATE", "district of columbia"),
+    ("AMAZON.US_STATE", "new hampshire"),
+    ("AMAZON.US_CITY", "seattle"),
+    ("AMAZON.US_CITY", "saint louis"),
+    ("AMAZON.City", "tokyo"),
+    ("AMAZON.City", "sao paulo"),
+    ("AMAZON.EUROPE_CITY", "paris"),
+    ("AMAZON.GB_CITY", "manchester"),
+    ("AMAZON.DE_CITY", "berlin"),
+    ("AMAZON.DE_CITY", "dusseldorf"),
+    ("AMAZON.AT_CITY", "salzburg"),
+    ("AMAZON.FirstName", "mary"),
+    ("AMAZON.US_FIRST_NAME", "james"),
+    ("AMAZON.Color", "red"),
+    ("AMAZON.Color", "dark slate gray"),
+    ("AMAZON.Month", "september"),
+    ("AMAZON.DayOfWeek", "friday"),
+    ("AMAZON.Country", "france"),
+    ("AMAZON.Country", "south korea"),
+    ("AMAZON.Country", "british virgin islands"),
+    ("AMAZON.Country", "cote d'ivoire"),
+    ("AMAZON.Language", "spanish"),
+    ("AMAZON.Language", "norwegian bokmal"),
+    ("AMAZON.Airport", "seattle tacoma international airport"),
+    ("AMAZON.Animal", "dog"),
+    ("AMAZON.Animal", "elephant"),
+    ("AMAZON.Food", "pizza"),
+    ("AMAZON.Drink", "coffee"),
+    ("AMAZON.Dessert", "ice cream"),
+    ("AMAZON.Sport", "basketball"),
+    ("AMAZON.Genre", "jazz"),
+    ("AMAZON.Genre", "hip hop"),
+    ("AMAZON.Room", "kitchen"),
+]
+
+ABSENT = [
+    ("AMAZON.Animal", "human"),
+    ("AMAZON.Animal", "young"),
+    ("AMAZON.Food", "d"),
+    ("AMAZON.Color", "lights late gray"),
+]
+
+
+@pytest.mark.parametrize("type_name", sorted(LIST_TYPES))
+def test_every_type_loads_speakable_unique_values(type_name: str) -> None:
+    values = list_values(type_name)
+    assert values, type_name
+    unspeakable = [v for v in values if not SPEAKABLE.match(v) or "  " in v or v.endswith(" ")]
+    assert unspeakable == []
+    assert len(set(values)) == len(values)
+
+
+@pytest.mark.parametrize(("type_name", "cap"), sorted(CAPS.items()))
+def test_large_lists_are_capped(type_name: str, cap: int) -> None:
+    assert len(list_values(type_name)) <= cap
+
+
+@pytest.mark.parametrize(("type_name", "value"), MEMBERS)
+def test_known_members_are_present(type_name: str, value: str) -> None:
+    assert value in list_values(type_name)
+
+
+@pytest.mark.parametrize(("type_name", "value"), ABSENT)
+def test_generator_filters_noise(type_name: str, value: str) -> None:
+    assert value not in list_values(type_name)
+
+
+def test_exact_small_lists() -> None:
+    assert list_values("AMAZON.DayOfWeek") == (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    )  # fmt: skip
+    assert len(list_values("AMAZON.Month")) == 12
+    assert len(list_values("AMAZON.US_STATE")) == 56
+    assert len(list_values("AMAZON.US_CITY")) == 1000
+    assert len(list_values("AMAZON.FirstName")) == 1000
+
+
+def test_ranked_lists_start_with_the_most_common() -> None:
+    assert list_values("AMAZON.US_CITY")[:2] == ("new york city", "los angeles")
+    assert list_values("AMAZON.FirstName")[0] == "james"
+
+
+def test_aliases_resolve() -> None:
+    assert canonical_type("AMAZON.US_FIRST_NAME") == "AMAZON.FirstName"
+    assert canonical_type("AMAZON.Color") == "AMAZON.Color"
+    assert list_values("AMAZON.US_FIRST_NAME") == list_values("AMAZON.FirstName")
+    assert "AMAZON.US_FIRST_NAME" in LIST_TYPES and "AMAZON.FirstName" in LIST_TYPES
+
+
+@pytest.mark.parametrize("name", ["AMAZON.NUMBER", "AMAZON.Actor", "US_CITY", "amazon.us_city", ""])
+def test_unknown_type_raises_key_error(name: str) -> None:
+    with pytest.raises(KeyError, match="not a built-in list slot type"):
+        list_values(name)
+
+
+def test_data_files_and_types_agree() -> None:
+    stems = {path.stem for path in DATA.glob("*.txt")}
+    assert stems == {canonical_type(t).removeprefix("AMAZON.") for t in LIST_TYPES}
+    assert not (DATA / "__init__.py").exists(), "a package lists/ would shadow the lists.py module"
+
+
+@pytest.mark.parametrize("path", sorted(DATA.glob("*.txt")), ids=lambda p: p.stem)
+def test_every_file_names_its_source_and_cap(path: Path) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert re.fullmatch(r"# source: .+, generated by tools/gen_lists\.py", lines[0])
+    assert lines[1].startswith("# cap: ")
+    if "hand-typed" not in lines[0]:
+        assert re.search(r"[a-z-]+ \d", lines[0]), "the source names a package and its version"
+
+
+# The generator's normaliser is tested directly: it decides what every value looks like.
+_spec = importlib.util.spec_from_file_location("gen_lists", REPO / "tools" / "gen_lists.py")
+assert _spec is not None and _spec.loader is not None
+gen_lists = sys.modules.setdefault("gen_lists", importlib.util.module_from_spec(_spec))
+_spec.loader.exec_module(gen_lists)
+
+
+@pytest.mark.parametrize(
+    ("raw", "spoken"),
+    [
+        ("St. Louis", "saint louis"),
+        ("St Helens", "saint helens"),
+        ("Mt. Vernon", "mount vernon"),
+        ("Antigua & Barbuda", "antigua and barbuda"),
+        ("Bolivia (Plurinational State of)", "bolivia"),
+        ("Côte d’Ivoire", "cote d'ivoire"),
+        ("São Paulo", "sao paulo"),
+        ("Landstraße", "landstrasse"),
+        ("Winston-Salem", "winston salem"),
+        ("Greek, Modern (1453-)", "greek modern"),
+        ("Route 66", ""),
+        ("  ", ""),
+    ],
+)
+def test_normalize(raw: str, spoken: str) -> None:
+    assert gen_lists.normalize(raw) == spoken
+
+
+@pytest.mark.parametrize(
+    ("name", "spoken"),
+    [
+        ("Virgin Islands, British", "British Virgin Islands"),
+        ("Korea, Republic of", "Republic of Korea"),
+        ("Bonaire, Sint Eustatius and Saba", "Bonaire, Sint Eustatius and Saba"),
+        ("France", "France"),
+    ],
+)
+def test_uninvert(name: str, spoken: str) -> None:
+    assert gen_lists._uninvert(name) == spoken
+
+
+def test_unique_keeps_first_of_duplicates_and_drops_empty() -> None:
+    assert gen_lists.unique(["Springfield", "springfield", "Route 9", "Ève"]) == ("springfield", "eve")
