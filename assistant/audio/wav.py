@@ -1,0 +1,250 @@
+"""WAV and raw PCM in and out. Everything inside the assistant is 16 kHz mono int16; this module gets it there.
+
+``read_wav`` parses the RIFF container itself (the standard ``wave`` module knows neither float samples nor
+WAVE_FORMAT_EXTENSIBLE in Python 3.11), converts any sample format to float, downmixes to mono and resamples with
+a polyphase anti-aliasing filter (``scipy.signal.resample_poly``).
+"""
+
+from __future__ import annotations
+
+import logging
+import struct
+import wave
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from scipy.signal import resample_poly
+
+from assistant.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+"""The assistant's one internal sample rate, in Hertz."""
+
+_FORMAT_PCM = 0x0001
+_FORMAT_FLOAT = 0x0003
+_FORMAT_EXTENSIBLE = 0xFFFE
+_STREAMED_SIZE = 0x7FFF0000
+"""A data chunk size at or above this is a placeholder written by a streaming writer (espeak-ng, sox to a pipe)."""
+
+
+def read_wav(source: str | Path | bytes, name: str | None = None) -> np.ndarray:
+    """Read any PCM or float WAV (path or the file's bytes) as 16 kHz mono int16."""
+    samples, rate = read_wav_native(source, name)
+    return to_16k(samples, rate)
+
+
+def read_wav_native(source: str | Path | bytes, name: str | None = None) -> tuple[np.ndarray, int]:
+    """Read a WAV as mono float64 in [-1, 1] at its own sample rate: ``(samples, rate in Hertz)``."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
+        label = name or "<WAV bytes>"
+    else:
+        label = name or str(source)
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise AudioError(f"{label}: cannot read audio file: {exc.strerror or exc}") from exc
+    return _decode(data, label)
+
+
+def _decode(data: bytes, label: str) -> tuple[np.ndarray, int]:
+    if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX") or data[8:12] != b"WAVE":
+        head = data[:4]
+        kind = (
+            "RF64 (over 4 GB) WAVs are not supported"
+            if head == b"RF64"
+            else "not a WAV file (no RIFF/WAVE header)"
+        )
+        raise AudioError(f"{label}: {kind}")
+    if data[:4] == b"RIFX":
+        raise AudioError(
+            f"{label}: big-endian (RIFX) WAVs are not supported; convert with `sox in.wav -L out.wav`"
+        )
+    fmt: tuple[int, int, int, int] | None = None
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk_id = data[pos : pos + 4]
+        (size,) = struct.unpack_from("<I", data, pos + 4)
+        body = pos + 8
+        if chunk_id == b"fmt ":
+            fmt = _parse_fmt(data[body : body + size], label)
+        elif chunk_id == b"data":
+            if fmt is None:
+                raise AudioError(f"{label}: WAV data chunk comes before its fmt chunk")
+            available = len(data) - body
+            if size > available:
+                if size < _STREAMED_SIZE:
+                    raise AudioError(
+                        f"{label}: truncated WAV: the header promises {size} bytes of audio, the file holds {available}"
+                    )
+                size = available  # a streaming writer's placeholder: the audio runs to the end of the file
+            return _samples(data[body : body + size], fmt, label)
+        pos = body + size + (size & 1)
+    missing = "fmt" if fmt is None else "data"
+    raise AudioError(f"{label}: truncated or malformed WAV: no {missing} chunk")
+
+
+def _parse_fmt(body: bytes, label: str) -> tuple[int, int, int, int]:
+    """``(format tag, channels, rate, bits per sample)`` from a fmt chunk."""
+    if len(body) < 16:
+        raise AudioError(f"{label}: truncated WAV fmt chunk ({len(body)} bytes, need 16)")
+    tag, channels, rate, _byte_rate, _align, bits = struct.unpack_from("<HHIIHH", body)
+    if tag == _FORMAT_EXTENSIBLE:
+        if len(body) < 40:
+            raise AudioError(f"{label}: truncated WAVE_FORMAT_EXTENSIBLE fmt chunk")
+        (tag,) = struct.unpack_from("<H", body, 24)  # the first two bytes of the sub-format GUID
+    if channels == 0:
+        raise AudioError(f"{label}: WAV declares zero channels")
+    if rate == 0:
+        raise AudioError(f"{label}: WAV declares a sample rate of 0 Hz")
+    if (tag, bits) not in {(_FORMAT_PCM, 8), (_FORMAT_PCM, 16), (_FORMAT_PCM, 24), (_FORMAT_PCM, 32),
+                           (_FORMAT_FLOAT, 32), (_FORMAT_FLOAT, 64)}:  # fmt: skip
+        kind = {_FORMAT_PCM: "integer PCM", _FORMAT_FLOAT: "float"}.get(tag, f"format tag 0x{tag:04x}")
+        raise AudioError(
+            f"{label}: unsupported WAV encoding ({kind}, {bits}-bit); supported: 8/16/24/32-bit integer PCM, "
+            "32/64-bit float; convert with `sox in.wav -b 16 out.wav`"
+        )
+    return tag, channels, rate, bits
+
+
+def _samples(raw: bytes, fmt: tuple[int, int, int, int], label: str) -> tuple[np.ndarray, int]:
+    tag, channels, rate, bits = fmt
+    width = bits // 8
+    frames = len(raw) // (width * channels)
+    raw = raw[: frames * width * channels]
+    if tag == _FORMAT_FLOAT:
+        x = np.frombuffer(raw, dtype="<f4" if bits == 32 else "<f8").astype(np.float64)
+    elif bits == 8:
+        x = (np.frombuffer(raw, dtype=np.uint8).astype(np.float64) - 128.0) / 128.0
+    elif bits == 16:
+        x = np.frombuffer(raw, dtype="<i2").astype(np.float64) / 32768.0
+    elif bits == 24:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        ints = np.where(ints >= 1 << 23, ints - (1 << 24), ints)
+        x = ints.astype(np.float64) / float(1 << 23)
+    else:
+        x = np.frombuffer(raw, dtype="<i4").astype(np.float64) / float(1 << 31)
+    if not np.all(np.isfinite(x)):
+        raise AudioError(f"{label}: WAV holds NaN or infinite float samples")
+    x = x.reshape(frames, channels).mean(axis=1) if channels > 1 else x
+    log.debug("%s: %d frames, %d channel(s), %d Hz, %d-bit", label, frames, channels, rate, bits)
+    return x, rate
+
+
+def to_float(samples: np.ndarray) -> np.ndarray:
+    """Samples as float64 in [-1, 1]: int16 is divided by 32768, float is taken as it is."""
+    a = np.asarray(samples)
+    if a.dtype == np.int16:
+        return a.astype(np.float64) / 32768.0
+    if np.issubdtype(a.dtype, np.floating):
+        return a.astype(np.float64)
+    raise AudioError(f"expected int16 or float samples, got {a.dtype}")
+
+
+def to_int16(samples: np.ndarray) -> np.ndarray:
+    """Float samples in [-1, 1] as int16 (rounded, clipped); int16 passes through unchanged."""
+    a = np.asarray(samples)
+    if a.dtype == np.int16:
+        return a
+    return np.clip(np.rint(to_float(a) * 32768.0), -32768, 32767).astype(np.int16)
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Resample float or int16 samples from ``rate`` to ``target`` Hertz (polyphase, anti-aliased); float out."""
+    x = to_float(samples)
+    if rate == target or x.size == 0:
+        return x
+    ratio = Fraction(target, rate)
+    return resample_poly(x, ratio.numerator, ratio.denominator)
+
+
+def to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Mono samples (int16, or float in [-1, 1]) at ``rate`` Hertz as 16 kHz int16."""
+    if rate <= 0:
+        raise AudioError(f"invalid sample rate {rate} Hz")
+    return to_int16(resample(samples, rate, SAMPLE_RATE))
+
+
+def write_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> Path:
+    """Write int16 (or float in [-1, 1]) samples as a 16-bit PCM WAV; 2-D input is ``(frames, channels)``."""
+    a = to_int16(np.asarray(samples))
+    channels = 1 if a.ndim == 1 else a.shape[1]
+    out = Path(path)
+    try:
+        with wave.open(str(out), "wb") as w:
+            w.setnchannels(channels)
+            w.setsampwidth(2)
+            w.setframerate(rate)
+            w.writeframes(a.astype("<i2").tobytes())
+    except OSError as exc:
+        raise AudioError(f"{out}: cannot write WAV: {exc.strerror or exc}") from exc
+    return out
+
+
+def pcm_to_samples(data: bytes) -> np.ndarray:
+    """Raw 16-bit little-endian PCM bytes as int16 samples (a trailing odd byte is dropped)."""
+    return np.frombuffer(data[: len(data) // 2 * 2], dtype="<i2").astype(np.int16)
+
+
+def read_pcm_blocks(stream: BinaryIO, block_samples: int) -> Iterator[np.ndarray]:
+    """Blocks of ``block_samples`` int16 samples from a raw s16le stream; the last block is zero-padded."""
+    need = block_samples * 2
+    pending = b""
+    while True:
+        data = stream.read(need - len(pending))
+        if not data:
+            break
+        pending += data
+        if len(pending) == need:
+            yield pcm_to_samples(pending)
+            pending = b""
+    if len(pending) >= 2:
+        block = pcm_to_samples(pending)
+        yield np.concatenate([block, np.zeros(block_samples - block.size, np.int16)])
+
+
+class StreamResampler:
+    """Resamples a stream block by block and gives the same samples as resampling it whole.
+
+    Keeps one block of look-behind and one of look-ahead around each block, so output lags input by one block.
+    """
+
+    def __init__(self, rate: int, target: int = SAMPLE_RATE) -> None:
+        ratio = Fraction(target, rate)
+        self.rate = rate
+        """Input rate, Hertz."""
+        self.target = target
+        """Output rate, Hertz."""
+        self._up, self._down = ratio.numerator, ratio.denominator
+        # resample_poly's filter reaches 10 * max(up, down) upsampled samples each side; the step is whole
+        # input periods of `down` so every step maps to a whole number of output samples.
+        reach = -(-10 * max(self._up, self._down) // self._up) + 1
+        self._step = self._down * max(1, -(-reach // self._down))
+        self._buffer = np.zeros(self._step, np.float64)  # look-behind: silence before the stream starts
+        self._emitted_input = 0
+
+    def process(self, samples: np.ndarray) -> np.ndarray:
+        """Feed input samples; returns the float output that is now final (may be empty)."""
+        self._buffer = np.concatenate([self._buffer, to_float(samples)])
+        out: list[np.ndarray] = []
+        while self._buffer.size >= 3 * self._step:
+            window = self._buffer[: 3 * self._step]
+            y = resample_poly(window, self._up, self._down)
+            per_step = self._step * self._up // self._down
+            out.append(y[per_step : 2 * per_step])
+            self._buffer = self._buffer[self._step :]
+        return np.concatenate(out) if out else np.zeros(0, np.float64)
+
+    def flush(self) -> np.ndarray:
+        """The output still held back, as if the stream ended with silence."""
+        pending = self._buffer.size - self._step
+        if pending <= 0:
+            return np.zeros(0, np.float64)
+        tail = self.process(np.zeros(2 * self._step, np.float64))
+        return tail[: -(-pending * self._up // self._down)]
