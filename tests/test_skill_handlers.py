@@ -398,3 +398,89 @@ def test_wise_guy_puts_an_early_punchline_back_on_track(start: Any) -> None:
     early = skill.send(intent("SetupWhoIntent", {"setup": {"name": "setup", "value": "pasta"}}))
     assert "have not told you" in speech(early)
     assert "Knock knock. You say, who's there?" in speech(skill.send(intent("AMAZON.FallbackIntent")))
+
+
+def _play_high_low(skill: Conversation, model: Model) -> int:
+    """Binary-search the number through the skill's own hints; returns the number of guesses."""
+    low, high = 1, 100
+    for guesses in range(1, 8):
+        guess = (low + high) // 2
+        said = speech(skill.send(intent("NumberGuessIntent", model.slots("NumberGuessIntent", {"number": str(guess)}))))
+        if "too low" in said:
+            low = guess + 1
+        elif "too high" in said:
+            high = guess - 1
+        else:
+            assert f"{guess} is correct! You got it in {guesses} guess" in said
+            return guesses
+    raise AssertionError("a binary search of 1..100 needs at most 7 guesses")
+
+
+def test_high_low_plays_and_keeps_statistics_across_sessions(start: Any) -> None:
+    model = Model(BUNDLED / "high-low" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
+    skill = start("python", BUNDLED / "high-low" / "lambda", "lambda_function.lambda_handler")
+    assert "Welcome to the high low game. Would you like to play?" in speech(skill.send(launch()))
+    assert "Sorry, I did not get that. Say yes" in speech(skill.send(intent("NumberGuessIntent")))
+    assert "thinking of a number between 1 and 100" in speech(skill.send(intent("AMAZON.YesIntent")))
+    assert "did not catch a number" in speech(
+        skill.send(intent("NumberGuessIntent", model.slots("NumberGuessIntent", {"number": "?"})))
+    )
+    guesses = _play_high_low(skill, model)
+    assert skill.tables["high-low"][USER_ID] == {"games_played": 1, "best_score": guesses}
+    assert skill.attributes["state"] == "ASKED_TO_PLAY"
+    assert speech(skill.send(intent("AMAZON.NoIntent"))) == "<speak>Okay, see you next time!</speak>"
+
+    assert "Welcome back. You have played once." in speech(skill.send(launch(), new_session=True))
+    stats = speech(skill.send(intent("StatsIntent")))
+    assert f"You have played 1 game. Your best score is {guesses} guesses." in stats
+
+
+def test_barista_serves_a_confirmed_order_and_remembers_the_usual(start: Any) -> None:
+    model = Model(BUNDLED / "barista" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
+    skill = start("python", BUNDLED / "barista" / "lambda", "lambda_function.lambda_handler")
+    assert speech(skill.send(launch())) == "<speak>Welcome to the coffee bar. What can I get you?</speak>"
+    started = skill.send(intent("OrderDrinkIntent", model.slots("OrderDrinkIntent", {"drink": "latte"}), state="STARTED"))
+    assert started["response"]["directives"] == [{"type": "Dialog.Delegate"}]
+    assert "outputSpeech" not in started["response"]
+    order = {"drink": "latte", "size": "big", "roast": "dark", "milk": "some soy milk", "sugar": "sugar"}
+    served = skill.send(
+        intent("OrderDrinkIntent", model.slots("OrderDrinkIntent", order), state="COMPLETED", confirmation="CONFIRMED")
+    )
+    # synonyms come back as their canonical values: big is large, dark is dark roast
+    assert "Here is a large dark roast latte with some soy milk and sugar. Enjoy!" in speech(served)
+    assert served["response"]["card"]["content"] == "Your order: a large dark roast latte with some soy milk and sugar"
+    assert skill.tables["barista"][USER_ID]["usual"]["size"] == "large"
+
+    welcome = speech(skill.send(launch(), new_session=True))
+    assert "Would you like your usual, a large dark roast latte with some soy milk and sugar" in welcome
+    assert "Here is a large dark roast latte" in speech(skill.send(intent("UsualOrderIntent")))
+
+
+def test_barista_starts_over_when_the_order_is_denied(start: Any) -> None:
+    model = Model(BUNDLED / "barista" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
+    skill = start("python", BUNDLED / "barista" / "lambda", "lambda_function.lambda_handler")
+    skill.send(launch())
+    slots = model.slots("OrderDrinkIntent", {"drink": "espresso", "size": "small"})
+    denied = skill.send(intent("OrderDrinkIntent", slots, state="COMPLETED", confirmation="DENIED"))
+    assert "let's start over" in speech(denied)
+    assert denied["response"]["shouldEndSession"] is False
+    assert "We have americano, cappuccino" in speech(skill.send(intent("MenuIntent")))
+    assert skill.tables["barista"] == {}, "a denied order must not become the usual"
+
+
+def test_barista_slot_types_are_the_corpus_types_with_ids() -> None:
+    """The bundled model owns its slot types; their values are exactly those of the barista corpus model."""
+    model = Model(BUNDLED / "barista" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
+    expected = {
+        "coffeeDrinkType", "sizeType", "milkAmountType", "numberOfShotsType", "roastType", "sugarAmountType"
+    }
+    assert set(model.types) == expected
+    for values in model.types.values():
+        assert all(value["id"] for value in values)
+    assert "iced mocha" in [value["name"]["value"] for value in model.types["coffeeDrinkType"]]
+    corpus = ROOT.parent / "shared" / "corpora" / "barista" / "model.json"
+    if corpus.exists():
+        theirs = json.loads(corpus.read_text())["interactionModel"]["languageModel"]["types"]
+        for slot_type in theirs:
+            ours = [value["name"]["value"] for value in model.types[slot_type["name"]]]
+            assert ours == [value["name"]["value"] for value in slot_type["values"]]
