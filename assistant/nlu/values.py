@@ -112,10 +112,10 @@ def _below_100(words: Sequence[str], i: int) -> _Parse:
 
 
 def _hundreds_rest(words: Sequence[str], value: int, i: int) -> _Parse:
-    """After "<n> hundred": an optional "[and] <1..99>"."""
+    """After "<n> hundred": an optional "[and] <1..99>"; an "and" followed by anything else is left unread."""
     if _at(words, i) == "and":
         rest = _below_100(words, i + 1)
-        return None if rest is None else (value + rest[0], rest[1])
+        return (value, i) if rest is None else (value + rest[0], rest[1])
     rest = _below_100(words, i)
     return (value, i) if rest is None else (value + rest[0], rest[1])
 
@@ -148,7 +148,12 @@ def _cardinal(words: Sequence[str], i: int) -> _Parse:
         return 0, i + 1
     # "fifteen hundred", "twenty five hundred and six": hundreds counted past ten.
     head = _below_100(words, i)
-    if head is not None and head[0] >= 10 and _at(words, head[1]) == "hundred":
+    if (
+        head is not None
+        and head[0] >= 10
+        and (head[0] < 20 or head[0] % 10)
+        and _at(words, head[1]) == "hundred"
+    ):
         return _hundreds_rest(words, head[0] * 100, head[1] + 1)
     total, j, groups = 0, i, 0
     for scale, factor in (("million", 1_000_000), ("thousand", 1_000)):
@@ -239,8 +244,8 @@ def _four_digits(words: Sequence[str]) -> str | None:
         if len(digits) >= 4:
             return None
         if words[i] == "hundred":
-            # "nineteen hundred": only straight after a leading two-digit group.
-            return chunks(i + 1, digits + "00") if len(digits) == 2 and i == 1 else None
+            # "nineteen hundred", "oh five hundred": only after the first two digits.
+            return chunks(i + 1, digits + "00") if len(digits) == 2 else None
         options = [(d, i + 1) for d in [_digit(words, i)] if d is not None] + _pair(words, i)
         for part, j in sorted(options, key=lambda o: -o[1]):
             found = chunks(j, digits + part)
@@ -556,12 +561,13 @@ def _duration(words: Sequence[str]) -> str | None:
                 if words[i : i + 3] == ["and", "a", "half"]:
                     count, i = count + Fraction(1, 2), i + 3
         unit = _duration_unit(_at(words, i))
-        if unit is None or unit in amounts:
+        if unit is None:
             return None
         i += 1
         if words[i : i + 3] == ["and", "a", "half"] and count.denominator == 1:
             count, i = count + Fraction(1, 2), i + 3
-        amounts[unit] = count
+        # "an hour and half an hour": amounts of the same unit add up.
+        amounts[unit] = amounts.get(unit, Fraction(0)) + count
     if not amounts:
         return None
     return _iso_duration(amounts)
