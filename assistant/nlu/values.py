@@ -120,9 +120,9 @@ def _hundreds_rest(words: Sequence[str], value: int, i: int) -> _Parse:
     return (value, i) if rest is None else (value + rest[0], rest[1])
 
 
-def _below_1000(words: Sequence[str], i: int, *, allow_a: bool = True) -> _Parse:
+def _below_1000(words: Sequence[str], i: int) -> _Parse:
     """1..999: "five", "a hundred and five", "nine hundred ninety nine"."""
-    if allow_a and _at(words, i) == "a" and _at(words, i + 1) == "hundred":
+    if _at(words, i) == "a" and _at(words, i + 1) == "hundred":
         return _hundreds_rest(words, 100, i + 2)
     head = _below_100(words, i)
     if head is None:
@@ -321,12 +321,12 @@ def _month_day(month: int, day: int, year: int | None, today: datetime.date) -> 
     return None
 
 
-def _season(code: str, start_month: int, year: int) -> tuple[datetime.date, datetime.date]:
-    """The first and last day of the season ``code`` that starts in ``year``."""
-    start = datetime.date(year, start_month, 1)
-    end_month = start_month + 3
-    end = datetime.date(year + end_month // 13, (end_month - 1) % 12 + 1, 1) - datetime.timedelta(days=1)
-    return start, end
+def _season_end(start_month: int, year: int) -> datetime.date:
+    """The last day of the three-month season that starts in ``start_month`` of ``year``."""
+    first_after = start_month + 3
+    return datetime.date(year + (first_after - 1) // 12, (first_after - 1) % 12 + 1, 1) - datetime.timedelta(
+        days=1
+    )
 
 
 def _date(words: Sequence[str], now: datetime.datetime) -> str | None:
@@ -366,7 +366,7 @@ def _date(words: Sequence[str], now: datetime.datetime) -> str | None:
     if n == 1 and words[0] in _SEASONS:
         code, start_month = _SEASONS[words[0]]
         for year in (today.year - 1, today.year, today.year + 1):
-            if _season(code, start_month, year)[1] >= today:
+            if _season_end(start_month, year) >= today:
                 return f"{year}-{code}"
     if words[-1] in _WEEKDAYS and n <= 2:
         return _weekday(words, today)
