@@ -184,8 +184,6 @@ def _install_staged(
 
     registry = Registry(settings)
     installed = registry.installed()
-    if final.exists() or any(p.name == name for p in installed):
-        raise SkillInstallError(f"a skill named {name!r} is already installed in {final}; remove it first")
     for other in installed:
         if registry.invocation(other) == spoken:
             hint = (
@@ -197,6 +195,8 @@ def _install_staged(
                 f"cannot install {source}: invocation name {spoken!r} is already used by installed skill "
                 f"{other.name!r}; {hint}"
             )
+    if final.exists() or any(p.name == name for p in installed):
+        raise SkillInstallError(f"a skill named {name!r} is already installed in {final}; remove it first")
     if settings.include_bundled:
         for bundled in registry.bundled():
             if registry.invocation(bundled) == spoken:
