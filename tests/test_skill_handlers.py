@@ -484,3 +484,34 @@ def test_barista_slot_types_are_the_corpus_types_with_ids() -> None:
         for slot_type in theirs:
             ours = [value["name"]["value"] for value in model.types[slot_type["name"]]]
             assert ours == [value["name"]["value"] for value in slot_type["values"]]
+
+
+def _legacy_slot(name: str, value: str) -> dict[str, Any]:
+    """A 2015-style slot: custom types in the legacy layout have no entity resolution."""
+    return {name: {"name": name, "value": value}}
+
+
+def test_space_facts_answers_through_context_succeed(start: Any) -> None:
+    planets = (BUNDLED / "space-facts" / "speechAssets" / "customSlotTypes" / "LIST_OF_PLANETS").read_text().split()
+    assert len(planets) == 8
+    skill = start("node", BUNDLED / "space-facts" / "src", "index.handler")
+    opened = skill.send(launch())
+    assert opened["response"]["outputSpeech"] == {
+        "type": "PlainText",
+        "text": "Welcome to space facts. Ask me for a fact, or name a planet.",
+    }
+    assert opened["response"]["shouldEndSession"] is False
+    assert skill.attributes == {"factsHeard": 0}
+    for planet in planets:
+        fact = skill.send(intent("GetPlanetFactIntent", _legacy_slot("Planet", planet)), new_session=True)
+        assert fact["response"]["card"]["title"] == f"Space Facts: {planet.capitalize()}"
+        assert fact["response"]["shouldEndSession"] is True
+    skill.send(launch(), new_session=True)
+    unknown = skill.send(intent("GetPlanetFactIntent", _legacy_slot("Planet", "vulcan")))
+    assert unknown["response"]["outputSpeech"]["type"] == "SSML"
+    assert '<break time="300ms"/>' in unknown["response"]["outputSpeech"]["ssml"]
+    general = skill.send(intent("GetFactIntent"))
+    assert "Here is your fact: Light from the sun" in speech(general)
+    assert skill.send_raw(session_ended()) == {"tables": {}}, "a SessionEndedRequest gets an empty succeed()"
+    failed = skill.send_raw(intent("NoSuchIntent"), new_session=True)
+    assert failed == {"error": "Unsupported intent = NoSuchIntent"}
