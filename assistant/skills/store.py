@@ -1,0 +1,157 @@
+"""Persistent skill attributes, offline: one sqlite database per installation, in place of DynamoDB or S3.
+
+Skills reach it through the persistence-adapter stand-ins in ``shims/``, which ask the parent process over the
+worker channel (see ``worker.py``). Every row is scoped by skill name, so two skills never see each other's data,
+and every write is committed (WAL, ``synchronous=FULL``) before the skill is told it succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from assistant.errors import SkillError
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attributes (
+    skill TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (skill, key)
+)
+"""
+
+
+class AttributeStoreError(SkillError):
+    """The attribute database cannot be opened, read or written."""
+
+
+class AttributeStore:
+    """Persistent attributes keyed by (skill, partition key), with JSON object values.
+
+    The database is opened on first use, not in the constructor. One store may be shared by many workers and
+    threads; calls are serialised by a lock.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        """The sqlite database file."""
+        self._connection: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> AttributeStore:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _connect(self) -> sqlite3.Connection:
+        if self._connection is None:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=FULL")
+                connection.execute(_SCHEMA)
+            except (OSError, sqlite3.Error) as error:
+                raise AttributeStoreError(
+                    f"cannot open the attribute database {self.path}: {error}"
+                ) from error
+            self._connection = connection
+        return self._connection
+
+    def _run(self, what: str, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        """Run one statement in its own committed transaction; returns its rows (or the rowcount, as ``[(n,)]``)."""
+        with self._lock:
+            connection = self._connect()
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor = connection.execute(sql, params)
+                    rows = cursor.fetchall() if cursor.description else [(cursor.rowcount,)]
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise AttributeStoreError(f"cannot {what} in {self.path}: {error}") from error
+            return rows
+
+    def get(self, skill: str, key: str) -> dict[str, Any] | None:
+        """The attributes saved for ``key`` by ``skill``, or None when nothing was saved."""
+        rows = self._run(
+            f"read attributes of skill {skill!r}, key {key!r}",
+            "SELECT value FROM attributes WHERE skill = ? AND key = ?",
+            (skill, key),
+        )
+        if not rows:
+            return None
+        value = json.loads(rows[0][0])
+        if not isinstance(value, dict):
+            raise AttributeStoreError(
+                f"attributes of skill {skill!r}, key {key!r} in {self.path} are not an object"
+            )
+        return value
+
+    def save(self, skill: str, key: str, attributes: dict[str, Any]) -> None:
+        """Replace the attributes of ``key`` for ``skill``; committed when this returns."""
+        if not isinstance(attributes, dict):
+            raise AttributeStoreError(
+                f"skill {skill!r} tried to save attributes that are not an object: {type(attributes).__name__}"
+            )
+        try:
+            text = json.dumps(attributes, allow_nan=False, sort_keys=True)
+        except (TypeError, ValueError) as error:
+            raise AttributeStoreError(
+                f"skill {skill!r} tried to save attributes that are not JSON: {error}"
+            ) from error
+        self._run(
+            f"save attributes of skill {skill!r}, key {key!r}",
+            "INSERT INTO attributes (skill, key, value, updated) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (skill, key) DO UPDATE SET value = excluded.value, updated = excluded.updated",
+            (skill, key, text, time.time()),
+        )
+
+    def delete(self, skill: str, key: str) -> None:
+        """Forget the attributes of ``key`` for ``skill``; deleting what is not there is not an error."""
+        self._run(
+            f"delete attributes of skill {skill!r}, key {key!r}",
+            "DELETE FROM attributes WHERE skill = ? AND key = ?",
+            (skill, key),
+        )
+
+    def keys(self, skill: str) -> list[str]:
+        """Every key that ``skill`` has attributes under, sorted."""
+        rows = self._run(
+            f"list attribute keys of skill {skill!r}",
+            "SELECT key FROM attributes WHERE skill = ? ORDER BY key",
+            (skill,),
+        )
+        return [row[0] for row in rows]
+
+    def clear(self, skill: str) -> int:
+        """Forget everything ``skill`` saved (on uninstall or reset); returns how many keys were removed."""
+        rows = self._run(
+            f"clear attributes of skill {skill!r}",
+            "DELETE FROM attributes WHERE skill = ?",
+            (skill,),
+        )
+        return int(rows[0][0])
+
+    def close(self) -> None:
+        """Close the database; the store reopens it on next use."""
+        with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

@@ -1,0 +1,646 @@
+"""Each skill's handler, unmodified, in a process of its own, as on AWS Lambda.
+
+A worker starts ``python_worker.py`` (in the skill's own virtualenv) or ``node_bridge.js`` with the skill's code
+folder as working directory, and talks to it in JSON lines over two pipes of its own; the skill's stdout and
+stderr go to its log (``<log_dir>/<skill>.log`` and this module's logger at debug level), as they would to
+CloudWatch. While a handler runs, the persistence stand-ins in ``shims/`` ask for attributes over the same
+channel, and each write is committed to the ``AttributeStore`` before the skill hears back.
+
+Whatever a skill does, the assistant goes on: a handler that raises, a process that dies, a handler that hangs
+past its timeout, or a reply that is not a valid response envelope all become ``SkillFault(skill, kind, detail)``.
+A dead or hung process is killed and started afresh on the next ``invoke``; after a handled error the warm process
+is kept, as Lambda keeps its execution environment.
+"""
+
+from __future__ import annotations
+
+import abc
+import collections
+import contextlib
+import functools
+import itertools
+import json
+import logging
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any, Protocol, runtime_checkable
+
+import jsonschema
+
+from assistant.errors import SkillError, SkillFault
+from assistant.settings import Settings
+from assistant.skills.package import SkillPackage
+from assistant.skills.store import AttributeStore, AttributeStoreError
+
+logger = logging.getLogger(__name__)
+
+_HERE = Path(__file__).resolve().parent
+PYTHON_WORKER = _HERE / "python_worker.py"
+"""The script a Python skill's own interpreter runs."""
+NODE_BRIDGE = _HERE / "node_bridge.js"
+"""The script node runs for a Node skill."""
+PYTHON_SHIMS = _HERE / "shims" / "python"
+"""Stand-ins put first on a Python skill's import path."""
+NODE_SHIMS = _HERE / "shims" / "node"
+"""Stand-ins that require() of the persistence adapters and aws-sdk resolves to in a Node skill."""
+RESPONSE_SCHEMA = _HERE / "response_schema.json"
+"""The JSON schema of the response envelope (alexa-contract.md section 2)."""
+
+FAULT_KINDS = ("raised", "crashed", "timeout", "invalid-response")
+"""The kinds of ``SkillFault`` a worker raises."""
+_ATTRIBUTE_OPS = ("attributes.get", "attributes.save", "attributes.delete")
+_STOP_GRACE = 2.0  # seconds a process may take to exit after its channel closes
+_LOG_TAIL = 20  # skill output lines kept to explain a crash
+
+
+@runtime_checkable
+class SkillWorker(Protocol):
+    """Runs one skill's handler: Lambda in miniature."""
+
+    def start(self) -> None:
+        """Start the process and load the handler; raises SkillFault if the handler cannot be loaded."""
+
+    def invoke(self, event: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Call the handler with a request envelope and return its valid response envelope, or raise SkillFault."""
+
+    def stop(self) -> None:
+        """Stop the process; stopping a stopped worker does nothing."""
+
+    def __enter__(self) -> SkillWorker: ...
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+
+
+@functools.cache
+def response_validator() -> jsonschema.protocols.Validator:
+    """The validator of response envelopes, built once."""
+    schema = json.loads(RESPONSE_SCHEMA.read_text(encoding="utf-8"))
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema)
+
+
+def response_problem(response: object) -> str | None:
+    """Why ``response`` is not a valid response envelope (``/response/outputSpeech: 'text' is a required
+    property``), or None when it is."""
+    error = jsonschema.exceptions.best_match(response_validator().iter_errors(response))
+    if error is None:
+        return None
+    pointer = "".join(f"/{part}" for part in error.absolute_path) or "(root)"
+    return f"{pointer}: {error.message}"
+
+
+def _exit_detail(returncode: int) -> str:
+    if returncode >= 0:
+        return f"exit code {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = "unknown signal"
+    return f"killed by signal {-returncode} ({name})"
+
+
+class _Timeout(Exception):
+    """The deadline passed while waiting for the skill process."""
+
+
+class _ChannelClosed(Exception):
+    """The skill process closed its end of the channel (it exited)."""
+
+
+class ProcessWorker(abc.ABC):
+    """What Python and Node workers share: the process, the channel, the log, the faults."""
+
+    runtime = "?"
+
+    def __init__(
+        self,
+        package: SkillPackage,
+        store: AttributeStore,
+        log_dir: Path | None = None,
+        *,
+        timeout: float = 8.0,
+        start_timeout: float = 20.0,
+    ) -> None:
+        self.package = package
+        """The skill this worker runs."""
+        self.store = store
+        """Where the skill's persistent attributes live."""
+        self.log_path = log_dir / f"{package.name}.log" if log_dir is not None else None
+        """The skill's own output (stdout and stderr), appended; None to keep it in logging only."""
+        self.timeout = timeout
+        """Seconds an invocation may take before the process is treated as hung and killed."""
+        self.start_timeout = start_timeout
+        """Seconds the process may take to start and load the handler (Lambda's init phase)."""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._to_child: int | None = None
+        self._from_child: int | None = None
+        self._output: int | None = None
+        self._log: IO[bytes] | None = None
+        self._selector: selectors.BaseSelector | None = None
+        self._inbox = b""
+        self._output_partial = b""
+        self._tail: collections.deque[str] = collections.deque(maxlen=_LOG_TAIL)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    # --- lifecycle -------------------------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def _command(self, channel_in: int, channel_out: int) -> list[str]:
+        """The command line that runs the skill, talking on the two given file descriptors."""
+
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            {
+                "AWS_LAMBDA_FUNCTION_NAME": self.package.name,
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+                "LAMBDA_TASK_ROOT": str(self.package.code_dir),
+            }
+        )
+        # Skills build AWS clients at load time; Lambda always has a region, and nothing here goes online.
+        env.setdefault("AWS_REGION", "us-east-1")
+        env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+        return env
+
+    @property
+    def running(self) -> bool:
+        """True while the skill process is alive."""
+        return self._process is not None and self._process.poll() is None
+
+    def __enter__(self) -> ProcessWorker:
+        self.start()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        """Start the process and wait until it has loaded the handler."""
+        with self._lock:
+            if not self.running:
+                self._start()
+
+    def _start(self) -> None:
+        self._close()
+        if not self.package.code_dir.is_dir():
+            raise SkillError(
+                f"skill {self.package.name!r}: its code folder {self.package.code_dir} does not exist"
+            )
+        if self.log_path is not None:
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 (owned by the worker, closed in _close)
+        child_in, to_child = os.pipe()
+        from_child, child_out = os.pipe()
+        output, child_output = os.pipe()
+        try:
+            command = self._command(child_in, child_out)
+            logger.debug("skill %r: starting %s", self.package.name, command)
+            self._process = subprocess.Popen(
+                command,
+                cwd=self.package.code_dir,
+                env=self._environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=child_output,
+                stderr=child_output,
+                pass_fds=(child_in, child_out),
+                start_new_session=True,
+            )
+        except BaseException as error:
+            for fd in (to_child, from_child, output):
+                os.close(fd)
+            if isinstance(error, OSError):
+                raise SkillError(
+                    f"skill {self.package.name!r}: cannot start its {self.runtime} worker: {error}"
+                ) from error
+            raise
+        finally:
+            for fd in (child_in, child_out, child_output):
+                os.close(fd)
+        os.set_blocking(to_child, False)
+        self._to_child, self._from_child, self._output = to_child, from_child, output
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(from_child, selectors.EVENT_READ, "channel")
+        self._selector.register(output, selectors.EVENT_READ, "output")
+
+        deadline = time.monotonic() + self.start_timeout
+        try:
+            message = self._receive(deadline)
+        except _Timeout:
+            self._kill()
+            raise self._fault(
+                "timeout", f"the handler was not loaded within {self.start_timeout:g} s"
+            ) from None
+        except _ChannelClosed:
+            raise self._fault("crashed", _exit_detail(self._reap())) from None
+        if message.get("op") == "fault":
+            self._reap()
+            raise self._fault(str(message.get("kind", "raised")), str(message.get("detail", "")))
+        if message.get("op") != "ready":
+            self._kill()
+            raise self._fault("crashed", f"the worker sent {message!r} instead of ready")
+        logger.debug("skill %r: %s worker ready (pid %d)", self.package.name, self.runtime, self._process.pid)
+
+    def stop(self) -> None:
+        """Close the channel, let the process exit, kill it if it does not, and close the log."""
+        with self._lock:
+            process = self._process
+            if process is not None and process.poll() is None:
+                if self._to_child is not None:
+                    os.close(self._to_child)
+                    self._to_child = None
+                try:
+                    process.wait(_STOP_GRACE)
+                except subprocess.TimeoutExpired:
+                    self._kill()
+                logger.debug("skill %r: worker stopped (%s)", self.package.name, _exit_detail(process.wait()))
+            self._close()
+
+    def _kill(self) -> None:
+        process = self._process
+        if process is None:
+            return
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        self._drain_output(0.2)
+
+    def _reap(self) -> int:
+        """Wait for a process whose channel closed; returns its exit status."""
+        assert self._process is not None
+        try:
+            returncode = self._process.wait(_STOP_GRACE)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            returncode = self._process.wait()
+        self._drain_output(0.5)
+        return returncode
+
+    def _close(self) -> None:
+        self._drain_output(0.0)
+        self._flush_partial_output()
+        if self._selector is not None:
+            self._selector.close()
+            self._selector = None
+        for fd in (self._to_child, self._from_child, self._output):
+            if fd is not None:
+                os.close(fd)
+        self._to_child = self._from_child = self._output = None
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+        self._process = None
+        self._inbox = b""
+
+    # --- invocation ------------------------------------------------------------------------------------------
+
+    def invoke(self, event: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
+        """Call the handler with ``event``; returns the response envelope or raises SkillFault."""
+        timeout = self.timeout if timeout is None else timeout
+        with self._lock:
+            if not self.running:
+                if self._process is not None:
+                    logger.info("skill %r: restarting its %s worker", self.package.name, self.runtime)
+                self._start()
+            request_id = f"{self.package.name}-{next(self._ids)}"
+            self._tail.clear()
+            deadline = time.monotonic() + timeout
+            response = self._call(request_id, event, timeout, deadline)
+        problem = response_problem(response)
+        if problem is not None or not isinstance(response, dict):
+            raise self._fault("invalid-response", problem or "(root): not an object")
+        return response
+
+    def _call(self, request_id: str, event: dict[str, Any], timeout: float, deadline: float) -> object:
+        message = {"op": "invoke", "id": request_id, "event": event, "timeout_ms": int(timeout * 1000)}
+        try:
+            self._send(message, deadline)
+            while True:
+                reply = self._receive(deadline)
+                op = reply.get("op")
+                if op in _ATTRIBUTE_OPS:
+                    self._send(self._answer(reply), deadline)
+                elif reply.get("id") != request_id:
+                    logger.debug("skill %r: ignoring a late message %r", self.package.name, reply)
+                elif op == "result":
+                    return reply.get("response")
+                elif op == "fault":
+                    if reply.get("fatal"):  # an uncaught error: the process is exiting, as on Lambda
+                        self._reap()
+                    raise self._fault(str(reply.get("kind", "raised")), str(reply.get("detail", "")))
+                else:
+                    self._kill()
+                    raise self._fault("crashed", f"the worker sent an unknown message {reply!r}")
+        except _Timeout:
+            self._kill()
+            raise self._fault("timeout", f"no response within {timeout:g} s") from None
+        except _ChannelClosed:
+            raise self._fault("crashed", _exit_detail(self._reap())) from None
+
+    def _answer(self, request: dict[str, Any]) -> dict[str, Any]:
+        """Serve one persistence request from the skill; the store has committed before the answer is sent."""
+        op, key = request["op"], request.get("key")
+        reply: dict[str, Any] = {"op": "reply", "id": request.get("id")}
+        if not isinstance(key, str):
+            reply["error"] = f"the attributes key must be a string, got {key!r}"
+            return reply
+        try:
+            if op == "attributes.get":
+                reply["value"] = self.store.get(self.package.name, key)
+            elif op == "attributes.save":
+                self.store.save(self.package.name, key, request.get("value"))  # type: ignore[arg-type]
+                reply["value"] = None
+            else:
+                self.store.delete(self.package.name, key)
+                reply["value"] = None
+        except AttributeStoreError as error:
+            logger.error("skill %r: %s", self.package.name, error)
+            reply["error"] = str(error)
+        return reply
+
+    def _fault(self, kind: str, detail: str) -> SkillFault:
+        fault = SkillFault(self.package.name, kind, detail)
+        if kind == "crashed" and self._tail:
+            logger.warning("%s; its last output:\n  %s", fault, "\n  ".join(self._tail))
+        else:
+            logger.warning("%s", fault)
+        return fault
+
+    # --- channel and output ----------------------------------------------------------------------------------
+
+    def _send(self, message: dict[str, Any], deadline: float) -> None:
+        data = (json.dumps(message) + "\n").encode("utf-8")
+        assert self._to_child is not None and self._selector is not None
+        view = memoryview(data)
+        while view:
+            try:
+                written = os.write(self._to_child, view)
+            except BlockingIOError:
+                self._wait(deadline, writing=True)
+                continue
+            except BrokenPipeError:
+                raise _ChannelClosed from None
+            view = view[written:]
+
+    def _receive(self, deadline: float) -> dict[str, Any]:
+        """The next message from the skill process."""
+        while b"\n" not in self._inbox:
+            self._wait(deadline, writing=False)
+        line, _, self._inbox = self._inbox.partition(b"\n")
+        try:
+            message = json.loads(line)
+        except ValueError:
+            message = None
+        if not isinstance(message, dict):
+            self._kill()
+            raise self._fault("crashed", f"the worker sent a line that is not a JSON object: {line[:200]!r}")
+        return message
+
+    def _wait(self, deadline: float, *, writing: bool) -> None:
+        """Wait for channel input (or for room to write), keeping the skill's output flowing meanwhile."""
+        assert self._selector is not None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout
+        writer = self._to_child if writing else None
+        if writer is not None:
+            self._selector.register(writer, selectors.EVENT_WRITE, "write")
+        try:
+            events = self._selector.select(remaining)
+        finally:
+            if writer is not None:
+                self._selector.unregister(writer)
+        for key, _ in events:
+            if key.data == "output":
+                self._read_output()
+            elif key.data == "channel":
+                assert self._from_child is not None
+                chunk = os.read(self._from_child, 65536)
+                if not chunk:
+                    raise _ChannelClosed
+                self._inbox += chunk
+
+    def _read_output(self) -> bool:
+        """Move what the skill printed to its log; False at end of output."""
+        assert self._output is not None
+        chunk = os.read(self._output, 65536)
+        if not chunk:
+            assert self._selector is not None
+            self._selector.unregister(self._output)
+            os.close(self._output)
+            self._output = None
+            return False
+        if self._log is not None:
+            self._log.write(chunk)
+            self._log.flush()
+        *lines, self._output_partial = (self._output_partial + chunk).split(b"\n")
+        for line in lines:
+            self._skill_said(line)
+        return True
+
+    def _flush_partial_output(self) -> None:
+        if self._output_partial:
+            self._skill_said(self._output_partial)
+            self._output_partial = b""
+
+    def _skill_said(self, line: bytes) -> None:
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        self._tail.append(text)
+        logger.debug("[%s] %s", self.package.name, text)
+
+    def _drain_output(self, wait: float) -> None:
+        """Read what is left of the skill's output, waiting at most ``wait`` seconds for more."""
+        deadline = time.monotonic() + wait
+        while self._output is not None and self._selector is not None:
+            ready = self._selector.select(max(0.0, deadline - time.monotonic()))
+            if not any(key.data == "output" for key, _ in ready):
+                return
+            if not self._read_output():
+                return
+
+
+class PythonWorker(ProcessWorker):
+    """A Python skill, run by its own virtualenv's interpreter (``python_worker.py``)."""
+
+    runtime = "python"
+
+    def __init__(
+        self,
+        package: SkillPackage,
+        python: Path,
+        store: AttributeStore,
+        log_dir: Path | None = None,
+        *,
+        timeout: float = 8.0,
+        start_timeout: float = 20.0,
+    ) -> None:
+        super().__init__(package, store, log_dir, timeout=timeout, start_timeout=start_timeout)
+        self.python = python
+        """The interpreter that runs the skill (its venv's ``bin/python``)."""
+
+    def _command(self, channel_in: int, channel_out: int) -> list[str]:
+        if not Path(self.python).exists():
+            raise SkillError(
+                f"skill {self.package.name!r}: its Python interpreter {self.python} does not exist"
+            )
+        return [
+            str(self.python),
+            "-I",
+            "-u",
+            str(PYTHON_WORKER),
+            *("--channel-in", str(channel_in), "--channel-out", str(channel_out)),
+            *("--code-dir", str(self.package.code_dir), "--handler", self.package.handler),
+            *("--shims", str(PYTHON_SHIMS), "--skill", self.package.name),
+        ]
+
+
+class NodeWorker(ProcessWorker):
+    """A Node.js skill, run by ``node_bridge.js``."""
+
+    runtime = "node"
+
+    def __init__(
+        self,
+        package: SkillPackage,
+        store: AttributeStore,
+        log_dir: Path | None = None,
+        *,
+        node: str = "node",
+        timeout: float = 8.0,
+        start_timeout: float = 20.0,
+    ) -> None:
+        super().__init__(package, store, log_dir, timeout=timeout, start_timeout=start_timeout)
+        self.node = node
+        """The node executable, a path or a name looked up on PATH."""
+
+    def _command(self, channel_in: int, channel_out: int) -> list[str]:
+        node = shutil.which(self.node)
+        if node is None:
+            raise SkillError(
+                f"skill {self.package.name!r} is a Node.js skill, but {self.node!r} is not on PATH: "
+                "install Node.js (Debian: apt-get install nodejs npm)"
+            )
+        return [
+            node,
+            str(NODE_BRIDGE),
+            *("--channel-in", str(channel_in), "--channel-out", str(channel_out)),
+            *("--code-dir", str(self.package.code_dir), "--handler", self.package.handler),
+            *("--shims", str(NODE_SHIMS), "--skill", self.package.name),
+        ]
+
+
+def make_worker(
+    package: SkillPackage, store: AttributeStore, settings: Settings, *, python: Path | None = None
+) -> ProcessWorker:
+    """The worker for ``package``'s runtime; ``python`` overrides the skill venv's interpreter (tests)."""
+    log_dir = settings.data_dir / "logs"
+    if package.runtime == "python":
+        if python is None:
+            if package.env_dir is None:
+                raise SkillError(
+                    f"skill {package.name!r} has no Python environment of its own: install it with the assistant "
+                    "so that its requirements are set up"
+                )
+            python = package.env_dir / "bin" / "python"
+        return PythonWorker(package, python, store, log_dir, timeout=settings.skill_timeout)
+    if package.runtime == "node":
+        return NodeWorker(package, store, log_dir, timeout=settings.skill_timeout)
+    raise SkillError(f"skill {package.name!r}: unknown runtime {package.runtime!r} (python or node)")
+
+
+class WorkerPool:
+    """One warm worker per skill; workers idle longer than ``settings.worker_idle_seconds`` are stopped.
+
+    Reaping happens in ``get`` and ``reap`` (call it from the runtime's loop); there is no background thread.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: AttributeStore,
+        *,
+        factory: Callable[[SkillPackage], SkillWorker] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        """Timeouts and the idle limit."""
+        self.store = store
+        """The attribute store every worker uses."""
+        self._factory = factory or (lambda package: make_worker(package, store, settings))
+        self._clock = clock
+        self._workers: dict[str, tuple[SkillPackage, SkillWorker, float]] = {}
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def get(self, package: SkillPackage) -> SkillWorker:
+        """The skill's worker (started on its first ``invoke``); a changed package gets a new worker."""
+        self.reap()
+        with self._lock:
+            entry = self._workers.pop(package.name, None)
+            if entry is not None and entry[0] != package:
+                entry[1].stop()
+                entry = None
+            worker = entry[1] if entry is not None else self._factory(package)
+            self._workers[package.name] = (package, worker, self._clock())
+            return worker
+
+    def reap(self) -> list[str]:
+        """Stop the workers idle for longer than the limit; returns their skill names."""
+        with self._lock:
+            now = self._clock()
+            idle = [
+                name
+                for name, (_, _, used) in self._workers.items()
+                if now - used > self.settings.worker_idle_seconds
+            ]
+            stale = [self._workers.pop(name)[1] for name in idle]
+        self._stop_all(stale)
+        for name in idle:
+            logger.debug("skill %r: idle worker stopped", name)
+        return idle
+
+    def running(self) -> list[str]:
+        """The skills that have a worker in the pool."""
+        with self._lock:
+            return sorted(self._workers)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        with self._lock:
+            workers = [worker for _, worker, _ in self._workers.values()]
+            self._workers.clear()
+        self._stop_all(workers)
+
+    @staticmethod
+    def _stop_all(workers: list[SkillWorker]) -> None:
+        """Stop each worker, even when one of them fails to stop; the first failure is raised afterwards."""
+        failure: BaseException | None = None
+        for worker in workers:
+            try:
+                worker.stop()
+            except Exception as error:  # noqa: BLE001 (every worker must be stopped; re-raised below)
+                failure = failure or error
+        if failure is not None:
+            raise failure
