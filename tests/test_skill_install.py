@@ -316,6 +316,30 @@ def test_bad_skill_folder_says_what_is_missing(tmp_path: Path, settings: Setting
     assert leftovers(settings) == []
 
 
+def test_legacy_skill_is_named_after_its_source(tmp_path: Path, settings: Settings) -> None:
+    root = tmp_path / "space-geek-master"
+    shutil.copytree(LAYOUTS / "legacy-fact", root)
+    (root / "src" / "package.json").unlink()  # alexa-sdk v1 would need npm; the name is what matters here
+    package = install(root, settings)
+    assert (package.layout, package.name, package.handler) == ("legacy", "space-geek", "index.handler")
+    assert Registry(settings).invocation(package) == "space geek"
+
+
+def test_invalid_model_is_refused_with_its_problems(tmp_path: Path, settings: Settings) -> None:
+    root = make_node_skill(tmp_path / "bad-model", "bad model")
+    model = json.loads((root / "en-US.json").read_text())
+    model["interactionModel"]["languageModel"]["intents"][0]["slots"] = [
+        {"name": "size", "type": "NoSuchType"}
+    ]
+    (root / "en-US.json").write_text(json.dumps(model))
+    with pytest.raises(
+        SkillInstallError,
+        match=r"(?s)cannot install .*bad-model.*en-US.json:/interactionModel/languageModel/intents/0/slots/0/type.*NoSuchType",
+    ):
+        install(root, settings)
+    assert leftovers(settings) == []
+
+
 # --- real dependency installs (network) ------------------------------------------------------------------
 
 

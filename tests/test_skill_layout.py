@@ -119,8 +119,7 @@ def test_missing_locale_names_the_ones_there() -> None:
     with pytest.raises(SkillError) as caught:
         detect(LAYOUTS / "ask-v1-python", locale="fr-FR")
     message = str(caught.value)
-    assert "models/fr-FR.json is missing" in message
-    assert "de-DE, en-US" in message
+    assert "models: no fr-FR interaction model (fr-FR.json); locales available: de-DE, en-US" in message
     assert "ask-v1-python" in message
 
 

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import SkillError, SkillInstallError
+from assistant.errors import ModelError, SkillError, SkillInstallError
 from assistant.settings import Settings
 from assistant.skills import archive
 from assistant.skills.layout import PYTHON, detect, model_invocation_name, pinned_application_id, slugify
@@ -166,17 +166,15 @@ def _install_staged(
 
     try:
         package = detect(root, settings.locale)
-        spoken = (
-            " ".join(invocation.lower().split())
-            if invocation
-            else model_invocation_name(package, settings.locale)
-        )
+        # Validates the whole model, so a broken one is refused now rather than at run time.
+        declared = model_invocation_name(package, settings.locale, folder_name=_source_name(source))
     except SkillInstallError:
         raise
-    except SkillError as error:
+    except (SkillError, ModelError) as error:
         raise SkillInstallError(
             f"cannot install {source}: " + str(error).replace(str(root), str(source))
         ) from error
+    spoken = " ".join(invocation.lower().split()) if invocation else declared
     name = name or slugify(spoken) or slugify(source.stem)
     if not name or name != slugify(name):
         raise SkillInstallError(f"skill name {name!r} is not usable: use lower-case letters, digits and '-'")
@@ -231,6 +229,19 @@ def _install_staged(
         raise SkillInstallError(f"cannot move the installed skill into {final}: {error.strerror}") from error
     logger.info("installed %s skill %r from %s into %s", package.layout, name, source, final)
     return _rebase(package, staging, final, env_dir)
+
+
+def _source_name(source: Path) -> str:
+    """The name of the folder or archive a skill came from, without archive suffixes or GitHub's -main."""
+    name = source.name
+    for suffix in (".zip", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".tar"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    for branch in ("-master", "-main"):
+        if name.endswith(branch):
+            name = name[: -len(branch)]
+    return name
 
 
 def _write_metadata(

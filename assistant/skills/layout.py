@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import SkillError
+from assistant.errors import ModelError, Problem, SkillError
+from assistant.model.loader import find_model, load_model
 from assistant.skills.package import SkillPackage
 
 logger = logging.getLogger(__name__)
@@ -71,17 +72,18 @@ def detect(root: Path, locale: str = "en-US", application_id: str | None = None)
     if not root.is_dir():
         raise SkillError(f"{root}: not a folder")
     if (root / "skill-package").is_dir():
-        layout, model_path, config = "ask-cli-v2", _v2_model(root, locale), _v2_config(root)
+        layout, model_path, config = "ask-cli-v2", _model_path(root, locale), _v2_config(root)
         default_code = [root / "lambda"]
     elif (root / "models").is_dir():
-        layout, model_path, config = "ask-cli-v1", _v1_model(root, locale), _v1_config(root)
+        layout, model_path, config = "ask-cli-v1", _model_path(root, locale), _v1_config(root)
         default_code = [root / "lambda" / "py", root / "lambda" / "custom", root / "lambda"]
     elif (root / "speechAssets").is_dir():
-        layout, model_path = "legacy", root / "speechAssets"
+        layout, model_path = "legacy", _model_path(root, locale)
         config = _HandlerConfig(None, None, None, "")
         default_code = [root / "src", root / "lambda" / "custom", root / "lambda", root]
     else:
-        layout, model_path, config = "plain", _plain_model(root, locale), _HandlerConfig(None, None, None, "")
+        layout, config = "plain", _HandlerConfig(None, None, None, "")
+        model_path = _model_path(root, locale, plain=True)
         default_code = [
             root,
             root / "lambda",
@@ -147,13 +149,18 @@ def pinned_application_id(root: Path, code_dir: Path | None = None) -> str | Non
     return None
 
 
-def model_invocation_name(package: SkillPackage, locale: str = "en-US") -> str:
-    """The invocation name the skill's model declares, lower case.
+def model_invocation_name(
+    package: SkillPackage, locale: str = "en-US", folder_name: str | None = None
+) -> str:
+    """The invocation name the skill's model declares, lower case; the model is loaded and validated, so a
+    broken model raises ModelError listing every problem.
 
     Legacy models declare none (it was typed into the developer console): ``skill.json``'s published name for
-    the locale is used if there is one, else the folder name with separators as spaces.
+    the locale is used if there is one, else ``folder_name`` (default: the skill folder's name) with
+    separators as spaces.
     """
     if package.model_path.is_dir():
+        load_model(package.model_path, locale)  # validate it all the same
         manifest = package.root / "skill.json"
         if manifest.is_file():
             locales = _dig(_read_json(manifest), ("manifest", "publishingInformation", "locales"))
@@ -161,14 +168,9 @@ def model_invocation_name(package: SkillPackage, locale: str = "en-US") -> str:
                 entry = locales.get(locale) or next(iter(locales.values()), None)
                 if isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"].strip():
                     return _normalise_name(entry["name"])
-        return _normalise_name(package.root.name.replace("-", " ").replace("_", " "))
-    data = _read_json(package.model_path)
-    name = _dig(data, ("interactionModel", "languageModel", "invocationName"))
-    if not isinstance(name, str) or not name.strip():
-        raise SkillError(
-            f"{package.model_path}: /interactionModel/languageModel/invocationName is missing or empty"
-        )
-    return _normalise_name(name)
+        name = folder_name or package.root.name
+        return _normalise_name(re.sub(r"[-_.]+", " ", name))
+    return _normalise_name(load_model(package.model_path, locale).invocation_name)
 
 
 def invocation_name(package: SkillPackage, locale: str = "en-US") -> str:
@@ -191,21 +193,21 @@ def runtime_of(lambda_runtime: str, source: str) -> str:
 # --- layouts ---------------------------------------------------------------------------------------------
 
 
-def _v2_model(root: Path, locale: str) -> Path:
-    return _locale_file(root / "skill-package" / "interactionModels" / "custom", locale, root)
+def _model_path(root: Path, locale: str, plain: bool = False) -> Path:
+    """The model file (or legacy speechAssets folder) the loader would read for ``locale``."""
+    try:
+        return find_model(root, locale)
+    except ModelError as error:
+        if plain and not _locale_names_present(root):
+            return _single_model_file(root, locale)
+        raise SkillError(f"{root}: " + "; ".join(_problem_in(root, p) for p in error.problems)) from error
 
 
-def _v1_model(root: Path, locale: str) -> Path:
-    return _locale_file(root / "models", locale, root)
-
-
-def _locale_file(folder: Path, locale: str, root: Path) -> Path:
-    path = folder / f"{locale}.json"
-    if path.is_file():
-        return path
-    found = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
-    have = f" (it has: {', '.join(found)})" if found else ""
-    raise SkillError(f"{root}: no {locale} interaction model: {path.relative_to(root)} is missing{have}")
+def _problem_in(root: Path, problem: Problem) -> str:
+    """A loader problem, with its file shown relative to the skill folder."""
+    if problem.file and Path(problem.file).is_relative_to(root) and Path(problem.file) != root:
+        return f"{Path(problem.file).relative_to(root)}: {problem.message}"
+    return problem.message
 
 
 def _v2_config(root: Path) -> _HandlerConfig:
@@ -250,15 +252,21 @@ def _v1_config(root: Path) -> _HandlerConfig:
     return _HandlerConfig(handler, runtime, code_dir, source)
 
 
-def _plain_model(root: Path, locale: str) -> Path:
-    for candidate in (
-        root / f"{locale}.json",
-        root / "models" / f"{locale}.json",
-        root / "interactionModels" / "custom" / f"{locale}.json",
-        root / "skill-package" / "interactionModels" / "custom" / f"{locale}.json",
-    ):
-        if candidate.is_file():
-            return candidate
+def _locale_names_present(root: Path) -> bool:
+    """True when the folder holds models the loader recognised but could not use (e.g. other locales)."""
+    return any(
+        (root / sub).is_dir()
+        for sub in (
+            "skill-package/interactionModels/custom",
+            "interactionModels/custom",
+            "models",
+            "speechAssets",
+        )
+    ) or any(re.fullmatch(r"[a-z]{2}[-_][A-Za-z]{2}", p.stem) for p in root.glob("*.json"))
+
+
+def _single_model_file(root: Path, locale: str) -> Path:
+    """A plain folder's one ``*.json`` holding an interactionModel, whatever its name."""
     models = [p for p in sorted(root.glob("*.json")) if p.name not in _NOT_MODELS and _holds_model(p)]
     if len(models) == 1:
         return models[0]

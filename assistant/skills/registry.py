@@ -192,7 +192,17 @@ class Registry:
         raise SkillError(f"no skill named or invoked {name_or_invocation!r}; available: {choices}")
 
     def invocation(self, package: SkillPackage) -> str:
-        """The effective invocation name of a package, in this registry's locale."""
+        """The effective invocation name of a package, in this registry's locale.
+
+        For an installed skill it is the one recorded at install time (a legacy skill's name came from the
+        folder it was installed from); a bundled skill's model is loaded and validated.
+        """
+        if package.invocation_name:
+            return invocation_name(package, self.settings.locale)
+        if not package.bundled:
+            recorded = read_metadata(package.root.parent).get("invocation_name")
+            if isinstance(recorded, str) and recorded:
+                return recorded
         return invocation_name(package, self.settings.locale)
 
 
