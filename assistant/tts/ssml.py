@@ -53,9 +53,7 @@ def _parse_tag(token: str) -> _Tag | None:
     m = _TAG.fullmatch(token)
     if m is None:
         return None
-    attrs = {
-        a.lower(): html.unescape(v1 if v1 is not None else v2) for a, v1, v2 in _ATTR.findall(m.group(3))
-    }
+    attrs = {a.lower(): html.unescape(v1 or v2) for a, v1, v2 in _ATTR.findall(m.group(3))}
     return _Tag(m.group(2).lower(), m.group(1) == "/", m.group(4) == "/", attrs, token)
 
 
@@ -97,7 +95,7 @@ def _render_text(ssml: str) -> str:
             continue
         tag = _parse_tag(token) if token.startswith("<") else None
         if tag is None:
-            stack[-1][1].append(html.unescape(re.sub(r"<[^>]*$", "", token)))
+            stack[-1][1].append(html.unescape(re.sub(r"<[A-Za-z/!][^>]*$", "", token)))
         elif tag.closing:
             names = [t.name for t, _ in stack[1:] if t is not None]
             if tag.name not in names:
@@ -163,7 +161,7 @@ def espeak_segments(ssml: str) -> list[str | AudioClip]:
         if tag is None:
             if in_audio:
                 continue
-            text = re.sub(r"<[^>]*$", "", token).replace("<", " ").replace(">", " ")
+            text = re.sub(r"<[A-Za-z/!][^>]*$", "", token).replace("<", " ").replace(">", " ")
             if say_as is not None:
                 kind = say_as.attrs.get("interpret-as", "").lower()
                 text = _spell(text) if kind in _DIGITS else _ordinal(text) if kind == "ordinal" else text
