@@ -175,9 +175,15 @@ class Model:
             name = value["name"]
             if spoken.lower() in [name["value"], *name.get("synonyms", [])]:
                 resolved = {"value": {"name": name["value"], "id": value.get("id")}}
-                status = {"authority": authority, "status": {"code": "ER_SUCCESS_MATCH"}, "values": [resolved]}
+                status = {
+                    "authority": authority,
+                    "status": {"code": "ER_SUCCESS_MATCH"},
+                    "values": [resolved],
+                }
                 return {"resolutionsPerAuthority": [status]}
-        return {"resolutionsPerAuthority": [{"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}]}
+        return {
+            "resolutionsPerAuthority": [{"authority": authority, "status": {"code": "ER_SUCCESS_NO_MATCH"}}]
+        }
 
 
 def launch() -> dict[str, Any]:
@@ -209,7 +215,9 @@ class Conversation:
         self.attributes: dict[str, Any] | None = None
         self.count = 0
 
-    def send(self, request: dict[str, Any], *, new_session: bool = False, timeout: float = 20) -> dict[str, Any]:
+    def send(
+        self, request: dict[str, Any], *, new_session: bool = False, timeout: float = 20
+    ) -> dict[str, Any]:
         reply = self.send_raw(request, new_session=new_session, timeout=timeout)
         assert "error" not in reply, f"the skill failed: {reply}\n{self.output()[-2000:]}"
         response: dict[str, Any] = reply["response"]
@@ -219,7 +227,9 @@ class Conversation:
         self.tables = reply.get("tables", {})
         return response
 
-    def send_raw(self, request: dict[str, Any], *, new_session: bool = False, timeout: float = 20) -> dict[str, Any]:
+    def send_raw(
+        self, request: dict[str, Any], *, new_session: bool = False, timeout: float = 20
+    ) -> dict[str, Any]:
         self.count += 1
         if new_session or self.attributes is None:
             session = {"new": True, "sessionId": f"amzn1.echo-api.session.{self.count:04d}", "attributes": {}}
@@ -293,7 +303,17 @@ def sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
     install = subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--timeout", "20", *SDK_PACKAGES],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "--timeout",
+            "20",
+            *SDK_PACKAGES,
+        ],
         capture_output=True,
         text=True,
         timeout=600,
@@ -320,14 +340,16 @@ def drivers(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def start(
-    request: pytest.FixtureRequest, drivers: dict[str, Path], tmp_path: Path
-) -> Iterator[Any]:
+def start(request: pytest.FixtureRequest, drivers: dict[str, Path], tmp_path: Path) -> Iterator[Any]:
     """``start(runtime, code_dir, handler)`` runs a skill process; every one is stopped after the test."""
     processes: list[subprocess.Popen[str]] = []
 
     def run(runtime: str, code_dir: Path, handler: str) -> Conversation:
-        program = str(request.getfixturevalue("sdk_python")) if runtime == "python" else request.getfixturevalue("node")
+        program = (
+            str(request.getfixturevalue("sdk_python"))
+            if runtime == "python"
+            else request.getfixturevalue("node")
+        )
         log = tmp_path / f"skill-{len(processes)}.log"
         with log.open("w") as stderr:
             process = subprocess.Popen(
@@ -358,11 +380,17 @@ def test_hello_world_greets_with_a_card_and_ends(start: Any) -> None:
     opened = skill.send(launch())
     assert "Welcome to hello world" in speech(opened)
     assert "Try saying hello" in reprompt(opened)
-    assert opened["response"]["card"] == {"type": "Simple", "title": "Hello World", "content": speech(opened)[7:-8]}
+    assert opened["response"]["card"] == {
+        "type": "Simple",
+        "title": "Hello World",
+        "content": speech(opened)[7:-8],
+    }
     hello = skill.send(intent("HelloWorldIntent"))
     assert speech(hello) == "<speak>Hello world! It is nice to meet you.</speak>"
     assert hello["response"]["shouldEndSession"] is True
-    assert "only know how to say hello" in speech(skill.send(intent("AMAZON.FallbackIntent"), new_session=True))
+    assert "only know how to say hello" in speech(
+        skill.send(intent("AMAZON.FallbackIntent"), new_session=True)
+    )
     assert speech(skill.send(intent("AMAZON.StopIntent"))) == "<speak>Goodbye!</speak>"
     assert skill.send(session_ended())["response"] == {}
 
@@ -405,7 +433,9 @@ def _play_high_low(skill: Conversation, model: Model) -> int:
     low, high = 1, 100
     for guesses in range(1, 8):
         guess = (low + high) // 2
-        said = speech(skill.send(intent("NumberGuessIntent", model.slots("NumberGuessIntent", {"number": str(guess)}))))
+        said = speech(
+            skill.send(intent("NumberGuessIntent", model.slots("NumberGuessIntent", {"number": str(guess)})))
+        )
         if "too low" in said:
             low = guess + 1
         elif "too high" in said:
@@ -439,16 +469,26 @@ def test_barista_serves_a_confirmed_order_and_remembers_the_usual(start: Any) ->
     model = Model(BUNDLED / "barista" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
     skill = start("python", BUNDLED / "barista" / "lambda", "lambda_function.lambda_handler")
     assert speech(skill.send(launch())) == "<speak>Welcome to the coffee bar. What can I get you?</speak>"
-    started = skill.send(intent("OrderDrinkIntent", model.slots("OrderDrinkIntent", {"drink": "latte"}), state="STARTED"))
+    started = skill.send(
+        intent("OrderDrinkIntent", model.slots("OrderDrinkIntent", {"drink": "latte"}), state="STARTED")
+    )
     assert started["response"]["directives"] == [{"type": "Dialog.Delegate"}]
     assert "outputSpeech" not in started["response"]
     order = {"drink": "latte", "size": "big", "roast": "dark", "milk": "some soy milk", "sugar": "sugar"}
     served = skill.send(
-        intent("OrderDrinkIntent", model.slots("OrderDrinkIntent", order), state="COMPLETED", confirmation="CONFIRMED")
+        intent(
+            "OrderDrinkIntent",
+            model.slots("OrderDrinkIntent", order),
+            state="COMPLETED",
+            confirmation="CONFIRMED",
+        )
     )
     # synonyms come back as their canonical values: big is large, dark is dark roast
     assert "Here is a large dark roast latte with some soy milk and sugar. Enjoy!" in speech(served)
-    assert served["response"]["card"]["content"] == "Your order: a large dark roast latte with some soy milk and sugar"
+    assert (
+        served["response"]["card"]["content"]
+        == "Your order: a large dark roast latte with some soy milk and sugar"
+    )
     assert skill.tables["barista"][USER_ID]["usual"]["size"] == "large"
 
     welcome = speech(skill.send(launch(), new_session=True))
@@ -472,7 +512,12 @@ def test_barista_slot_types_are_the_corpus_types_with_ids() -> None:
     """The bundled model owns its slot types; their values are exactly those of the barista corpus model."""
     model = Model(BUNDLED / "barista" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
     expected = {
-        "coffeeDrinkType", "sizeType", "milkAmountType", "numberOfShotsType", "roastType", "sugarAmountType"
+        "coffeeDrinkType",
+        "sizeType",
+        "milkAmountType",
+        "numberOfShotsType",
+        "roastType",
+        "sugarAmountType",
     }
     assert set(model.types) == expected
     for values in model.types.values():
@@ -492,7 +537,9 @@ def _legacy_slot(name: str, value: str) -> dict[str, Any]:
 
 
 def test_space_facts_answers_through_context_succeed(start: Any) -> None:
-    planets = (BUNDLED / "space-facts" / "speechAssets" / "customSlotTypes" / "LIST_OF_PLANETS").read_text().split()
+    planets = (
+        (BUNDLED / "space-facts" / "speechAssets" / "customSlotTypes" / "LIST_OF_PLANETS").read_text().split()
+    )
     assert len(planets) == 8
     skill = start("node", BUNDLED / "space-facts" / "src", "index.handler")
     opened = skill.send(launch())
@@ -515,3 +562,221 @@ def test_space_facts_answers_through_context_succeed(start: Any) -> None:
     assert skill.send_raw(session_ended()) == {"tables": {}}, "a SessionEndedRequest gets an empty succeed()"
     failed = skill.send_raw(intent("NoSuchIntent"), new_session=True)
     assert failed == {"error": "Unsupported intent = NoSuchIntent"}
+
+
+# --- fixture skills ---------------------------------------------------------------------------------------
+
+
+def test_py_classes_v2_echoes_slots_counts_turns_and_persists(start: Any) -> None:
+    root = FIXTURES / "py-classes-v2"
+    model = Model(root / "skill-package" / "interactionModels" / "custom" / "en-US.json")
+    skill = start("python", root / "lambda", "skill_main.handler")
+    opened = skill.send(launch())
+    assert '<break time="200ms"/>' in speech(opened)
+    assert opened["response"]["card"] == {
+        "type": "Simple",
+        "title": "Pet Helper",
+        "content": "Tell me about your pet.",
+    }
+    assert skill.attributes == {"turn": 1}
+    pet = skill.send(intent("PetIntent", model.slots("PetIntent", {"pet": "puppy"})))
+    assert speech(pet) == "<speak>You said puppy, which is a dog with id DOG.</speak>"
+    assert skill.attributes == {"turn": 2, "pet": "DOG"}
+    unknown = skill.send(intent("PetIntent", model.slots("PetIntent", {"pet": "horse"})))
+    assert "I do not know the pet horse." in speech(unknown)
+    assert "The number is 42." in speech(
+        skill.send(intent("NumberIntent", model.slots("NumberIntent", {"number": "42"})))
+    )
+    date = skill.send(intent("DateIntent", model.slots("DateIntent", {"date": "2015-W48-WE"})))
+    assert "The date is 2015-W48-WE." in speech(date)
+    card = skill.send(intent("CardIntent"))["response"]["card"]
+    assert card["type"] == "Standard" and card["title"] == "A Good Dog"
+    assert card["image"]["largeImageUrl"] == "https://example.com/pets/dog-large.png"
+    assert skill.attributes["turn"] == 6
+    assert "do not know your favourite colour" in speech(skill.send(intent("RecallColorIntent")))
+    skill.send(intent("RememberColorIntent", model.slots("RememberColorIntent", {"color": "blue"})))
+    assert skill.tables["pet-helper"][USER_ID] == {"color": "blue"}
+    assert skill.send(intent("AMAZON.StopIntent"))["response"]["shouldEndSession"] is True
+    skill.send(launch(), new_session=True)
+    assert skill.attributes == {"turn": 1}
+    assert "Your favourite colour is blue." in speech(skill.send(intent("RecallColorIntent")))
+
+
+def test_py_decorators_v1_persists_through_standard_skill_builder(start: Any) -> None:
+    root = FIXTURES / "py-decorators-v1"
+    assert (
+        json.loads((root / ".ask" / "config").read_text())["deploy_settings"]["default"]["resources"][
+            "lambda"
+        ][0]["codeUri"]
+        == "lambda/py"
+    )
+    model = Model(root / "models" / "en-US.json")
+    skill = start("python", root / "lambda" / "py", "lambda_function.lambda_handler")
+    assert "Welcome to the fruit stand." in speech(skill.send(launch()))
+    liked = skill.send(intent("LikeFruitIntent", model.slots("LikeFruitIntent", {"fruit": "apples"})))
+    assert "You like apples. Good choice." in speech(liked)
+    assert speech(skill.send(intent("WhatDoILikeIntent"))) == "<speak>You like apples.</speak>"
+    assert "This is visit number 2." in speech(skill.send(launch(), new_session=True))
+    assert skill.tables["fruit-stand"][USER_ID] == {"visits": 2}
+    assert "You have not told me yet." in speech(skill.send(intent("WhatDoILikeIntent")))
+
+
+@pytest.fixture(scope="session")
+def node_sdk_v2_code(tmp_path_factory: pytest.TempPathFactory, node: str) -> Path:
+    """A scratch copy of the Node fixture's code with its npm dependencies installed."""
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed: the Node SDK skill cannot get its dependencies")
+    code = tmp_path_factory.mktemp("node-sdk-v2") / "lambda"
+    shutil.copytree(FIXTURES / "node-sdk-v2" / "lambda", code, ignore=shutil.ignore_patterns("node_modules"))
+    install = subprocess.run(
+        [npm, "install", "--no-audit", "--no-fund", "--omit=dev", "--loglevel=error"],
+        cwd=code,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if install.returncode != 0:
+        pytest.skip(f"npm install failed (offline?): {install.stderr.strip()[-400:]}")
+    return code
+
+
+@pytest.mark.slow
+def test_node_sdk_v2_keeps_session_and_persistent_attributes(start: Any, node_sdk_v2_code: Path) -> None:
+    model = Model(FIXTURES / "node-sdk-v2" / "skill-package" / "interactionModels" / "custom" / "en-US.json")
+    skill = start("node", node_sdk_v2_code, "index.handler")
+    opened = skill.send(launch())
+    assert speech(opened) == "<speak>Welcome to number keeper. Tell me a number to remember.</speak>"
+    assert opened["response"]["card"]["title"] == "Number Keeper"
+    kept = skill.send(intent("RememberNumberIntent", model.slots("RememberNumberIntent", {"number": "42"})))
+    assert '<say-as interpret-as="cardinal">42</say-as>' in speech(kept)
+    assert skill.tables["number-keeper"][USER_ID] == {"number": "42"}
+    assert speech(skill.send(intent("TurnIntent"))) == "<speak>This is turn 3.</speak>"
+    assert skill.send(intent("AMAZON.StopIntent"))["response"]["shouldEndSession"] is True
+    skill.send(launch(), new_session=True)
+    assert speech(skill.send(intent("RecallNumberIntent"))) == "<speak>Your number is 42.</speak>"
+    assert skill.attributes == {"turn": 2}
+    assert "launch for amzn1.ask.account.LOCALUSER" in skill.output()
+
+
+def test_legacy_succeed_answers_and_fails_through_the_context(start: Any) -> None:
+    root = FIXTURES / "legacy-succeed"
+    skill = start("node", root / "src", "index.handler")
+    assert speech(skill.send(launch())) == "Welcome to animal sounds. Name an animal."
+    cow = skill.send(intent("AnimalSoundIntent", _legacy_slot("Animal", "cow")))
+    assert speech(cow) == "A cow says moo."
+    assert cow["sessionAttributes"] == {"asked": 1}
+    assert skill.send(intent("AMAZON.StopIntent"))["response"]["shouldEndSession"] is True
+    assert skill.send_raw(intent("PizzaIntent"), new_session=True) == {
+        "error": "Exception: Invalid intent: PizzaIntent"
+    }
+    assert "event.session.application.applicationId=amzn1.ask.skill.local-0001" in skill.output()
+
+
+FAULTY = FIXTURES / "faulty" / "lambda"
+
+
+def test_faulty_raise_fails_the_call_and_the_process_lives_on(start: Any) -> None:
+    skill = start("python", FAULTY, "lambda_function.lambda_handler")
+    skill.send(launch())
+    assert skill.send_raw(intent("RaiseIntent")) == {
+        "error": "RuntimeError",
+        "message": "RaiseIntent failed on purpose",
+    }
+    assert "I misbehave on request" in speech(skill.send(intent("AMAZON.HelpIntent")))
+
+
+def test_faulty_nonsense_returns_what_no_envelope_allows(start: Any) -> None:
+    skill = start("python", FAULTY, "lambda_function.lambda_handler")
+    assert skill.send_raw(intent("NonsenseIntent"))["response"] == {"foo": 1}
+    strange = skill.send_raw(intent("StrangeSpeechIntent"))["response"]
+    assert strange["response"]["outputSpeech"]["type"] == "Hologram"
+
+
+def test_faulty_print_floods_both_streams_then_answers(start: Any) -> None:
+    skill = start("python", FAULTY, "lambda_function.lambda_handler")
+    printed = skill.send(intent("PrintIntent"))
+    assert speech(printed) == "<speak>I printed a lot.</speak>"
+    output = skill.output()  # the driver sends the skill's stdout to stderr, as a worker keeps it as the log
+    assert output.count("stdout line") == 2000 and output.count("stderr line") == 2000
+
+
+def test_faulty_crash_exits_with_status_3(start: Any) -> None:
+    skill = start("python", FAULTY, "lambda_function.lambda_handler")
+    with pytest.raises(EOFError, match="exited with 3"):
+        skill.send_raw(intent("CrashIntent"))
+
+
+def test_faulty_hang_outlasts_a_timeout(start: Any) -> None:
+    skill = start("python", FAULTY, "lambda_function.lambda_handler")
+    skill.send(launch())  # the process is up and answering before the hang starts
+    with pytest.raises(TimeoutError):
+        skill.send_raw(intent("HangIntent"), timeout=1.5)
+    assert skill.process.poll() is None, "a hanging skill is still running until its owner kills it"
+
+
+# --- every skill folder -----------------------------------------------------------------------------------
+
+ALL_SKILLS = sorted(
+    [path for path in BUNDLED.iterdir() if path.is_dir()]
+    + [path for path in FIXTURES.iterdir() if path.is_dir()]
+)
+
+
+def _model_words(root: Path) -> set[str]:
+    """Every word a user may say to the skill: samples, slot samples and custom slot values."""
+    phrases: list[str] = []
+    schema = root / "speechAssets"
+    if schema.is_dir():
+        phrases += [
+            line.split(" ", 1)[1]
+            for line in (schema / "SampleUtterances.txt").read_text().splitlines()
+            if line
+        ]
+        for values in (schema / "customSlotTypes").iterdir():
+            phrases += values.read_text().splitlines()
+    else:
+        [path] = [
+            *root.glob("skill-package/interactionModels/custom/en-US.json"),
+            *root.glob("models/en-US.json"),
+        ]
+        language = json.loads(path.read_text())["interactionModel"]["languageModel"]
+        phrases.append(language["invocationName"])
+        for declared in language["intents"]:
+            phrases += declared.get("samples", [])
+            phrases += [sample for slot in declared.get("slots", []) for sample in slot.get("samples", [])]
+        for slot_type in language.get("types", []):
+            for value in slot_type["values"]:
+                phrases += [value["name"]["value"], *value["name"].get("synonyms", [])]
+    words = set()
+    for phrase in phrases:
+        for word in phrase.lower().split():
+            if not (word.startswith("{") and word.endswith("}")):
+                words.add(word)
+    return words
+
+
+@pytest.mark.parametrize("root", ALL_SKILLS, ids=lambda path: path.name)
+def test_every_word_of_the_model_has_a_pronunciation(root: Path) -> None:
+    dictionary = CMUDICT / "cmudict-en-us.dict"
+    if not dictionary.exists():
+        pytest.skip(f"no pocketsphinx dictionary at {dictionary}")
+    known = {line.split(" ", 1)[0] for line in dictionary.read_text().splitlines()}
+    missing = sorted(_model_words(root) - known)
+    assert not missing, f"{root.name}: words not in the pocketsphinx dictionary: {missing}"
+
+
+@pytest.mark.parametrize("root", ALL_SKILLS, ids=lambda path: path.name)
+def test_every_skill_has_conversation_tests(root: Path) -> None:
+    import yaml
+
+    files = sorted((root / "test").glob("*.yml"))
+    assert files, f"{root.name} has no test/*.yml"
+    for file in files:
+        configuration, *tests = list(yaml.safe_load_all(file.read_text()))
+        assert configuration["configuration"]["locale"] == "en-US"
+        handler_file = configuration["configuration"]["handler"].rsplit(".", 1)[0]
+        assert any((root / f"{handler_file}{suffix}").exists() for suffix in (".py", ".js")), handler_file
+        assert (root / configuration["configuration"]["interactionModel"]).exists()
+        for test in tests:
+            assert "test" in test[0], f"{file.name}: a test document starts with '- test: <name>'"
