@@ -760,8 +760,9 @@ def test_bad_json_and_bad_utf8_are_located(tmp_path: Path) -> None:
 
 
 def test_schema_file_is_a_valid_schema_that_accepts_the_fixtures() -> None:
-    schema = loader._validator().schema
-    Draft202012Validator.check_schema(schema)
+    schema_file = Path(loader.__file__).parent / "schema" / "interaction-model.schema.json"
+    Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
+    Draft202012Validator.check_schema(loader._validator().schema)
     for file in MODELS.rglob("*.json"):
         if file.name == "skill.json" or "speechAssets" in file.parts:
             continue
@@ -864,3 +865,17 @@ def test_every_builtin_slot_type_loads() -> None:
 
     intent = model_from_dict(pizza(all_types)).intent("EveryTypeIntent")
     assert intent is not None and len(intent.slots) == len(BUILTIN_SLOT_TYPES)
+
+
+def test_legacy_invocation_name_comes_from_skill_json_when_published(tmp_path: Path) -> None:
+    assets = legacy_copy(tmp_path)
+    assert load_model(assets).invocation_name == "space geek"
+    manifest = {"manifest": {"publishingInformation": {"locales": {"en-US": {"name": "Space Geek Deluxe"}}}}}
+    (assets.parent / "skill.json").write_text(json.dumps(manifest))
+    assert load_model(assets).invocation_name == "space geek deluxe"
+    (assets.parent / "skill.json").write_text(json.dumps(manifest).replace("Deluxe", "2"))
+    with pytest.raises(ModelError) as caught:
+        load_model(assets)
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.pointer) == (str(assets.parent / "skill.json"), None)
+    assert "'space geek 2' may contain only letters" in problem.message

@@ -13,8 +13,9 @@ the project's JSON Schema (``schema/interaction-model.schema.json``), then the c
 express (slot types, ``{slot}`` references, dialog intents and slots, prompt ids, validation rules, duplicates).
 Every problem names the file, a JSON pointer (or ``line N`` for legacy text files) and the intent, slot or type.
 
-Legacy models carry no invocation name (it lived in the developer console), so it is taken from the skill
-folder's name: ``space-geek/speechAssets`` is invoked as "space geek".
+Legacy models carry no invocation name (it lived in the developer console), so it is taken from the published
+name for the locale in the skill folder's ``skill.json`` when there is one, else from the folder's name:
+``space-geek/speechAssets`` is invoked as "space geek".
 """
 
 from __future__ import annotations
@@ -428,14 +429,31 @@ def _legacy_model(folder: Path, locale: str, report: _Report) -> dict[str, Any]:
             types.append({"name": file.name.removesuffix(".txt"), "values": values})
 
     root = folder.parent if folder.name.lower() == "speechassets" else folder
-    invocation = " ".join(re.sub(r"[^A-Za-z' .]+", " ", root.name).lower().split())
-    report.origins[f"{_LM}/invocationName"] = (str(root), "", False)
-    log.info("legacy model in %s carries no invocation name; using the folder's name %r", folder, invocation)
+    invocation, origin = _legacy_invocation(root, locale)
+    report.origins[f"{_LM}/invocationName"] = (str(origin), "", False)
+    log.info("legacy model in %s carries no invocation name; using %r from %s", folder, invocation, origin)
     return {
         "interactionModel": {
             "languageModel": {"invocationName": invocation, "intents": intents, "types": types}
         }
     }
+
+
+def _legacy_invocation(root: Path, locale: str) -> tuple[str, Path]:
+    """The published name in ``skill.json`` for the locale (or its first locale), else the folder's name with
+    separators as spaces; and the file or folder it came from."""
+    manifest = root / "skill.json"
+    try:
+        data = json.loads(_read_text(manifest)) if manifest.is_file() else None
+    except (ModelError, ValueError, RecursionError):
+        log.debug("ignoring unreadable %s", manifest)
+        data = None
+    locales = _obj(_obj(_obj(data).get("manifest")).get("publishingInformation")).get("locales")
+    if isinstance(locales, dict) and locales:
+        entry = _obj(locales.get(locale) or next(iter(locales.values())))
+        if name := _name(entry.get("name")):
+            return " ".join(name.lower().split()), manifest
+    return " ".join(re.sub(r"[^\w']+|[\d_]+", " ", root.name).lower().split()), root
 
 
 def _legacy_utterances(
@@ -472,10 +490,22 @@ def _legacy_utterances(
 @functools.cache
 def _validator() -> Draft202012Validator:
     """The validator for the project's interaction model schema, built once."""
-    text = (
-        resources.files("assistant.model.schema").joinpath("interaction-model.schema.json").read_text("utf-8")
-    )
-    return Draft202012Validator(json.loads(text))
+    file = resources.files("assistant.model.schema").joinpath("interaction-model.schema.json")
+    schema = json.loads(file.read_text("utf-8"))
+    return Draft202012Validator(_inline_refs(schema, schema["$defs"]))
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    """The schema with every local ``{"$ref": "#/$defs/x"}`` replaced by its definition (the schema has no
+    cycles); otherwise jsonschema spends a third of its time resolving references."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/") and len(node) == 1:
+            return _inline_refs(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(v, defs) for v in node]
+    return node
 
 
 def _validated(data: Any, locale: str, report: _Report) -> InteractionModel | None:
