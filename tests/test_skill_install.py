@@ -25,7 +25,13 @@ from assistant.errors import SkillError, SkillInstallError
 from assistant.settings import Settings
 from assistant.skills import archive
 from assistant.skills.install import info, install, remove
-from assistant.skills.registry import Registry, application_id_for, installation_ids, read_metadata
+from assistant.skills.registry import (
+    Registry,
+    application_id_for,
+    ensure_bundled_envs,
+    installation_ids,
+    read_metadata,
+)
 
 LAYOUTS = Path(__file__).parent / "fixtures" / "layouts"
 
@@ -338,6 +344,33 @@ def test_invalid_model_is_refused_with_its_problems(tmp_path: Path, settings: Se
     ):
         install(root, settings)
     assert leftovers(settings) == []
+
+
+def test_bundled_python_env_is_built_once_and_outdated_when_requirements_change(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundled = tmp_path / "bundled"
+    shutil.copytree(LAYOUTS / "plain-python", bundled / "greeter")
+    requirements = bundled / "greeter" / "requirements.txt"
+    requirements.write_text("# nothing beyond the standard library\n")  # pip needs no network for this
+    monkeypatch.setattr(resources, "bundled_skills_dir", lambda: bundled)
+    settings = settings.with_(include_bundled=True)
+    registry = Registry(settings)
+    assert registry.bundled()[0].env_dir is None
+    assert "bundled skill 'greeter' has no up-to-date environment" in registry.notices[0]
+
+    env = settings.data_dir / "bundled-envs" / "greeter"
+    assert ensure_bundled_envs(settings) == [env]
+    assert registry.bundled()[0].env_dir == env
+    assert registry.notices == []
+    assert (env / "bin" / "python").exists()
+    assert ensure_bundled_envs(settings) == []  # up to date: nothing to do
+
+    assert [p.name for p in env.parent.iterdir()] == ["greeter"]  # no staging folder left
+
+    requirements.write_text("# changed\n")  # ensure_bundled_envs would now rebuild it
+    assert registry.bundled()[0].env_dir is None
+    assert "no up-to-date environment" in registry.notices[0]
 
 
 # --- real dependency installs (network) ------------------------------------------------------------------

@@ -32,11 +32,13 @@ from assistant.skills.layout import PYTHON, detect, model_invocation_name, pinne
 from assistant.skills.package import SkillPackage
 from assistant.skills.registry import (
     ENV_FOLDER,
+    FINGERPRINT,
     METADATA,
     METADATA_FORMAT,
     SKILL_FOLDER,
     Registry,
     application_id_for,
+    dependency_fingerprint,
     python_in,
     read_metadata,
 )
@@ -137,6 +139,7 @@ def build_environment(package: SkillPackage, env_dir: Path) -> None:
                 if (package.code_dir / file).is_file():
                     shutil.copy2(package.code_dir / file, staging / file)
             _npm_install(staging)
+        (staging / FINGERPRINT).write_text(dependency_fingerprint(package) + "\n", encoding="utf-8")
         if env_dir.exists():
             shutil.rmtree(env_dir)
         os.rename(staging, env_dir)

@@ -17,6 +17,7 @@ The installation's identity (userId, deviceId and the seed of every generated ap
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -28,7 +29,7 @@ from typing import Any
 from assistant import resources
 from assistant.errors import SkillError
 from assistant.settings import Settings
-from assistant.skills.layout import NODE, PYTHON, detect, invocation_name, pinned_application_id, slugify
+from assistant.skills.layout import PYTHON, detect, invocation_name, pinned_application_id, slugify
 from assistant.skills.package import SkillPackage
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ ENV_FOLDER = "env"
 """Folder of an installation that holds a Python skill's virtualenv."""
 BUNDLED_ENVS = "bundled-envs"
 """Folder under ``settings.data_dir`` holding the bundled skills' environments."""
+FINGERPRINT = "assistant-dependencies.sha256"
+"""File in an environment holding the :func:`dependency_fingerprint` it was built from."""
 METADATA_FORMAT = 1
 """Version of the metadata file's shape."""
 
@@ -171,9 +174,9 @@ class Registry:
                     f"installed skill {installed[spoken].name!r} shadows the bundled skill {bundled.name!r} "
                     f"(both answer to {spoken!r})"
                 )
-            elif bundled.runtime == PYTHON and bundled.env_dir is None:
+            elif bundled.env_dir is None and needs_environment(bundled):
                 lines.append(
-                    f"bundled skill {bundled.name!r} has no environment yet; run the README's setup command"
+                    f"bundled skill {bundled.name!r} has no up-to-date environment; run the README's setup command"
                 )
         return lines
 
@@ -207,32 +210,64 @@ class Registry:
 
 
 def ensure_bundled_envs(settings: Settings) -> list[Path]:
-    """Create the missing environments of the bundled skills (network: PyPI / npm); returns those made.
+    """Create the missing or outdated environments of the bundled skills (network: PyPI / npm); returns
+    those made.
 
     Python skills get a virtualenv in ``data_dir/bundled-envs/<name>`` with their ``requirements.txt`` (or
-    ask-sdk-core). Node skills whose code folder has no ``node_modules`` get theirs in the same place; the
-    worker adds ``<env_dir>/node_modules`` to ``NODE_PATH``.
+    ask-sdk-core). Node skills with dependencies, whose code folder has no ``node_modules``, get theirs in the
+    same place; the worker adds ``<env_dir>/node_modules`` to ``NODE_PATH``. An environment is rebuilt when
+    the requirements it was built from changed.
     """
     # Imported here: the installer uses this module, and this is the one place that goes the other way.
     from assistant.skills.install import build_environment
 
     made = []
     for package in Registry(settings.with_(include_bundled=True)).bundled():
-        if package.env_dir is not None:
-            continue
-        if package.runtime == NODE and (package.code_dir / "node_modules").is_dir():
+        if package.env_dir is not None or not needs_environment(package):
             continue
         target = bundled_env_dir(settings, package.name)
+        logger.info("building the environment of bundled skill %s in %s", package.name, target)
         build_environment(package, target)
         made.append(target)
     return made
 
 
-def _bundled_env(settings: Settings, name: str, package: SkillPackage) -> Path | None:
-    env = bundled_env_dir(settings, name)
+def needs_environment(package: SkillPackage) -> bool:
+    """False for a Node skill whose dependencies are already there, or that has none."""
     if package.runtime == PYTHON:
-        return env if python_in(env).exists() else None
-    return env if (env / "node_modules").is_dir() else None
+        return True
+    if (package.code_dir / "node_modules").is_dir():
+        return False
+    manifest = package.code_dir / "package.json"
+    try:
+        dependencies = json.loads(manifest.read_text(encoding="utf-8")).get("dependencies")
+    except (OSError, ValueError, AttributeError):
+        return manifest.exists()
+    return bool(dependencies)
+
+
+def dependency_fingerprint(package: SkillPackage) -> str:
+    """A hash of what a skill's environment is built from (requirements.txt, or package.json and its lock)."""
+    digest = hashlib.sha256(package.runtime.encode())
+    if package.runtime == PYTHON:
+        files = [package.code_dir / "requirements.txt", package.root / "requirements.txt"]
+        files = [next((f for f in files if f.is_file()), files[0])]
+    else:
+        files = [package.code_dir / n for n in ("package.json", "package-lock.json", "npm-shrinkwrap.json")]
+    for file in files:
+        digest.update(file.name.encode())
+        digest.update(file.read_bytes() if file.is_file() else b"-")
+    return digest.hexdigest()
+
+
+def _bundled_env(settings: Settings, name: str, package: SkillPackage) -> Path | None:
+    """The bundled skill's environment when it exists and matches its requirements."""
+    env = bundled_env_dir(settings, name)
+    ready = python_in(env).exists() if package.runtime == PYTHON else (env / "node_modules").is_dir()
+    stamp = env / FINGERPRINT
+    if not ready or not stamp.is_file() or stamp.read_text().strip() != dependency_fingerprint(package):
+        return None
+    return env
 
 
 def _identity(settings: Settings) -> dict[str, str]:
