@@ -879,3 +879,15 @@ def test_legacy_invocation_name_comes_from_skill_json_when_published(tmp_path: P
     (problem,) = caught.value.problems
     assert (problem.file, problem.pointer) == (str(assets.parent / "skill.json"), None)
     assert "'space geek 2' may contain only letters" in problem.message
+
+
+def test_unreadable_legacy_files_are_reported_together(tmp_path: Path) -> None:
+    assets = legacy_copy(tmp_path)
+    (assets / "SampleUtterances.txt").write_bytes(b"GetNewFactIntent a fact\n\xff\n")
+    (assets / "customSlotTypes" / "LIST_OF_SIGNS").write_bytes(b"\xfe")
+    with pytest.raises(ModelError) as caught:
+        load_model(assets)
+    assert [(p.file, p.pointer) for p in caught.value.problems] == [
+        (str(assets / "SampleUtterances.txt"), "byte 24"),
+        (str(assets / "customSlotTypes" / "LIST_OF_SIGNS"), "byte 0"),
+    ]

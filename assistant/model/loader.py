@@ -160,13 +160,24 @@ class _Report:
     whether the file is JSON, so that the rest of a longer pointer carries over)."""
     problems: list[Problem] = field(default_factory=list)
     """Every problem, in the order found."""
+    seen: set[Problem] = field(default_factory=set)
+    """The problems added through ``add``, so that none is reported twice."""
 
     def add(self, message: str, pointer: str = "", subject: str | None = None) -> None:
         """Record a problem at a pointer of the normalised model."""
         file, where = self.locate(pointer)
         problem = Problem(message, file=file, pointer=where or None, subject=subject)
-        if problem not in self.problems:
+        if problem not in self.seen:
+            self.seen.add(problem)
             self.problems.append(problem)
+
+    def read_text(self, file: Path) -> str | None:
+        """A side file's text, or None after recording why it cannot be read."""
+        try:
+            return _read_text(file)
+        except ModelError as exc:
+            self.problems.extend(exc.problems)
+            return None
 
     def locate(self, pointer: str) -> tuple[str, str]:
         """The user's file and pointer (or line) for a pointer of the normalised model."""
@@ -320,12 +331,9 @@ def _read_pronunciations(folders: list[Path], report: _Report) -> tuple[tuple[st
             if file in seen or not file.is_file():
                 continue
             seen.add(file)
-            try:
-                text = _read_text(file)
-            except ModelError as exc:
-                report.problems.extend(exc.problems)
-                continue
-            entries.extend(_parse_pronunciations(text, str(folder / name), report))
+            text = report.read_text(file)
+            if text is not None:
+                entries.extend(_parse_pronunciations(text, str(folder / name), report))
     return tuple(dict.fromkeys(entries))
 
 
@@ -377,7 +385,7 @@ def _legacy_model(folder: Path, locale: str, report: _Report) -> dict[str, Any]:
     report.origins[""] = (str(folder), "", False)
     report.origins[f"{_LM}/intents"] = (str(schema_file), "/intents", True)
     intents: list[dict[str, Any]] = []
-    by_name: dict[str, dict[str, Any]] = {}
+    by_name: dict[str, int] = {}
     raw = schema.get("intents") if isinstance(schema, dict) else None
     if not isinstance(raw, list):
         report.problems.append(Problem('expected {"intents": [...]}', file=str(schema_file)))
@@ -401,7 +409,7 @@ def _legacy_model(folder: Path, locale: str, report: _Report) -> dict[str, Any]:
             _pointer("intents", index),
             True,
         )
-        by_name.setdefault(name, intent)
+        by_name.setdefault(name, len(intents))
         intents.append(intent)
 
     utterances = _legacy_file(folder, "SampleUtterances", ".txt", locale)
@@ -418,7 +426,7 @@ def _legacy_model(folder: Path, locale: str, report: _Report) -> dict[str, Any]:
             type_pointer = _pointer("interactionModel", "languageModel", "types", len(types))
             report.origins[type_pointer] = (str(file), "", False)
             values: list[dict[str, Any]] = []
-            for number, line in enumerate(_read_text(file).splitlines(), start=1):
+            for number, line in enumerate((report.read_text(file) or "").splitlines(), start=1):
                 if line.strip():
                     report.origins[f"{type_pointer}/values/{len(values)}"] = (
                         str(file),
@@ -457,31 +465,27 @@ def _legacy_invocation(root: Path, locale: str) -> tuple[str, Path]:
 
 
 def _legacy_utterances(
-    file: Path, intents: list[dict[str, Any]], by_name: dict[str, dict[str, Any]], report: _Report
+    file: Path, intents: list[dict[str, Any]], by_name: dict[str, int], report: _Report
 ) -> None:
     """Add ``IntentName words {slot}`` lines to their intents; ``{literal|slot}`` becomes ``{slot}``."""
-    for number, line in enumerate(_read_text(file).splitlines(), start=1):
+    for number, line in enumerate((report.read_text(file) or "").splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith(("#", "//")):
             continue
         name, *rest = line.split(None, 1)
         words = _LEGACY_SLOT_REF.sub(lambda m: "{" + m.group(1) + "}", rest[0] if rest else "")
-        intent = by_name.get(name)
+        index = by_name.get(name)
         where = f"line {number}"
         if not words:
             report.problems.append(Problem(f"no words after intent {name}", file=str(file), pointer=where))
-        elif intent is None:
+        elif index is None:
             report.problems.append(
                 Problem(f"intent {name} is not in the IntentSchema", file=str(file), pointer=where)
             )
         else:
-            index = intents.index(intent)
-            report.origins[
-                _pointer(
-                    "interactionModel", "languageModel", "intents", index, "samples", len(intent["samples"])
-                )
-            ] = (str(file), where, False)
-            intent["samples"].append(words)
+            samples = intents[index]["samples"]
+            report.origins[f"{_LM}/intents/{index}/samples/{len(samples)}"] = (str(file), where, False)
+            samples.append(words)
 
 
 # --------------------------------------------------------------------------------------------------- validation
