@@ -264,6 +264,20 @@ def test_installed_skill_shadows_bundled_one(
     assert [p.name for p in registry.bundled()] == ["hello-world"]
 
 
+def test_broken_bundled_skill_is_left_out_with_a_notice(
+    tmp_path: Path, settings: Settings, bundled_dir: Path
+) -> None:
+    (bundled_dir / "broken").mkdir()
+    (bundled_dir / "broken" / "index.js").write_text(NODE_HANDLER)
+    settings = settings.with_(include_bundled=True)
+    registry = Registry(settings)
+    assert [p.name for p in registry.active()] == ["hello-world"]
+    assert len(registry.notices) == 1
+    assert registry.notices[0].startswith("bundled skill 'broken' is unusable:")
+    assert "no interaction model" in registry.notices[0]
+    install(make_node_skill(tmp_path / "other", "other skill"), settings)  # does not block installs
+
+
 def test_application_id_stable_per_installation(tmp_path: Path, settings: Settings) -> None:
     source = make_node_skill(tmp_path / "ids", "id skill")
     first = install(source, settings).application_id

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import resources
-from assistant.errors import SkillError
+from assistant.errors import AssistantError, SkillError
 from assistant.settings import Settings
 from assistant.skills.layout import PYTHON, detect, invocation_name, pinned_application_id, slugify
 from assistant.skills.package import SkillPackage
@@ -112,11 +112,13 @@ def package_from_metadata(folder: Path, data: dict[str, Any]) -> SkillPackage:
 
 
 class Registry:
-    """The skills of one installation; every call reads the disk afresh (cheap, and never stale)."""
+    """The skills of one installation; every call reads the disk afresh (only loaded models are cached, by
+    modification time), so it is never stale."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         """Where to look, and the locale whose invocation names count."""
+        self._spoken: dict[tuple[Path, int], str] = {}
 
     def installed(self) -> list[SkillPackage]:
         """The installed skills, by name."""
@@ -131,28 +133,8 @@ class Registry:
         return packages
 
     def bundled(self) -> list[SkillPackage]:
-        """The skills shipped with the assistant, by name (empty when there is no ``skills/`` folder)."""
-        try:
-            folder = resources.bundled_skills_dir()
-        except FileNotFoundError:
-            logger.warning("no bundled skills folder found")
-            return []
-        packages = []
-        for entry in sorted(folder.iterdir()):
-            if entry.name.startswith((".", "_")) or not entry.is_dir():
-                continue
-            name = slugify(entry.name)
-            package = detect(entry, self.settings.locale)
-            package = replace(
-                package,
-                name=name,
-                bundled=True,
-                application_id=pinned_application_id(package.root, package.code_dir)
-                or application_id_for(self.settings, name),
-                env_dir=_bundled_env(self.settings, name, package),
-            )
-            packages.append(package)
-        return packages
+        """The usable skills shipped with the assistant, by name; broken ones are left out (see ``notices``)."""
+        return self._bundled()[0]
 
     def active(self) -> list[SkillPackage]:
         """Installed skills, then the bundled ones that no installed skill shadows (if bundled ones are on)."""
@@ -164,21 +146,53 @@ class Registry:
 
     @property
     def notices(self) -> list[str]:
-        """Lines for the user about shadowed bundled skills and bundled skills without their environment."""
-        lines = []
+        """Lines for the user: shadowed bundled skills, unusable ones, ones without their environment."""
+        if not self.settings.include_bundled:
+            return []
+        bundled, lines = self._bundled()
         installed = {self.invocation(p): p for p in self.installed()}
-        for bundled in self.bundled() if self.settings.include_bundled else []:
-            spoken = self.invocation(bundled)
+        for package in bundled:
+            spoken = self.invocation(package)
             if spoken in installed:
                 lines.append(
-                    f"installed skill {installed[spoken].name!r} shadows the bundled skill {bundled.name!r} "
+                    f"installed skill {installed[spoken].name!r} shadows the bundled skill {package.name!r} "
                     f"(both answer to {spoken!r})"
                 )
-            elif bundled.env_dir is None and needs_environment(bundled):
+            elif package.env_dir is None and needs_environment(package):
                 lines.append(
-                    f"bundled skill {bundled.name!r} has no up-to-date environment; run the README's setup command"
+                    f"bundled skill {package.name!r} has no up-to-date environment; run the README's setup command"
                 )
         return lines
+
+    def _bundled(self) -> tuple[list[SkillPackage], list[str]]:
+        """The usable bundled skills, and a line for each unusable one."""
+        try:
+            folder = resources.bundled_skills_dir()
+        except FileNotFoundError:
+            return [], ["no bundled skills folder found"]
+        packages, problems = [], []
+        for entry in sorted(folder.iterdir()):
+            if entry.name.startswith((".", "_")) or not entry.is_dir():
+                continue
+            name = slugify(entry.name)
+            try:
+                package = detect(entry, self.settings.locale)
+                self.invocation(replace(package, bundled=True))  # loads and validates the model
+            except AssistantError as error:
+                logger.error("bundled skill %s is unusable: %s", name, error)
+                problems.append(f"bundled skill {name!r} is unusable: {error}")
+                continue
+            packages.append(
+                replace(
+                    package,
+                    name=name,
+                    bundled=True,
+                    application_id=pinned_application_id(package.root, package.code_dir)
+                    or application_id_for(self.settings, name),
+                    env_dir=_bundled_env(self.settings, name, package),
+                )
+            )
+        return packages, problems
 
     def get(self, name_or_invocation: str) -> SkillPackage:
         """The active skill with that name or invocation name; SkillError listing the choices otherwise."""
@@ -198,7 +212,8 @@ class Registry:
         """The effective invocation name of a package, in this registry's locale.
 
         For an installed skill it is the one recorded at install time (a legacy skill's name came from the
-        folder it was installed from); a bundled skill's model is loaded and validated.
+        folder it was installed from); a bundled skill's model is loaded and validated (once per version of
+        the file).
         """
         if package.invocation_name:
             return invocation_name(package, self.settings.locale)
@@ -206,7 +221,10 @@ class Registry:
             recorded = read_metadata(package.root.parent).get("invocation_name")
             if isinstance(recorded, str) and recorded:
                 return recorded
-        return invocation_name(package, self.settings.locale)
+        key = (package.model_path, _mtime(package.model_path))
+        if key not in self._spoken:
+            self._spoken[key] = invocation_name(package, self.settings.locale)
+        return self._spoken[key]
 
 
 def ensure_bundled_envs(settings: Settings) -> list[Path]:
@@ -268,6 +286,16 @@ def _bundled_env(settings: Settings, name: str, package: SkillPackage) -> Path |
     if not ready or not stamp.is_file() or stamp.read_text().strip() != dependency_fingerprint(package):
         return None
     return env
+
+
+def _mtime(path: Path) -> int:
+    """Latest modification time of a file, or of a folder's files (legacy speechAssets)."""
+    try:
+        if path.is_dir():
+            return max((p.stat().st_mtime_ns for p in path.rglob("*")), default=path.stat().st_mtime_ns)
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _identity(settings: Settings) -> dict[str, str]:
