@@ -119,7 +119,10 @@ function invoke(message, handler) {
   const deadline = Date.now() + Number(message.timeout_ms || 8000);
   let settled = false;
   const settle = (err, response) => {
-    if (settled) return;
+    if (settled) {
+      console.error(`[WARN] ${id}: the handler answered again (${err ? describe(err) : 'a response'}); ignored`);
+      return;
+    }
     settled = true;
     if (current && current.id === id) current = null;
     if (err !== null && err !== undefined) {

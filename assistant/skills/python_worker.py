@@ -108,7 +108,7 @@ def load_handler(handler: str) -> Callable[[Any, Any], Any]:
     function = getattr(module, function_name, None)
     if not callable(function):
         raise AttributeError(f"module {module_name!r} ({module.__file__}) has no function {function_name!r}")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 def serve(channel: Channel, handler: Callable[[Any, Any], Any], skill: str) -> None:

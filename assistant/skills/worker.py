@@ -180,6 +180,11 @@ class ProcessWorker(abc.ABC):
         """True while the skill process is alive."""
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The skill process's id while it runs (for diagnostics), else None."""
+        return self._process.pid if self.running and self._process is not None else None
+
     def __enter__(self) -> ProcessWorker:
         self.start()
         return self
@@ -500,8 +505,9 @@ class PythonWorker(ProcessWorker):
             )
         return [
             str(self.python),
-            "-I",
-            "-u",
+            "-I",  # isolated: no PYTHON* variables, no user site, no script folder on the path
+            "-u",  # unbuffered, so the skill's output reaches its log as it is written
+            "-B",  # no bytecode written into the skill's folder or the stand-ins (Lambda's disk is read-only)
             str(PYTHON_WORKER),
             *("--channel-in", str(channel_in), "--channel-out", str(channel_out)),
             *("--code-dir", str(self.package.code_dir), "--handler", self.package.handler),
