@@ -203,6 +203,7 @@ def test_skill_output_goes_to_its_log_not_the_channel(
         ("node_callback", "callback"),
         ("node_succeed", "<speak>succeed</speak>"),
         ("node_promise", "promise LaunchRequest"),
+        ("node_esm", "esm LaunchRequest"),
     ],
 )
 def test_node_handlers_answer_each_way_and_the_first_answer_wins(
@@ -214,7 +215,7 @@ def test_node_handlers_answer_each_way_and_the_first_answer_wins(
         # The late callback/fail/done calls were ignored; the process is fine and answers again.
         assert speech(worker.invoke(launch())) == expected
     ignored = (tmp_path / f"{folder}.log").read_text().count("the handler answered again")
-    assert ignored == {"node_callback": 4, "node_succeed": 2, "node_promise": 0}[folder]
+    assert ignored == {"node_callback": 4, "node_succeed": 2, "node_promise": 0, "node_esm": 0}[folder]
 
 
 @needs_node
@@ -319,7 +320,9 @@ def test_node_faults(
     [
         ("python", "lambda_function.nope", "AttributeError: module 'lambda_function'"),
         ("python", "missing_module.handler", "ModuleNotFoundError: No module named 'missing_module'"),
-        pytest.param("node", "index.nope", "index exports no function 'nope'", marks=needs_node),
+        pytest.param(
+            "node", "index.nope", "node_faults/index.js exports no function 'nope'", marks=needs_node
+        ),
         pytest.param("node", "missing.handler", "Error: Cannot find module", marks=needs_node),
     ],
 )

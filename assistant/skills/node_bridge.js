@@ -100,6 +100,11 @@ require(path.join(shimsDir, '_channel.js')).install({ call, realRequire });
 // --- the invocation in progress ---
 let current = null; // {id, settle}
 
+/** The one-line detail of an error, as the last line of a Python traceback: "TypeError: message". */
+function detailOf(err) {
+  return describe(err).split('\n')[0];
+}
+
 function describe(err) {
   if (err instanceof Error) return `${err.name}: ${err.message}`;
   if (typeof err === 'string') return err;
@@ -128,14 +133,14 @@ function invoke(message, handler) {
     if (err !== null && err !== undefined) {
       const trace = err instanceof Error && err.stack ? err.stack : describe(err);
       console.error(`[ERROR] ${id} handler failed: ${trace}`);
-      fault(id, 'raised', describe(err), trace);
+      fault(id, 'raised', detailOf(err), trace);
       return;
     }
     let line;
     try {
       line = JSON.stringify({ op: 'result', id, response: response === undefined ? null : response });
     } catch (e) {
-      fault(id, 'invalid-response', `the handler returned a value that is not JSON: ${describe(e).split('\n')[0]}`);
+      fault(id, 'invalid-response', `the handler returned a value that is not JSON: ${detailOf(e)}`);
       return;
     }
     writeLine(line);
@@ -174,7 +179,7 @@ function invoke(message, handler) {
 function onUncaught(err) {
   const trace = err instanceof Error && err.stack ? err.stack : describe(err);
   console.error(`[ERROR] uncaught: ${trace}`);
-  if (current) fault(current.id, 'raised', describe(err), trace, true);
+  if (current) fault(current.id, 'raised', detailOf(err), trace, true);
   process.exit(1);
 }
 process.on('uncaughtException', onUncaught);
@@ -185,15 +190,19 @@ async function loadHandler(spec) {
   if (dot <= 0 || dot === spec.length - 1) {
     throw new Error(`handler '${spec}' is not of the form file.function`);
   }
-  const file = path.resolve(codeDir, spec.slice(0, dot));
+  const base = path.resolve(codeDir, spec.slice(0, dot));
   const name = spec.slice(dot + 1);
+  const file = ['.js', '.mjs', '.cjs'].map((ext) => base + ext).find((f) => fs.existsSync(f)) || base;
   let mod;
-  try {
-    mod = require(file);
-  } catch (err) {
-    if (!err || err.code !== 'ERR_REQUIRE_ESM') throw err;
-    const resolved = ['.mjs', '.js'].map((ext) => file + ext).find((f) => fs.existsSync(f)) || file;
-    mod = await import(pathToFileURL(resolved).href);
+  if (file.endsWith('.mjs')) {
+    mod = await import(pathToFileURL(file).href);
+  } else {
+    try {
+      mod = require(file);
+    } catch (err) {
+      if (!err || err.code !== 'ERR_REQUIRE_ESM') throw err;
+      mod = await import(pathToFileURL(file).href); // a .js file in a "type": "module" package
+    }
   }
   const fn = mod && mod[name];
   if (typeof fn !== 'function') {
@@ -210,7 +219,7 @@ async function main() {
   } catch (err) {
     const trace = err instanceof Error && err.stack ? err.stack : describe(err);
     console.error(`[ERROR] cannot load handler '${args.handler}': ${trace}`);
-    fault(null, 'raised', describe(err), trace, true);
+    fault(null, 'raised', detailOf(err), trace, true);
     process.exit(1);
   }
   const input = new net.Socket({ fd: inFd, readable: true, writable: false });
