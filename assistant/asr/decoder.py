@@ -1,0 +1,307 @@
+"""Speech → words → intent, with pocketsphinx constrained by a compiled grammar.
+
+The decoder is the only place that touches pocketsphinx. Rules learnt the hard way (pocketsphinx 5.1.1):
+``Decoder(jsgf=...)`` segfaults, so grammars go in through ``add_jsgf_string``/``activate_search``; bestpath
+truncates FSG results, so it is off; a word missing from the dictionary fails the whole grammar without naming
+it, so every word is resolved by ``grammar.pronounce`` and added before the grammar is loaded.
+
+Confidence compares the grammar's acoustic score with an unconstrained phone loop over the same frames: speech
+the grammar covers scores close to the phone loop; speech it does not cover has to be forced onto the nearest
+sentence and scores far below. The per-frame gap maps to 0..1, and a threshold rejects out-of-grammar speech.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..errors import GrammarError, RecognitionError
+from ..grammar.compiler import CompiledGrammar
+from ..nlu.parser import parse
+from ..nlu.result import IntentResult
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+FRAME_RATE = 100
+"""Decoder frames per second."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecoderConfig:
+    """Decoder settings; the defaults are the ones the benchmark chose (see README, "Accuracy")."""
+
+    beam: float = 1e-48
+    """Main pruning beam (probability ratio)."""
+    wbeam: float = 7e-29
+    """Word-exit beam."""
+    pbeam: float = 1e-48
+    """Phone-transition beam."""
+    lw: float = 6.5
+    """Language weight."""
+    wip: float = 0.65
+    """Word insertion penalty."""
+    maxhmmpf: int = 30000
+    """Most HMMs evaluated per frame (caps the search on long or noisy input)."""
+    topn: int = 4
+    """Gaussians scored per mixture."""
+    cmn: str = "batch"
+    """Cepstral mean normalisation: ``batch`` for whole utterances, ``live`` for streaming."""
+    remove_noise: bool = False
+    """Spectral noise subtraction in the front end."""
+    dither: bool = True
+    """Add ±1 LSB noise so digital silence has a finite log energy (deterministic seed)."""
+    fsgusefiller: bool = True
+    """Let silence and fillers occur between grammar words."""
+    reject_threshold: float = 0.5
+    """Confidence below which a hypothesis is rejected as out of grammar."""
+    confidence_scale: float = 0.05
+    """Slope of the per-frame score gap → confidence mapping."""
+    confidence_offset: float = 60.0
+    """Per-frame score gap (log units) that maps to confidence 0.5."""
+    phone_loop: bool = True
+    """Compute confidence against a phone loop (costs a second, cheaper search)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WordTiming:
+    """One recognised word and where it was heard."""
+
+    word: str
+    """The word."""
+    start: float
+    """Start, seconds from the beginning of the audio."""
+    end: float
+    """End, seconds from the beginning of the audio."""
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """What the recogniser made of one utterance."""
+
+    transcript: str
+    """The words the grammar matched ("" when nothing)."""
+    result: IntentResult | None
+    """The intent and slots, or None when rejected."""
+    confidence: float
+    """0..1: how much better the grammar explains the audio than it would explain arbitrary speech."""
+    words: tuple[WordTiming, ...] = ()
+    """Word timings."""
+    audio_seconds: float = 0.0
+    """Length of the audio, seconds."""
+    decode_seconds: float = 0.0
+    """Processing time, seconds."""
+    rejected: str | None = None
+    """Why the hypothesis was rejected, when it was."""
+
+    def to_json(self, file: str | None = None) -> dict[str, object]:
+        """The stable JSON shape of ``assistant recognize --json``."""
+        out: dict[str, object] = {"file": file, "transcript": self.transcript}
+        if self.result is not None:
+            out.update(self.result.to_json())
+        else:
+            out.update({"intent": None, "slots": {}})
+        out.update({
+            "confidence": round(self.confidence, 3),
+            "audio_seconds": round(self.audio_seconds, 3),
+            "decode_seconds": round(self.decode_seconds, 3),
+        })
+        if self.rejected:
+            out["rejected"] = self.rejected
+        return out
+
+
+@dataclass
+class _Loaded:
+    name: str
+    grammar: CompiledGrammar
+
+
+class Recognizer:
+    """A pocketsphinx decoder that hears only what a compiled grammar allows.
+
+    Create it, then ``start()`` (or use it as a context manager); ``decode()`` whole utterances or stream with
+    ``begin()``/``feed()``/``finish()``.
+    """
+
+    PHONE_SEARCH = "_phones"
+
+    def __init__(self, config: DecoderConfig | None = None) -> None:
+        self.config = config or DecoderConfig()
+        """Decoder settings."""
+        self._decoder: object | None = None
+        self._loaded: dict[str, CompiledGrammar] = {}
+        self._active: CompiledGrammar | None = None
+        self._added_words: dict[str, str] = {}
+        self._stream: list[np.ndarray] | None = None
+
+    # -- lifecycle --
+    def start(self) -> Recognizer:
+        """Load the acoustic model (about 0.3 s)."""
+        if self._decoder is None:
+            import pocketsphinx
+
+            c = self.config
+            self._decoder = pocketsphinx.Decoder(
+                lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn,
+                cmn=c.cmn, remove_noise=c.remove_noise, dither=False, fsgusefiller=c.fsgusefiller,
+                loglevel="FATAL",
+            )
+            if c.phone_loop:
+                model = pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin")
+                self._ps.add_allphone_file(self.PHONE_SEARCH, model)
+        return self
+
+    def stop(self) -> None:
+        """Release the decoder."""
+        self._decoder = None
+        self._loaded.clear()
+        self._active = None
+
+    def __enter__(self) -> Recognizer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def _ps(self):  # type: ignore[no-untyped-def]
+        if self._decoder is None:
+            raise RecognitionError("the recogniser was not started")
+        return self._decoder
+
+    # -- grammars --
+    def use(self, grammar: CompiledGrammar) -> None:
+        """Listen with this grammar from the next utterance on (loads it the first time)."""
+        ps = self._ps
+        if grammar.name not in self._loaded:
+            for word, phones in grammar.pronunciations.extra.items():
+                if self._added_words.get(word) != phones:
+                    ps.add_word(word, phones, False)
+                    self._added_words[word] = phones
+            missing = [w for w in grammar.words if ps.lookup_word(w) is None]
+            if missing:
+                raise GrammarError(f"words without a pronunciation in grammar {grammar.name}: {', '.join(missing[:10])}")
+            try:
+                ps.add_jsgf_string(grammar.name, grammar.jsgf)
+            except RuntimeError as err:
+                raise GrammarError(f"pocketsphinx could not load grammar {grammar.name} ({grammar.kind}): {err}") from err
+            self._loaded[grammar.name] = grammar
+        if self._active is not grammar:
+            ps.activate_search(grammar.name)
+            self._active = grammar
+
+    def unload(self, grammar: CompiledGrammar) -> None:
+        """Forget a grammar (dynamic entities replace grammars during a session)."""
+        if grammar.name in self._loaded:
+            if self._active is grammar:
+                self._active = None
+            self._ps.remove_search(grammar.name)
+            del self._loaded[grammar.name]
+
+    # -- decoding --
+    def decode(self, samples: np.ndarray, grammar: CompiledGrammar | None = None) -> Recognition:
+        """Recognise one utterance (int16, 16 kHz, mono)."""
+        self.begin(grammar)
+        self.feed(samples)
+        return self.finish()
+
+    def begin(self, grammar: CompiledGrammar | None = None) -> None:
+        """Start an utterance."""
+        if grammar is not None:
+            self.use(grammar)
+        if self._active is None:
+            raise RecognitionError("no grammar is active")
+        self._stream = []
+        self._ps.start_utt()
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Decode more audio of the current utterance as it arrives."""
+        if self._stream is None:
+            raise RecognitionError("feed() before begin()")
+        pcm = self._prepare(samples)
+        self._stream.append(pcm)
+        if self.config.cmn != "batch":
+            self._ps.process_raw(pcm.tobytes(), False, False)
+
+    def finish(self) -> Recognition:
+        """End the utterance and return what was heard."""
+        if self._stream is None or self._active is None:
+            raise RecognitionError("finish() before begin()")
+        t0 = time.perf_counter()
+        ps = self._ps
+        audio = np.concatenate(self._stream) if self._stream else np.zeros(0, np.int16)
+        self._stream = None
+        if self.config.cmn == "batch":
+            ps.process_raw(audio.tobytes(), False, True)
+        ps.end_utt()
+        grammar = self._active
+        hyp = ps.hyp()
+        transcript = hyp.hypstr if hyp is not None else ""
+        score = hyp.best_score if hyp is not None else 0
+        words = tuple(
+            WordTiming(seg.word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE)
+            for seg in (ps.seg() or ())
+            if not seg.word.startswith(("<", "[", "+")) and seg.word != "<sil>"
+        )
+        frames = max(ps.n_frames(), 1)
+        confidence = 1.0
+        if self.config.phone_loop and transcript:
+            confidence = self._phone_loop_confidence(audio, score, frames)
+        elapsed = time.perf_counter() - t0
+        audio_seconds = len(audio) / SAMPLE_RATE
+        return self._conclude(grammar, transcript, confidence, words, audio_seconds, elapsed)
+
+    def _conclude(self, grammar: CompiledGrammar, transcript: str, confidence: float, words: tuple[WordTiming, ...],
+                  audio_seconds: float, elapsed: float) -> Recognition:
+        clean = [w.split("(")[0] for w in transcript.split()]
+        rec = Recognition(" ".join(clean), None, confidence, words, audio_seconds, elapsed)
+        if not clean:
+            return replace(rec, rejected="no speech matched the grammar", confidence=0.0)
+        result = parse(clean, grammar)
+        if result is None:
+            return replace(rec, rejected=f"hypothesis {' '.join(clean)!r} does not parse")
+        if confidence < self.config.reject_threshold:
+            return replace(rec, rejected=f"low confidence {confidence:.2f}")
+        return replace(rec, result=result)
+
+    def _phone_loop_confidence(self, audio: np.ndarray, grammar_score: int, frames: int) -> float:
+        ps = self._ps
+        assert self._active is not None
+        ps.activate_search(self.PHONE_SEARCH)
+        try:
+            ps.start_utt()
+            ps.process_raw(audio.tobytes(), False, True)
+            ps.end_utt()
+            hyp = ps.hyp()
+            phone_score = hyp.best_score if hyp is not None else grammar_score
+        finally:
+            ps.activate_search(self._active.name)
+        gap = (phone_score - grammar_score) / frames
+        return 1.0 / (1.0 + math.exp(self.config.confidence_scale * (gap - self.config.confidence_offset)))
+
+    def _prepare(self, samples: np.ndarray) -> np.ndarray:
+        pcm = np.asarray(samples)
+        if pcm.dtype != np.int16:
+            raise RecognitionError(f"audio must be int16 at {SAMPLE_RATE} Hz, got {pcm.dtype}")
+        if self.config.dither:
+            rng = np.random.default_rng(len(pcm))
+            pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
+        return pcm
+
+
+def recognize_files(recognizer: Recognizer, grammar: CompiledGrammar, paths: Iterable[str]) -> Iterable[tuple[str, Recognition]]:
+    """Decode WAV files one by one with a grammar."""
+    from ..audio.wav import read_wav
+
+    recognizer.use(grammar)
+    for path in paths:
+        yield path, recognizer.decode(read_wav(path))
+
+
+__all__ = ["DecoderConfig", "Recognition", "Recognizer", "WordTiming", "recognize_files", "field"]
