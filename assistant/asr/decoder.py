@@ -188,7 +188,12 @@ class Recognizer:
             if missing:
                 raise GrammarError(f"words without a pronunciation in grammar {grammar.name}: {', '.join(missing[:10])}")
             try:
-                ps.add_jsgf_string(grammar.name, grammar.jsgf)
+                fsa = grammar.fsa
+                if fsa is None:
+                    raise GrammarError(f"grammar {grammar.name} has no automaton")
+                arcs = [t if t[3] else t[:3] for t in fsa.transitions]
+                fsg = ps.create_fsg(grammar.name, fsa.start, fsa.final, arcs)
+                ps.add_fsg(grammar.name, fsg)
             except RuntimeError as err:
                 raise GrammarError(f"pocketsphinx could not load grammar {grammar.name} ({grammar.kind}): {err}") from err
             self._loaded[grammar.name] = grammar

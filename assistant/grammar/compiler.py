@@ -25,6 +25,7 @@ from ..model.types import Intent, InteractionModel, TypeValue
 from ..resources import grammars_dir
 from . import text as textnorm
 from .expr import EMPTY, Alt, Expr, Opt, Ref, Seq, Slot, Tag, Word, alt, grammar_text, parse_jsgf, seq
+from .fsa import WordFsa, build_fsa
 from .pronounce import Lexicon, Pronunciations, parse_pronunciation_lines
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,9 @@ class CompiledGrammar:
     """Content hash of the inputs."""
 
     jsgf: str = ""
-    """The grammar as JSGF text for pocketsphinx (alternatives it cannot hear, such as wildcards, left out)."""
+    """The grammar as JSGF text, for reading (alternatives it cannot hear, such as wildcards, left out)."""
+    fsa: WordFsa | None = None
+    """The same language as a minimal word automaton: what the decoder searches."""
 
     @property
     def words(self) -> frozenset[str]:
@@ -394,8 +397,10 @@ class _Builder:
         vocabulary = {w for e in self.rules.values() for w in _words(e)}
         prons = self.lexicon.resolve(vocabulary, supplied)
         name = f"g{digest[:12]}"
+        voice = _voice_rules(self.rules)
         return CompiledGrammar(
-            jsgf=grammar_text(name, _voice_rules(self.rules), public),
+            jsgf=grammar_text(name, voice, public),
+            fsa=build_fsa(voice, public),
             name=name, kind=kind, public=public, rules=dict(self.rules),
             types={k.removeprefix(self.prefix) if not self.prefix else k: v for k, v in self.types.items()},
             intents=dict(intents), pronunciations=prons, voice_excluded=tuple(self.excluded), digest=digest,
