@@ -1,0 +1,28 @@
+#!/bin/sh
+# Make sure the system packages the assistant needs are present.
+# As root, install the missing ones with apt-get; otherwise name them and stop.
+set -eu
+need=""
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for pkg in espeak-ng libespeak-ng1 sox libportaudio2 python3-venv; do
+  case "$pkg" in
+    python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null && continue ;;
+  esac
+  have_pkg "$pkg" || need="$need $pkg"
+done
+command -v node >/dev/null 2>&1 || need="$need nodejs"
+command -v npm >/dev/null 2>&1 || need="$need npm"
+if [ -z "$need" ]; then
+  exit 0
+fi
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "installing system packages:$need"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq $need >/dev/null
+else
+  echo "The assistant needs these system packages:$need" >&2
+  echo "Install them with:  sudo apt-get install$need" >&2
+  exit 1
+fi
