@@ -1,0 +1,707 @@
+"""The skill runtime: an utterance (typed, or recognised by the voice loop) in, what to say out.
+
+One :class:`Engine` per conversation. It routes at the top level (``open X``, ``ask X to …``, ``what skills do I
+have``), keeps one skill session open at a time, builds the request envelopes (``envelopes``), calls the skill's
+worker, and reads the response back into a :class:`Turn`. It never touches audio, so the voice loop and
+``assistant chat`` drive the very same code.
+
+Session rules, as Alexa documents them (alexa-contract.md section 2, and Amazon's "Manage the skill session"):
+
+- ``shouldEndSession: true`` ends the session; no SessionEndedRequest follows.
+- ``false`` or ``null`` keeps it open and reopens the microphone. On silence the skill's reprompt is said and
+  the microphone opened once more; on a second silence the session ends with a SessionEndedRequest
+  ``EXCEEDED_MAX_REPROMPTS``. Amazon reprompts only "if the skill specified a reprompt", so without one the
+  first silence ends the session (the speech is not repeated).
+- ``shouldEndSession`` absent: only devices with a screen keep the session (up to 30 s, microphone closed); this
+  assistant has no screen, so the session ends, as on an Echo without one. A response that carries Dialog
+  directives keeps the session open.
+- "exit" or "quit" in a session ends it with a SessionEndedRequest ``USER_INITIATED``.
+- A skill fault (raised, crashed, timeout, invalid response) ends it with ``ERROR``: ``error.type`` is
+  ``ENDPOINT_TIMEOUT`` for a timeout and ``INVALID_RESPONSE`` otherwise (what came back was no valid response).
+  The user hears a short apology; the skill's reply to a SessionEndedRequest is ignored, as Alexa ignores it.
+- Text a session's grammar does not cover goes to ``AMAZON.FallbackIntent`` when the skill declares it; otherwise
+  the user hears "Sorry, I didn't catch that." and the reprompt, and the session stays open.
+
+Multi-turn dialogs are the business of a :class:`DialogManager`: the engine asks it what to listen with, what to
+send for an understood intent, and what to do after a response. :class:`PassThroughDialog` is the minimal one
+(it sends dialogState and passes Dialog directives through); ``assistant.runtime.dialog`` provides the full one.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import random
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from assistant.errors import AssistantError, SkillError, SkillFault
+from assistant.grammar.compiler import (
+    CompiledGrammar,
+    compile_launcher,
+    compile_session,
+    compile_slot,
+    compile_yes_no,
+)
+from assistant.model.loader import load_model
+from assistant.model.types import InteractionModel, TypeValue
+from assistant.nlu.parser import parse, tokens
+from assistant.nlu.result import IntentResult
+from assistant.runtime import envelopes
+from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
+from assistant.runtime.session import DialogState, Session
+from assistant.settings import Settings
+from assistant.skills.layout import invocation_name
+from assistant.skills.package import SkillPackage
+from assistant.skills.registry import Registry, installation_ids, needs_environment
+from assistant.skills.store import AttributeStore
+from assistant.skills.worker import WorkerPool
+
+logger = logging.getLogger(__name__)
+
+EXIT_PHRASES = frozenset({("exit",), ("quit",), ("exit", "skill"), ("quit", "skill")})
+"""What ends a session with USER_INITIATED, as on Alexa ("exit"; "quit" is documented alongside it)."""
+FALLBACK_INTENT = "AMAZON.FallbackIntent"
+DIDNT_CATCH = "Sorry, I didn't catch that."
+"""Said in a session when the utterance is not understood and the skill has no FallbackIntent."""
+MAX_DIALOG_STEPS = 10
+"""Requests one user turn may cause through dialog delegation, a guard against a loop."""
+ERROR_TYPE_OF_FAULT = {
+    "timeout": "ENDPOINT_TIMEOUT",
+    "invalid-response": "INVALID_RESPONSE",
+    "raised": "INVALID_RESPONSE",
+    "crashed": "INVALID_RESPONSE",
+}
+"""``SessionEndedRequest.error.type`` for each kind of SkillFault."""
+SETUP_COMMAND = "assistant setup"
+"""The command that builds the bundled skills' environments (``make run`` runs it too)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One exchange: what was heard, what was sent to the skill and what came back, and what to say."""
+
+    heard: str
+    """The user's words as typed or recognised; "" for silence."""
+    result: IntentResult | None
+    """What the NLU understood, or None (silence, or not understood)."""
+    skill: str | None
+    """The name of the skill this turn went to, if any."""
+    requests: tuple[dict[str, Any], ...]
+    """Every request envelope sent this turn, in order (for ``--json`` and transcripts)."""
+    responses: tuple[dict[str, Any], ...]
+    """Every response envelope received this turn, in order."""
+    speech: str | None
+    """What to say: plain text, or SSML kept as the skill gave it (see ``speech_ssml``); None for nothing."""
+    speech_ssml: bool
+    """True when ``speech`` is SSML (``<speak>…</speak>``)."""
+    reprompt: str | None
+    """The reprompt the skill gave, said if the user stays silent (SSML or plain, like the speech)."""
+    card: dict[str, Any] | None
+    """The card of the skill's response, as sent (``type``, ``title``, ``content`` or ``text``…)."""
+    session_open: bool
+    """True while a skill session is open after this turn."""
+    listen: bool
+    """True when the microphone reopens without the wake word (the skill asked something)."""
+    events: tuple[str, ...] = ()
+    """What happened: ``session-started:<skill>``, ``session-ended:<skill>:<REASON>`` (a SessionEndedRequest
+    reason, or ``SHOULD_END_SESSION`` when the skill's response ended it),
+    ``fault:<skill>:<kind>``, ``reprompt:<skill>``, ``fallback:<skill>``, ``not-understood``, ``list-skills``,
+    ``unknown-skill:<name>``, ``setup-needed:<skill>``, ``dialog:<skill>:<directive>``."""
+    error: str | None = None
+    """The exact error behind a failed turn (a skill fault, a missing environment), for logs and ``--json``."""
+
+    @property
+    def reprompt_ssml(self) -> bool:
+        """True when ``reprompt`` is SSML."""
+        return self.reprompt is not None and self.reprompt.lstrip().startswith("<speak")
+
+
+# --- the dialog seam -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DialogStep:
+    """What a dialog manager wants done next: send an intent to the skill, or say something itself."""
+
+    intent: dict[str, Any] | None = None
+    """``request.intent`` to send in an IntentRequest; None when the runtime answers by itself."""
+    dialog_state: str | None = None
+    """``request.dialogState`` for ``intent`` (STARTED, IN_PROGRESS, COMPLETED), or None to leave it out."""
+    say: Speech | None = None
+    """What the runtime says itself when ``intent`` is None (a dialog prompt)."""
+    listen: bool = True
+    """Whether the microphone reopens after ``say``."""
+
+
+class DialogManager(Protocol):
+    """Runs the dialog model for the engine (alexa-contract.md section 3)."""
+
+    def grammar(self, session: Session) -> CompiledGrammar | None:
+        """What to listen with while a dialog step waits for an answer; None for the session grammar."""
+        ...
+
+    def before_intent(self, session: Session, intent: dict[str, Any], result: IntentResult) -> DialogStep:
+        """What to do with an understood intent (``intent`` is the request's intent object, every slot in)."""
+        ...
+
+    def after_response(self, session: Session, sent: dict[str, Any], reply: Reply) -> DialogStep | None:
+        """What to do after the skill answered ``sent``: None to act on the reply as it is, or a step (the
+        engine says the reply's speech first, then carries the step out)."""
+        ...
+
+
+class PassThroughDialog:
+    """The minimal dialog manager: sends dialogState, passes Dialog directives through to the user, listens
+    for the elicited slot or for yes/no, and maps the answer back onto the dialog's intent. It runs no dialog
+    step by itself: after ``Dialog.Delegate`` the session simply stays open."""
+
+    def grammar(self, session: Session) -> CompiledGrammar | None:
+        state = session.dialog
+        if state is None:
+            return None
+        name = str(state.intent.get("name", ""))
+        if state.directive == "Dialog.ElicitSlot" and state.slot and session.model.intent(name):
+            return compile_slot(session.model, name, state.slot, session.dynamic or None)
+        if state.directive in ("Dialog.ConfirmSlot", "Dialog.ConfirmIntent"):
+            return compile_yes_no(session.model)
+        return None
+
+    def before_intent(self, session: Session, intent: dict[str, Any], result: IntentResult) -> DialogStep:
+        state = session.dialog
+        if state is None:
+            dialog = session.model.dialog
+            started = dialog is not None and dialog.intent(intent["name"]) is not None
+            return DialogStep(intent=intent, dialog_state="STARTED" if started else None)
+        current = _copy_intent(state.intent)
+        if intent["name"] == current.get("name"):
+            for name, slot in intent.get("slots", {}).items():
+                if "value" in slot:
+                    current.setdefault("slots", {})[name] = slot
+            return DialogStep(intent=current, dialog_state="IN_PROGRESS")
+        if intent["name"] in ("AMAZON.YesIntent", "AMAZON.NoIntent") and state.directive in (
+            "Dialog.ConfirmSlot",
+            "Dialog.ConfirmIntent",
+        ):
+            status = "CONFIRMED" if intent["name"] == "AMAZON.YesIntent" else "DENIED"
+            if state.directive == "Dialog.ConfirmIntent":
+                current["confirmationStatus"] = status
+            elif state.slot and state.slot in current.get("slots", {}):
+                current["slots"][state.slot]["confirmationStatus"] = status
+            return DialogStep(intent=current, dialog_state="IN_PROGRESS")
+        session.dialog = None  # the user changed the subject: that dialog is over
+        return self.before_intent(session, intent, result)
+
+    def after_response(self, session: Session, sent: dict[str, Any], reply: Reply) -> DialogStep | None:
+        directives = [d for d in reply.dialog_directives if d.get("type") != "Dialog.UpdateDynamicEntities"]
+        if not directives:
+            session.dialog = None
+            return None
+        directive = directives[-1]
+        updated = directive.get("updatedIntent")
+        kind = str(directive.get("type"))
+        slot = directive.get("slotToElicit") or directive.get("slotToConfirm")
+        session.dialog = DialogState(
+            intent=_copy_intent(updated if isinstance(updated, dict) else sent),
+            directive=kind,
+            slot=slot if isinstance(slot, str) else None,
+        )
+        return None
+
+
+def _copy_intent(intent: dict[str, Any]) -> dict[str, Any]:
+    copy = dict(intent)
+    copy["slots"] = {k: dict(v) for k, v in (intent.get("slots") or {}).items() if isinstance(v, dict)}
+    copy.setdefault("confirmationStatus", "NONE")
+    return copy
+
+
+# --- the engine ----------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Skill:
+    """An active skill with its model, as the engine routes to it."""
+
+    package: SkillPackage
+    """The skill."""
+    model: InteractionModel
+    """Its model, with the invocation name the registry gives it."""
+
+
+@dataclass(slots=True)
+class _TurnBuilder:
+    """What one turn collects before it becomes a :class:`Turn`."""
+
+    heard: str
+    result: IntentResult | None = None
+    skill: str | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    speech: list[Speech] = field(default_factory=list)
+    reprompt: Speech | None = None
+    card: dict[str, Any] | None = None
+    events: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    def say(self, text: str | Speech | None) -> None:
+        if text is None:
+            return
+        self.speech.append(text if isinstance(text, Speech) else Speech(text, False))
+
+
+class Engine:
+    """Text in (or a recognition result), response out; one session at a time, every skill in its worker.
+
+    Nothing is loaded in the constructor: skills and grammars are read on first use. ``close()`` ends an open
+    session and stops the workers; the engine is also a context manager.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        registry: Registry,
+        pool: WorkerPool,
+        store: AttributeStore,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        rng: random.Random | None = None,
+        dialog: DialogManager | None = None,
+        extra_skills: Sequence[SkillPackage] = (),
+    ) -> None:
+        self.settings = settings
+        """Locale and timeouts."""
+        self.registry = registry
+        """Which skills are active."""
+        self.pool = pool
+        """The skills' workers (stopped by ``close``)."""
+        self.store = store
+        """The persistent-attribute store the workers write to."""
+        self.dialog: DialogManager = dialog or PassThroughDialog()
+        """Runs dialog models (see :class:`DialogManager`)."""
+        self.extra_skills = tuple(extra_skills)
+        """Skill folders added for this run only (``chat --skill``); they shadow active ones of the same name."""
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._ids = SessionIds(rng if rng is not None else random.Random(settings.seed))
+        self._device: Device | None = None
+        self._skills: dict[str, _Skill] | None = None
+        self._notices: list[str] = []
+        self._launcher: CompiledGrammar | None = None
+        self._session: Session | None = None
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- what the voice loop asks ------------------------------------------------------------------------
+
+    @property
+    def session(self) -> Session | None:
+        """The open session, or None."""
+        return self._session
+
+    def listening_grammar(self) -> CompiledGrammar:
+        """What to listen with now: the launcher without a session, else the dialog's or the skill's grammar."""
+        if self._session is None:
+            return self.launcher()
+        return self.dialog.grammar(self._session) or self._session.grammar
+
+    def expects_answer(self) -> bool:
+        """True when a session is open and the skill asked something: the microphone reopens."""
+        return self._session is not None and self._session.listening
+
+    def launcher(self) -> CompiledGrammar:
+        """The top-level grammar over every active skill."""
+        if self._launcher is None:
+            self._launcher = compile_launcher([s.model for s in self.skills().values()])
+        return self._launcher
+
+    def skills(self) -> dict[str, _Skill]:
+        """The active skills by invocation name (loaded on first use; unusable ones are left out with a notice)."""
+        if self._skills is None:
+            skills: dict[str, _Skill] = {}
+            for package in (*self.extra_skills, *self.registry.active()):
+                try:
+                    if package in self.extra_skills:
+                        spoken = invocation_name(package, self.settings.locale)
+                    else:
+                        spoken = self.registry.invocation(package)
+                    model = load_model(package.model_path, self.settings.locale)
+                except AssistantError as error:
+                    logger.error("skill %s is left out: %s", package.name, error)
+                    self._notices.append(f"skill {package.name!r} is left out: {error}")
+                    continue
+                if spoken in skills:
+                    logger.info(
+                        "skill %s is shadowed by %s (%r)", package.name, skills[spoken].package.name, spoken
+                    )
+                    continue
+                skills[spoken] = _Skill(package, replace(model, invocation_name=spoken))
+            self._skills = skills
+        return self._skills
+
+    @property
+    def notices(self) -> list[str]:
+        """Lines for the user about skills that could not be loaded, after ``skills()``."""
+        return [*self.registry.notices, *self._notices]
+
+    # --- turns -------------------------------------------------------------------------------------------
+
+    def handle_text(self, text: str) -> Turn:
+        """Typed text through the same NLU as speech; "" (or only spaces) stands for silence."""
+        if not text.strip():
+            return self.handle_silence()
+        words = tokens(text)
+        if self._session is not None and tuple(words) in EXIT_PHRASES:
+            return self.handle_recognition(None, text)
+        result = parse(words, self.listening_grammar(), now=self._now_local()) if words else None
+        return self.handle_recognition(result, text)
+
+    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn:
+        """An utterance as the recogniser understood it (None: heard but not understood)."""
+        turn = _TurnBuilder(heard=transcript, result=result)
+        if self._session is None:
+            self._top_level(turn, result)
+        else:
+            self._in_session(turn, self._session, result)
+        return self._finish(turn)
+
+    def handle_silence(self) -> Turn:
+        """The user said nothing: the reprompt once, then SessionEndedRequest EXCEEDED_MAX_REPROMPTS."""
+        turn = _TurnBuilder(heard="")
+        session = self._session
+        if session is not None:
+            turn.skill = session.skill
+            if session.reprompt is not None and not session.reprompted:
+                session.reprompted = True
+                session.listening = True
+                turn.say(session.reprompt)
+                turn.reprompt = session.reprompt
+                turn.events.append(f"reprompt:{session.skill}")
+            else:
+                self._end_session(turn, session, "EXCEEDED_MAX_REPROMPTS")
+        return self._finish(turn)
+
+    def close(self) -> None:
+        """End an open session (SessionEndedRequest USER_INITIATED) and stop every worker."""
+        try:
+            if self._session is not None:
+                turn = _TurnBuilder(heard="")
+                self._end_session(turn, self._session, "USER_INITIATED")
+        finally:
+            self.pool.close()
+
+    # --- top level -----------------------------------------------------------------------------------------
+
+    def _top_level(self, turn: _TurnBuilder, result: IntentResult | None) -> None:
+        if result is None:
+            self._not_understood_top(turn)
+            return
+        if result.intent == "System.ListSkills":
+            turn.events.append("list-skills")
+            turn.say(self._skill_list_sentence())
+            return
+        if result.intent == "System.Help":
+            turn.say(
+                "You can say, open, followed by a skill's name, or ask a skill something directly. "
+                + self._skill_list_sentence()
+            )
+            return
+        if result.intent == "System.Stop":
+            return  # nothing is playing and no session is open: stopping is silently done
+        skill = self.skills().get(result.skill or "")
+        if skill is None:
+            turn.events.append(f"unknown-skill:{result.skill}")
+            turn.say(f"I can't find a skill called {result.skill}. {self._skill_list_sentence()}")
+            return
+        problem = self._setup_problem(skill.package)
+        if problem is not None:
+            turn.skill = skill.package.name
+            turn.events.append(f"setup-needed:{skill.package.name}")
+            turn.error = problem
+            turn.say(
+                f"{skill.model.invocation_name} isn't set up yet. Run {SETUP_COMMAND}, or make run, "
+                "to set it up."
+            )
+            logger.error("%s", problem)
+            return
+        session = self._open(turn, skill)
+        if result.launch:
+            now = self._clock()
+            self._exchange(
+                turn, session, envelopes.launch_request(self._ids.request_id(), now, self._locale())
+            )
+        else:
+            self._send_intent(turn, session, result)
+
+    def _not_understood_top(self, turn: _TurnBuilder) -> None:
+        words = tokens(turn.heard)
+        text = " ".join(words)
+        match = re.match(r"^(?:open|launch|start|talk to|ask|tell|begin|load|run|play|use) (.+)$", text)
+        if match:
+            name = re.split(r" (?:to|for|about|if|whether|that|and|what|how) ", match.group(1))[0]
+            turn.events.append(f"unknown-skill:{name}")
+            turn.say(f"I can't find a skill called {name}. {self._skill_list_sentence()}")
+            return
+        turn.events.append("not-understood")
+        turn.say(f"Sorry, I don't know that one. {self._skill_list_sentence()}")
+
+    def _skill_list_sentence(self) -> str:
+        names = sorted(self.skills())
+        if not names:
+            return (
+                "You have no skills installed yet; install one with: assistant skill install, and a folder."
+            )
+        if len(names) == 1:
+            return f"You have one skill: {names[0]}. Say, open {names[0]}."
+        listed = ", ".join(names[:-1]) + f", and {names[-1]}"
+        return f"Your skills are: {listed}. Say, open, and a skill's name."
+
+    def _setup_problem(self, package: SkillPackage) -> str | None:
+        if package.env_dir is None and needs_environment(package):
+            if package.bundled:
+                return (
+                    f"bundled skill {package.name!r} has no environment in "
+                    f"{self.settings.data_dir / 'bundled-envs' / package.name}: run `{SETUP_COMMAND}` "
+                    "(or `make run`) once to set it up"
+                )
+            if package.runtime == "python":
+                return (
+                    f"skill {package.name!r} ({package.root}) has no Python environment: install it with "
+                    "`assistant skill install`, or give it a .venv with its requirements"
+                )
+        return None
+
+    def _open(self, turn: _TurnBuilder, skill: _Skill) -> Session:
+        session = Session(
+            package=skill.package,
+            model=skill.model,
+            grammar=compile_session(skill.model),
+            session_id=self._ids.session_id(),
+        )
+        self._session = session
+        turn.skill = session.skill
+        turn.events.append(f"session-started:{session.skill}")
+        logger.info("session %s with skill %s started", session.session_id, session.skill)
+        return session
+
+    # --- in a session --------------------------------------------------------------------------------------
+
+    def _in_session(self, turn: _TurnBuilder, session: Session, result: IntentResult | None) -> None:
+        turn.skill = session.skill
+        session.reprompted = False
+        if result is None and tuple(tokens(turn.heard)) in EXIT_PHRASES:
+            self._end_session(turn, session, "USER_INITIATED")
+            return
+        if result is None:
+            if session.model.intent(FALLBACK_INTENT) is not None:
+                turn.events.append(f"fallback:{session.skill}")
+                self._send_intent(turn, session, IntentResult(FALLBACK_INTENT, text=turn.heard))
+                return
+            turn.events.append("not-understood")
+            turn.say(DIDNT_CATCH)
+            if session.reprompt is not None:
+                turn.say(session.reprompt)
+                turn.reprompt = session.reprompt
+            session.listening = True
+            return
+        self._send_intent(turn, session, result)
+
+    def _send_intent(self, turn: _TurnBuilder, session: Session, result: IntentResult) -> None:
+        intent = envelopes.intent_object(session.model, result, session.package.application_id)
+        step: DialogStep | None = self.dialog.before_intent(session, intent, result)
+        for _ in range(MAX_DIALOG_STEPS):
+            if step is None:
+                return
+            if step.intent is None:
+                turn.say(step.say)
+                session.listening = step.listen
+                return
+            request = envelopes.intent_request(
+                self._ids.request_id(), self._clock(), self._locale(), step.intent, step.dialog_state
+            )
+            reply = self._exchange(turn, session, request, act=False)
+            if reply is None:
+                return
+            follow = self.dialog.after_response(session, step.intent, reply)
+            if follow is None:
+                self._act_on(turn, session, reply)
+                return
+            turn.say(reply.speech)
+            step = follow
+        logger.error(
+            "skill %s: more than %d dialog steps in one turn; ending", session.skill, MAX_DIALOG_STEPS
+        )
+        self._end_session(
+            turn, session, "ERROR", "INTERNAL_SERVICE_ERROR", "too many dialog steps in one turn"
+        )
+
+    def _exchange(
+        self, turn: _TurnBuilder, session: Session, request: dict[str, Any], *, act: bool = True
+    ) -> Reply | None:
+        """Send one request of the session; None when the skill faulted (the session is then over)."""
+        event = envelopes.envelope(
+            request,
+            self.device(),
+            session.package.application_id,
+            session.session_id,
+            new=session.take_new(),
+            attributes=session.attributes,
+        )
+        turn.requests.append(event)
+        try:
+            response = self.pool.get(session.package).invoke(event)
+        except SkillFault as fault:
+            self._fault(turn, session, fault)
+            return None
+        except SkillError as error:
+            logger.error("skill %s cannot be run: %s", session.skill, error)
+            turn.error = str(error)
+            turn.events.append(f"fault:{session.skill}:unavailable")
+            turn.say(f"Sorry, {session.model.invocation_name} can't be started.")
+            self._drop(turn, session, "ERROR")
+            return None
+        turn.responses.append(response)
+        reply = envelopes.read_response(response)
+        session.attributes = reply.session_attributes
+        if act:
+            self._act_on(turn, session, reply)
+        return reply
+
+    def _act_on(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
+        for directive in reply.dialog_directives:
+            turn.events.append(f"dialog:{session.skill}:{directive.get('type')}")
+            if directive.get("type") == "Dialog.UpdateDynamicEntities":
+                self._update_dynamic(session, directive)
+        turn.say(reply.speech)
+        turn.reprompt = reply.reprompt
+        if reply.card is not None:
+            turn.card = reply.card
+        session.reprompt = reply.reprompt
+        if reply.ends_session:
+            self._drop(turn, session, "SHOULD_END_SESSION")
+        else:
+            session.listening = True
+
+    def _update_dynamic(self, session: Session, directive: dict[str, Any]) -> None:
+        if directive.get("updateBehavior") == "CLEAR":
+            session.dynamic = {}
+        else:
+            for entry in directive.get("types") or []:
+                if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                    continue
+                values = []
+                for item in entry.get("values") or []:
+                    name = (item.get("name") or {}) if isinstance(item, dict) else {}
+                    if isinstance(name.get("value"), str):
+                        synonyms = tuple(s for s in name.get("synonyms") or [] if isinstance(s, str))
+                        values.append(TypeValue(name["value"], item.get("id"), synonyms))
+                session.dynamic[entry["name"]] = tuple(values)
+        try:
+            session.grammar = compile_session(session.model, session.dynamic or None)
+        except AssistantError as error:
+            logger.error("skill %s: its dynamic entities cannot be used: %s", session.skill, error)
+
+    def _fault(self, turn: _TurnBuilder, session: Session, fault: SkillFault) -> None:
+        logger.error("skill %s failed (%s): %s", fault.skill, fault.kind, fault.detail)
+        turn.events.append(f"fault:{session.skill}:{fault.kind}")
+        turn.error = str(fault)
+        turn.say(f"Sorry, {session.model.invocation_name} isn't responding right now.")
+        error_type = ERROR_TYPE_OF_FAULT.get(fault.kind, "INVALID_RESPONSE")
+        self._end_session(turn, session, "ERROR", error_type, f"{fault.kind}: {fault.detail}")
+
+    def _end_session(
+        self,
+        turn: _TurnBuilder,
+        session: Session,
+        reason: str,
+        error_type: str | None = None,
+        message: str | None = None,
+    ) -> None:
+        """Send SessionEndedRequest; whatever the skill answers (or however it fails) is ignored."""
+        self._drop(turn, session, reason)
+        request = envelopes.session_ended_request(
+            self._ids.request_id(), self._clock(), self._locale(), reason, error_type, message
+        )
+        event = envelopes.envelope(
+            request,
+            self.device(),
+            session.package.application_id,
+            session.session_id,
+            new=session.take_new(),
+            attributes=session.attributes,
+        )
+        turn.requests.append(event)
+        try:
+            turn.responses.append(self.pool.get(session.package).invoke(event))
+        except SkillError as error:  # the reply to a SessionEndedRequest is ignored, and so is its failure
+            logger.info("skill %s: its answer to SessionEndedRequest is ignored: %s", session.skill, error)
+
+    def _drop(self, turn: _TurnBuilder, session: Session, reason: str) -> None:
+        if self._session is session:
+            self._session = None
+        session.listening = False
+        turn.events.append(f"session-ended:{session.skill}:{reason}")
+        logger.info("session %s with skill %s ended: %s", session.session_id, session.skill, reason)
+
+    # --- helpers -------------------------------------------------------------------------------------------
+
+    def device(self) -> Device:
+        """The installation's user and device ids (read on first use)."""
+        if self._device is None:
+            user_id, device_id = installation_ids(self.settings)
+            self._device = Device(user_id, device_id, self._locale())
+        return self._device
+
+    def _locale(self) -> str:
+        return self.settings.locale
+
+    def _now_local(self) -> datetime:
+        """The clock's time on the local wall clock, for relative dates ("today", "next monday")."""
+        return self._clock().astimezone()
+
+    def _finish(self, turn: _TurnBuilder) -> Turn:
+        speech, ssml = join_speech(turn.speech)
+        session = self._session
+        return Turn(
+            heard=turn.heard,
+            result=turn.result,
+            skill=turn.skill,
+            requests=tuple(turn.requests),
+            responses=tuple(turn.responses),
+            speech=speech,
+            speech_ssml=ssml,
+            reprompt=turn.reprompt.text if turn.reprompt is not None else None,
+            card=turn.card,
+            session_open=session is not None,
+            listen=session is not None and session.listening,
+            events=tuple(turn.events),
+            error=turn.error,
+        )
+
+
+_SPEAK = re.compile(r"^\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*$", re.DOTALL)
+
+
+def join_speech(parts: Sequence[Speech]) -> tuple[str | None, bool]:
+    """Several things to say as one: plain text when all are plain, else one ``<speak>`` with each part's
+    content (plain parts escaped)."""
+    if not parts:
+        return None, False
+    if len(parts) == 1:
+        return parts[0].text, parts[0].ssml
+    if not any(p.ssml for p in parts):
+        return " ".join(p.text.strip() for p in parts), False
+    inner = []
+    for part in parts:
+        if part.ssml:
+            match = _SPEAK.match(part.text)
+            inner.append((match.group(1) if match else part.text).strip())
+        else:
+            inner.append(html.escape(part.text.strip(), quote=False))
+    return "<speak>" + " ".join(inner) + "</speak>", True
