@@ -1,0 +1,149 @@
+"""``assistant chat``: talk to the skills by typing, through the same engine the voice loop uses.
+
+Each line is an utterance; an empty line is silence (the skill's reprompt, then the session ends). With an
+UTTERANCE argument, that one utterance is run and the command exits, ending a session left open. Without a
+terminal on stdin, lines are read until end of input, without prompts, so tests and scripts can pipe input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from ..runtime.engine import Engine, Turn
+from ..settings import Settings
+from ..skills.layout import detect
+from ..skills.package import SkillPackage
+from ..skills.registry import Registry
+from ..skills.store import AttributeStore
+from ..skills.worker import WorkerPool
+from ..tts.ssml import ssml_to_text
+
+LOCAL_ENVS = (".venv", "venv", "env")
+"""Virtualenv folders looked for in a ``--skill`` folder (or its code folder) for a Python skill."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser(
+        "chat", help="type to the skills: shows what would be spoken, the reprompt and the card"
+    )
+    p.add_argument("utterance", nargs="?", help="run this one utterance and exit")
+    p.add_argument(
+        "--json", action="store_true", help="print each turn as one JSON line, with the raw envelopes"
+    )
+    p.add_argument(
+        "--skill",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a skill folder to use for this run without installing it (repeatable)",
+    )
+    p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
+    p.set_defaults(handler=run)
+
+
+def local_package(path: Path, settings: Settings) -> SkillPackage:
+    """A skill folder as a package for this run; a Python skill uses a virtualenv found in the folder."""
+    package = detect(path, settings.locale)
+    if package.runtime == "python":
+        for folder in (package.code_dir, package.root):
+            for name in LOCAL_ENVS:
+                if (folder / name / "bin" / "python").exists():
+                    return replace(package, env_dir=folder / name)
+    return package
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.no_bundled:
+        settings = settings.with_(include_bundled=False)
+    extra = [local_package(path, settings) for path in args.skill]
+    store = AttributeStore(settings.database)
+    interactive = args.utterance is None and sys.stdin.isatty()
+    with (
+        store,
+        Engine(
+            settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra
+        ) as engine,
+    ):
+        if interactive:
+            engine.skills()
+            for notice in engine.notices:
+                print(f"note: {notice}", file=sys.stderr)
+            names = ", ".join(sorted(engine.skills())) or "none"
+            print(f"Skills: {names}. Type what you would say; an empty line is silence; Ctrl-D ends.")
+        if args.utterance is not None:
+            show(engine.handle_text(args.utterance), args.json, sys.stdout)
+            return 0
+        for line in _lines(interactive):
+            show(engine.handle_text(line), args.json, sys.stdout)
+    return 0
+
+
+def _lines(interactive: bool) -> Any:
+    """The user's lines: prompted on a terminal, else read from stdin until end of input."""
+    if not interactive:
+        for line in sys.stdin:
+            yield line.rstrip("\r\n")
+        return
+    while True:
+        try:
+            yield input("you> ")
+        except EOFError:
+            print()
+            return
+
+
+def show(turn: Turn, as_json: bool, out: TextIO) -> None:
+    """Print one turn: what would be spoken, the reprompt, the card, and the session's state."""
+    if as_json:
+        out.write(json.dumps(turn_json(turn)) + "\n")
+        out.flush()
+        return
+    speech = spoken_text(turn.speech, turn.speech_ssml)
+    if speech:
+        out.write(f"alexa> {speech}\n")
+    if turn.reprompt and turn.listen:
+        out.write(f"  reprompt: {spoken_text(turn.reprompt, turn.reprompt_ssml)}\n")
+    if turn.card:
+        title = turn.card.get("title") or turn.card.get("type", "card")
+        body = turn.card.get("content") or turn.card.get("text") or ""
+        out.write(f"  card: {title}: {body}\n" if body else f"  card: {title}\n")
+    if turn.error:
+        out.write(f"  error: {turn.error}\n")
+    if turn.session_open:
+        out.write(f"  [{turn.skill}: session open{', listening' if turn.listen else ''}]\n")
+    elif any(e.startswith("session-ended:") for e in turn.events):
+        out.write(f"  [{turn.skill}: session ended]\n")
+    out.flush()
+
+
+def spoken_text(text: str | None, ssml: bool) -> str:
+    """What a listener would hear, as text."""
+    if not text:
+        return ""
+    return ssml_to_text(text) if ssml else text.strip()
+
+
+def turn_json(turn: Turn) -> dict[str, Any]:
+    """A turn as JSON: what was heard and understood, the raw envelopes, and what would be said."""
+    return {
+        "heard": turn.heard,
+        "result": turn.result.to_json() if turn.result is not None else None,
+        "skill": turn.skill,
+        "requests": list(turn.requests),
+        "responses": list(turn.responses),
+        "speech": turn.speech,
+        "speech_ssml": turn.speech_ssml,
+        "text": spoken_text(turn.speech, turn.speech_ssml),
+        "reprompt": turn.reprompt,
+        "card": turn.card,
+        "session_open": turn.session_open,
+        "listen": turn.listen,
+        "events": list(turn.events),
+        "error": turn.error,
+    }

@@ -1,0 +1,118 @@
+"""``assistant skill install|list|remove|info``: manage the installed skills."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ..errors import SkillError
+from ..settings import Settings
+from ..skills import install as installer
+from ..skills.registry import Registry, needs_environment
+from ..skills.store import AttributeStore
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser("skill", help="install, list, remove or describe skills")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    add = actions.add_parser(
+        "install", help="install a skill folder or ZIP/tar archive, with its dependencies"
+    )
+    add.add_argument("source", type=Path, metavar="PATH|ZIP")
+    add.add_argument(
+        "--invocation", metavar="NAME", help="the name to open it with (when another skill has it)"
+    )
+    add.add_argument(
+        "--application-id", metavar="ID", help="the applicationId to send (when the skill pins one)"
+    )
+    add.add_argument("--name", metavar="NAME", help="the folder name to install it under")
+    add.set_defaults(handler=run_install)
+
+    listing = actions.add_parser("list", help="installed and bundled skills, with their invocation names")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=run_list)
+
+    remove = actions.add_parser("remove", help="uninstall a skill (its saved attributes too, with --forget)")
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--forget", action="store_true", help="also delete its persistent attributes")
+    remove.set_defaults(handler=run_remove)
+
+    info = actions.add_parser("info", help="where a skill is and how it is run")
+    info.add_argument("name", metavar="NAME")
+    info.add_argument("--json", action="store_true", help="print JSON")
+    info.set_defaults(handler=run_info)
+
+
+def run_install(args: argparse.Namespace, settings: Settings) -> int:
+    package = installer.install(
+        args.source, settings, invocation=args.invocation, application_id=args.application_id, name=args.name
+    )
+    registry = Registry(settings)
+    print(f'installed {package.name}: say "open {registry.invocation(package)}"')
+    for notice in registry.notices:
+        if f"{package.name!r}" in notice:
+            print(f"note: {notice}")
+    return 0
+
+
+def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    registry = Registry(settings)
+    installed = registry.installed()
+    bundled = registry.bundled() if settings.include_bundled else []
+    active = {p.name for p in registry.active()}
+    rows = []
+    for package in [*installed, *bundled]:
+        rows.append(
+            {
+                "name": package.name,
+                "invocation": registry.invocation(package),
+                "bundled": package.bundled,
+                "runtime": package.runtime,
+                "active": package.name in active or not package.bundled,
+                "ready": package.env_dir is not None or not needs_environment(package),
+            }
+        )
+    if args.json:
+        print(json.dumps({"skills": rows, "notices": registry.notices}, indent=2))
+        return 0
+    if not rows:
+        print("no skills: install one with `assistant skill install PATH`")
+    for row in rows:
+        where = "bundled" if row["bundled"] else "installed"
+        flags = []
+        if not row["active"]:
+            flags.append("shadowed")
+        if not row["ready"]:
+            flags.append("needs `assistant setup`")
+        suffix = f"  ({', '.join(flags)})" if flags else ""
+        print(f"{row['name']:24} {row['invocation']!r:28} {where:9} {row['runtime']}{suffix}")
+    for notice in registry.notices:
+        print(f"note: {notice}")
+    return 0
+
+
+def run_remove(args: argparse.Namespace, settings: Settings) -> int:
+    registry = Registry(settings.with_(include_bundled=False))
+    try:
+        name = registry.get(args.name).name
+    except SkillError:
+        name = args.name  # the installer says what is installed
+    installer.remove(args.name, settings)
+    print(f"removed {name}")
+    if args.forget:
+        with AttributeStore(settings.database) as store:
+            count = store.clear(name)
+        print(f"forgot the attributes of {count} user(s)")
+    return 0
+
+
+def run_info(args: argparse.Namespace, settings: Settings) -> int:
+    details = installer.info(args.name, settings)
+    if args.json:
+        print(json.dumps(details, indent=2))
+        return 0
+    for key, value in details.items():
+        print(f"{key:20} {value}")
+    return 0
