@@ -50,6 +50,12 @@ class DecoderConfig:
     """Most HMMs evaluated per frame (caps the search on long or noisy input)."""
     topn: int = 4
     """Gaussians scored per mixture."""
+    silprob: float = 0.005
+    """Probability of silence between words."""
+    fillprob: float = 1e-8
+    """Probability of a filler (breath, noise) between words."""
+    noise_floor_db: float | None = 50.0
+    """Add deterministic white noise this many dB below the loudest 2048-sample frame (None: off)."""
     cmn: str = "batch"
     """Cepstral mean normalisation: ``batch`` for whole utterances, ``live`` for streaming."""
     remove_noise: bool = False
@@ -148,7 +154,7 @@ class Recognizer:
 
             c = self.config
             self._decoder = pocketsphinx.Decoder(
-                lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn,
+                lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
                 cmn=c.cmn, remove_noise=c.remove_noise, dither=False, fsgusefiller=c.fsgusefiller,
                 loglevel="FATAL",
             )
@@ -242,6 +248,8 @@ class Recognizer:
         ps = self._ps
         audio = np.concatenate(self._stream) if self._stream else np.zeros(0, np.int16)
         self._stream = None
+        if self.config.noise_floor_db is not None:
+            audio = add_noise_floor(audio, self.config.noise_floor_db)
         if self.config.cmn == "batch":
             ps.process_raw(audio.tobytes(), False, True)
         ps.end_utt()
@@ -298,6 +306,21 @@ class Recognizer:
             rng = np.random.default_rng(len(pcm))
             pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
         return pcm
+
+
+def add_noise_floor(pcm: np.ndarray, below_db: float, seed: int = 0) -> np.ndarray:
+    """Mix in white noise ``below_db`` under the loudest frame, so near-silent stretches look like a room."""
+    x = pcm.astype(np.float64)
+    if len(x) == 0:
+        return pcm
+    frame = 2048
+    n = max(1, len(x) // frame)
+    peak = max(float(np.sum(x[i * frame:(i + 1) * frame] ** 2)) for i in range(n)) / min(frame, len(x))
+    if peak <= 0:
+        return pcm
+    rms = math.sqrt(peak / (10 ** (below_db / 10)))
+    noise = np.random.default_rng(seed).standard_normal(len(x)) * rms
+    return np.clip(x + noise, -32768, 32767).astype(np.int16)
 
 
 def recognize_files(recognizer: Recognizer, grammar: CompiledGrammar, paths: Iterable[str]) -> Iterable[tuple[str, Recognition]]:
