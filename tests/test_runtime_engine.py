@@ -449,7 +449,8 @@ def test_persistent_attributes_outlive_the_engine(installed: Settings) -> None:
     with make_engine(installed) as first:
         first.handle_text("open pet helper")
         assert "blue" in said(first.handle_text("remember my favourite colour is blue"))
-        first.handle_text("ask number keeper to remember seventeen")
+        first.handle_text("exit")
+        assert "17" in said(first.handle_text("ask number keeper to remember seventeen"))
     with make_engine(installed) as second:
         assert said(second.handle_text("ask pet helper what is my favourite colour")) == (
             "<speak>Your favourite colour is blue.</speak>"
