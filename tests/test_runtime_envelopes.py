@@ -36,7 +36,10 @@ MODEL = model_from_dict(
                     {"name": "AMAZON.StopIntent", "samples": []},
                 ],
                 "types": [
-                    {"name": "SizeType", "values": [{"id": "LARGE", "name": {"value": "large", "synonyms": ["big"]}}]},
+                    {
+                        "name": "SizeType",
+                        "values": [{"id": "LARGE", "name": {"value": "large", "synonyms": ["big"]}}],
+                    },
                     {"name": "ToppingType", "values": [{"name": {"value": "cheese"}}]},
                 ],
             }
@@ -101,7 +104,9 @@ def test_the_envelope_has_session_context_and_request() -> None:
     device = Device("amzn1.ask.account.U", "amzn1.ask.device.D", "en-US")
     now = datetime(2024, 5, 1, 14, 0, 0, tzinfo=timezone(timedelta(hours=2)))
     request = envelopes.launch_request("amzn1.echo-api.request.1", now, "en-US")
-    event = envelopes.envelope(request, device, APP, "amzn1.echo-api.session.1", new=True, attributes={"a": 1})
+    event = envelopes.envelope(
+        request, device, APP, "amzn1.echo-api.session.1", new=True, attributes={"a": 1}
+    )
     assert event == {
         "version": "1.0",
         "session": {
