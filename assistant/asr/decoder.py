@@ -5,9 +5,12 @@ The decoder is the only place that touches pocketsphinx. Rules learnt the hard w
 truncates FSG results, so it is off; a word missing from the dictionary fails the whole grammar without naming
 it, so every word is resolved by ``grammar.pronounce`` and added before the grammar is loaded.
 
-Confidence compares the grammar's acoustic score with an unconstrained phone loop over the same frames: speech
-the grammar covers scores close to the phone loop; speech it does not cover has to be forced onto the nearest
-sentence and scores far below. The per-frame gap maps to 0..1, and a threshold rejects out-of-grammar speech.
+Out-of-grammar speech is rejected by competition, not by a threshold on a score: a loop over the 39 phones is
+added to the grammar's automaton as an alternative to every sentence, with a small prior. Speech the grammar
+covers is explained better by its sentences; speech it does not cover is explained better by the free phone
+loop than by the nearest sentence, and the hypothesis then consists of loop phones and is rejected. (The Python
+API of pocketsphinx 5 returns scores through ``logmath_exp``, which wraps around, so raw scores are not
+available to compare two searches.) Confidence is the share of the utterance's word time the grammar explains.
 """
 
 from __future__ import annotations
@@ -22,12 +25,15 @@ import numpy as np
 
 from ..errors import GrammarError, RecognitionError
 from ..grammar.compiler import CompiledGrammar
+from ..grammar.pronounce import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
+GARBAGE_PREFIX = "garbage:"
+"""Dictionary words of the phone loop that competes with the grammar."""
 FRAME_RATE = 100
 """Decoder frames per second."""
 
@@ -64,14 +70,12 @@ class DecoderConfig:
     """Add ±1 LSB noise so digital silence has a finite log energy (deterministic seed)."""
     fsgusefiller: bool = True
     """Let silence and fillers occur between grammar words."""
-    reject_threshold: float = 0.5
-    """Confidence below which a hypothesis is rejected as out of grammar."""
-    confidence_scale: float = 0.05
-    """Slope of the per-frame score gap → confidence mapping."""
-    confidence_offset: float = 60.0
-    """Per-frame score gap (log units) that maps to confidence 0.5."""
-    phone_loop: bool = True
-    """Compute confidence against a phone loop (costs a second, cheaper search)."""
+    garbage: bool = True
+    """Let a phone loop compete with the grammar, so speech the grammar does not cover is rejected."""
+    garbage_entry: float = 1e-15
+    """Prior probability of taking the phone loop instead of the grammar (lower: reject less)."""
+    garbage_phone: float = 0.1
+    """Probability of each further phone in the loop (lower: the loop is costlier per phone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,9 +162,9 @@ class Recognizer:
                 cmn=c.cmn, remove_noise=c.remove_noise, dither=False, fsgusefiller=c.fsgusefiller,
                 loglevel="FATAL",
             )
-            if c.phone_loop:
-                model = pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin")
-                self._ps.add_allphone_file(self.PHONE_SEARCH, model)
+            if c.garbage:
+                for phone in CMU_PHONES:
+                    self._decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, False)  # type: ignore[attr-defined]
         return self
 
     def stop(self) -> None:
@@ -198,6 +202,8 @@ class Recognizer:
                 if fsa is None:
                     raise GrammarError(f"grammar {grammar.name} has no automaton")
                 arcs = [t if t[3] else t[:3] for t in fsa.transitions]
+                if self.config.garbage:
+                    arcs += self._garbage_arcs(fsa.start, fsa.final, fsa.n_states)
                 fsg = ps.create_fsg(grammar.name, fsa.start, fsa.final, arcs)
                 ps.add_fsg(grammar.name, fsg)
             except RuntimeError as err:
@@ -256,16 +262,18 @@ class Recognizer:
         grammar = self._active
         hyp = ps.hyp()
         transcript = hyp.hypstr if hyp is not None else ""
-        score = hyp.best_score if hyp is not None else 0
         words = tuple(
             WordTiming(seg.word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE)
             for seg in (ps.seg() or ())
             if not seg.word.startswith(("<", "[", "+")) and seg.word != "<sil>"
         )
-        frames = max(ps.n_frames(), 1)
-        confidence = 1.0
-        if self.config.phone_loop and transcript:
-            confidence = self._phone_loop_confidence(audio, score, frames)
+        speech = [w for w in words if not w.word.startswith(GARBAGE_PREFIX)]
+        garbage = [w for w in words if w.word.startswith(GARBAGE_PREFIX)]
+        covered = sum(w.end - w.start for w in speech)
+        junk = sum(w.end - w.start for w in garbage)
+        confidence = covered / (covered + junk) if covered + junk > 0 else 0.0
+        if garbage:
+            transcript = ""
         elapsed = time.perf_counter() - t0
         audio_seconds = len(audio) / SAMPLE_RATE
         return self._conclude(grammar, transcript, confidence, words, audio_seconds, elapsed)
@@ -275,28 +283,24 @@ class Recognizer:
         clean = [w.split("(")[0] for w in transcript.split()]
         rec = Recognition(" ".join(clean), None, confidence, words, audio_seconds, elapsed)
         if not clean:
-            return replace(rec, rejected="no speech matched the grammar", confidence=0.0)
+            why = "speech outside the grammar" if confidence < 1.0 and words else "no speech matched the grammar"
+            return replace(rec, rejected=why)
         result = parse(clean, grammar)
         if result is None:
             return replace(rec, rejected=f"hypothesis {' '.join(clean)!r} does not parse")
-        if confidence < self.config.reject_threshold:
-            return replace(rec, rejected=f"low confidence {confidence:.2f}")
         return replace(rec, result=result)
 
-    def _phone_loop_confidence(self, audio: np.ndarray, grammar_score: int, frames: int) -> float:
-        ps = self._ps
-        assert self._active is not None
-        ps.activate_search(self.PHONE_SEARCH)
-        try:
-            ps.start_utt()
-            ps.process_raw(audio.tobytes(), False, True)
-            ps.end_utt()
-            hyp = ps.hyp()
-            phone_score = hyp.best_score if hyp is not None else grammar_score
-        finally:
-            ps.activate_search(self._active.name)
-        gap = (phone_score - grammar_score) / frames
-        return 1.0 / (1.0 + math.exp(self.config.confidence_scale * (gap - self.config.confidence_offset)))
+    def _garbage_arcs(self, start: int, final: int, n_states: int) -> list[tuple]:
+        """A phone loop from start to final, as an alternative to the whole grammar."""
+        c = self.config
+        loop = n_states
+        arcs: list[tuple] = []
+        each = c.garbage_phone / len(CMU_PHONES)
+        for phone in CMU_PHONES:
+            arcs.append((start, loop, c.garbage_entry / len(CMU_PHONES), GARBAGE_PREFIX + phone.lower()))
+            arcs.append((loop, loop, each, GARBAGE_PREFIX + phone.lower()))
+        arcs.append((loop, final, 1.0 - c.garbage_phone))
+        return arcs
 
     def _prepare(self, samples: np.ndarray) -> np.ndarray:
         pcm = np.asarray(samples)
