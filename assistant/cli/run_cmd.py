@@ -1,0 +1,277 @@
+"""``assistant run``: the voice assistant. Wake word, listening, speaking, reprompts.
+
+From the microphone by default; from a recording with ``--input FILE.wav`` (or ``--input -`` for raw 16 kHz
+PCM on stdin), processed on the recording's own clock as fast as the CPU allows. With no usable microphone it
+says what is missing and starts the text console (``assistant chat``) instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import select
+import sys
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from ..asr.decoder import DecoderConfig, Recognizer
+from ..audio.chunk import AudioSink, AudioSource
+from ..audio.devices import FileSource, MicrophoneSource, SpeakerSink, StdinSource, WavRecorder
+from ..errors import DeviceError
+from ..runtime.engine import Engine
+from ..settings import Settings
+from ..skills.registry import Registry
+from ..skills.store import AttributeStore
+from ..skills.worker import WorkerPool
+from ..tts.speaker import EspeakSpeaker
+from ..tts.ssml import ssml_to_text
+from ..voice.endpoint import DEFAULT_WINDOW, EndpointConfig
+from ..voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
+from ..voice.transcript import transcript_json, write_transcript
+from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD
+from . import chat_cmd
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
+    p = sub.add_parser("run", help="the voice assistant: say the wake word, then a request")
+    src = p.add_argument_group("audio in")
+    src.add_argument(
+        "--input",
+        metavar="FILE.wav|-",
+        help="a recording of a whole conversation (any WAV), or - for raw 16 kHz s16le PCM on stdin",
+    )
+    src.add_argument("--input-device", metavar="INDEX|NAME", help="microphone (see `assistant devices`)")
+    out = p.add_argument_group("audio out")
+    out.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE.wav",
+        help="record what the assistant says, on the input's timeline",
+    )
+    out.add_argument("--output-device", metavar="INDEX|NAME", help="speaker (see `assistant devices`)")
+    out.add_argument("--transcript", type=Path, metavar="FILE.json", help="write the turns as JSON")
+    out.add_argument("--voice", default="en-us", help="espeak-ng voice (default en-us)")
+    out.add_argument("--rate", type=int, default=175, help="speaking rate, words per minute (default 175)")
+    out.add_argument("--volume", type=float, default=1.0, help="loudness, 1.0 normal, up to 2.0")
+    listen = p.add_argument_group("listening")
+    mode = listen.add_mutually_exclusive_group()
+    mode.add_argument("--push-to-talk", action="store_true", help="press Enter, then speak")
+    mode.add_argument("--no-wake", action="store_true", help="no wake word: every utterance is a request")
+    listen.add_argument(
+        "--wake-word", default=DEFAULT_PHRASE, help=f"wake phrase (default {DEFAULT_PHRASE!r})"
+    )
+    listen.add_argument(
+        "--wake-threshold",
+        type=float,
+        default=DEFAULT_THRESHOLD,
+        help=f"wake sensitivity, 1e-50 (eager) .. 1e-10 (strict); default {DEFAULT_THRESHOLD:g}",
+    )
+    listen.add_argument(
+        "--answer-timeout",
+        type=float,
+        default=8.0,
+        help="seconds to wait for an answer before the reprompt (default 8)",
+    )
+    listen.add_argument(
+        "--max-utterance", type=float, default=10.0, help="longest utterance, seconds (default 10)"
+    )
+    listen.add_argument(
+        "--endpoint-window",
+        type=float,
+        default=DEFAULT_WINDOW,
+        help=f"silence window that ends an utterance, seconds (default {DEFAULT_WINDOW})",
+    )
+    listen.add_argument("--barge-in", action="store_true", help="the wake word interrupts the assistant")
+    p.add_argument(
+        "--skill",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a skill folder to use for this run without installing it (repeatable)",
+    )
+    p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.no_bundled:
+        settings = settings.with_(include_bundled=False)
+    source = _source(args)
+    if source is None:
+        return _text_console(args, settings)
+    extra = [chat_cmd.local_package(path, settings) for path in args.skill]
+    options = LoopOptions(
+        trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
+        wake_phrase=args.wake_word, wake_threshold=args.wake_threshold, answer_timeout=args.answer_timeout,
+        max_utterance=args.max_utterance, endpoint=EndpointConfig(window=args.endpoint_window),
+        barge_in=args.barge_in,
+    )  # fmt: skip
+    speaker = EspeakSpeaker(args.voice, args.rate, args.volume)
+    store = AttributeStore(settings.database)
+    printer = _Printer(realtime=args.input is None)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(store)
+        engine = stack.enter_context(
+            Engine(settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra)
+        )
+        engine.skills()
+        for notice in engine.notices:
+            print(f"note: {notice}", file=sys.stderr)
+        recognizer = stack.enter_context(Recognizer(DecoderConfig()))
+        sinks = _sinks(args, stack)
+        if args.push_to_talk:
+            if args.input is not None:
+                print(
+                    "note: --push-to-talk with --input: the first speech after each Enter is the request",
+                    file=sys.stderr,
+                )
+            push = stack.enter_context(_EnterKey())
+            options = LoopOptions(**{**_fields(options), "push": push.pressed})
+        loop = VoiceLoop(engine, recognizer, speaker, sinks, options, printer.show)
+        try:
+            stack.enter_context(source)
+        except DeviceError as err:
+            print(f"assistant: {err}", file=sys.stderr)
+            return _text_console(args, settings)
+        print(_banner(args, engine), file=sys.stderr)
+        try:
+            loop.run(source)
+        except DeviceError as err:  # a device that disappears mid-session
+            print(f"\nassistant: {err}", file=sys.stderr)
+            print("assistant: continuing in the text console (assistant chat)", file=sys.stderr)
+            return _text_console(args, settings)
+        finally:
+            if args.transcript is not None:
+                label = args.input if args.input is not None else "microphone"
+                phrase = options.wake_phrase if options.trigger is Trigger.WAKE_WORD else None
+                write_transcript(args.transcript, transcript_json(loop.records, loop.wakes, label, phrase))
+    return 0
+
+
+def _source(args: argparse.Namespace) -> AudioSource | None:
+    """The audio source, or None (with the reason printed) when there is no usable microphone."""
+    if args.input == "-":
+        return StdinSource(block_ms=30)
+    if args.input is not None:
+        return FileSource(args.input, block_ms=30, pad_seconds=0.5)
+    device: int | str | None = args.input_device
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    mic = MicrophoneSource(device, block_ms=30)
+    try:  # find out now, before loading anything, whether there is a microphone
+        with MicrophoneSource(device, block_ms=30):
+            pass
+    except DeviceError as err:
+        print(f"assistant: no usable microphone: {err}", file=sys.stderr)
+        return None
+    return mic
+
+
+def _sinks(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[AudioSink]:
+    """Where speech goes: the WAV file and/or the speaker; a recording with --output plays only to the file."""
+    sinks: list[AudioSink] = []
+    if args.output is not None:
+        sinks.append(stack.enter_context(WavRecorder(args.output)))
+        if args.input is not None:
+            return sinks
+    device: int | str | None = args.output_device
+    if isinstance(device, str) and device.isdigit():
+        device = int(device)
+    try:
+        sinks.append(stack.enter_context(SpeakerSink(device)))
+    except DeviceError as err:
+        if args.input is None:
+            print(f"assistant: no speaker, replies are shown as text only: {err}", file=sys.stderr)
+    return sinks
+
+
+def _text_console(args: argparse.Namespace, settings: Settings) -> int:
+    print("assistant: starting the text console instead (`assistant chat`); type what you would say",
+          file=sys.stderr)  # fmt: skip
+    chat_args = argparse.Namespace(utterance=None, json=False, skill=args.skill, no_bundled=args.no_bundled)
+    return chat_cmd.run(chat_args, settings)
+
+
+def _banner(args: argparse.Namespace, engine: Engine) -> str:
+    names = ", ".join(sorted(engine.skills())) or "none"
+    how = ("press Enter, then speak" if args.push_to_talk else "just speak" if args.no_wake
+           else f"say {args.wake_word!r}, then a request")  # fmt: skip
+    where = f"from {args.input}" if args.input is not None else "listening on the microphone; Ctrl-C ends"
+    return f"Skills: {names}. {how.capitalize()} ({where})."
+
+
+def _fields(options: LoopOptions) -> dict[str, Any]:
+    return {name: getattr(options, name) for name in LoopOptions.__dataclass_fields__}
+
+
+class _Printer:
+    """Terminal feedback: listening, heard "…", thinking, speaking, cards."""
+
+    def __init__(self, realtime: bool) -> None:
+        self.realtime = realtime
+
+    def show(self, f: Feedback) -> None:
+        stamp = "" if self.realtime else f"[{f.at:7.2f}s] "
+        if f.kind == "idle":
+            line = f"(waiting for {f.text!r})"
+        elif f.kind == "wake":
+            line = f"* {f.text}"
+        elif f.kind == "listening":
+            line = "listening..."
+        elif f.kind == "heard":
+            line = f'heard "{f.text}"'
+        elif f.kind == "thinking":
+            line = "thinking..."
+        elif f.kind == "speaking" and f.turn is not None:
+            line = f"alexa> {ssml_to_text(f.text) if f.turn.speech_ssml else f.text.strip()}"
+        elif f.kind == "card":
+            line = f"  card: {f.text}"
+        elif f.kind == "silence":
+            line = "(silence)"
+        elif f.kind == "done" and f.turn is not None:
+            ended = [e.split(":", 2) for e in f.turn.events if e.startswith("session-ended:")]
+            if not ended:
+                return
+            line = f"  [{ended[0][1]}: session ended, {ended[0][2]}]"
+        else:
+            line = f"{f.kind} {f.text}"
+        print(stamp + line, flush=True)
+
+
+class _EnterKey:
+    """Push-to-talk: a thread that watches stdin for Enter; ``pressed()`` is True once per press."""
+
+    def __init__(self) -> None:
+        self._presses = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="push-to-talk", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:  # fmt: skip
+        self._stop.set()
+        self._thread.join(timeout=1.0)
+
+    def pressed(self) -> bool:
+        with self._lock:
+            if self._presses:
+                self._presses -= 1
+                return True
+            return False
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            ready, _, _ = select.select([sys.stdin], [], [], 0.2)
+            if not ready:
+                continue
+            if not sys.stdin.readline():
+                return  # end of input: no more presses
+            with self._lock:
+                self._presses += 1

@@ -1,0 +1,117 @@
+"""End of speech: pocketsphinx's voice activity detector and endpointer, on the source's timeline.
+
+The endpointer looks at a sliding window of 30 ms frames and changes state when ``ratio`` of the window agrees,
+so its decision trails the audio by about ``window`` seconds; the VAD itself keeps a short hangover after the last
+voiced frame. Both delays count in the latency figures (see bench/latency.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from assistant.audio.chunk import AudioChunk
+from assistant.errors import AudioError
+
+log = logging.getLogger(__name__)
+
+
+DEFAULT_WINDOW = 0.2
+"""Default endpointer decision window, seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointConfig:
+    """How speech is told from silence."""
+
+    window: float = DEFAULT_WINDOW
+    """Length of the decision window, seconds (shorter ends utterances sooner but splits them at pauses)."""
+    ratio: float = 0.9
+    """Fraction of the window that must agree before speech starts or ends."""
+    vad_mode: int = 2
+    """Aggressiveness of the voice activity detector, 0 (loose) to 3 (strict)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechEvent:
+    """Speech started or ended."""
+
+    kind: str
+    """``start`` or ``end``."""
+    speech_time: float
+    """Where the speech started or ended, as the detector places it, seconds on the source's timeline."""
+    at: float
+    """When the detector decided (end of the frame that tipped it), seconds on the source's timeline."""
+
+
+class Endpointer:
+    """Feeds fixed 30 ms frames to ``pocketsphinx.Endpointer`` and reports speech start and end events.
+
+    Chunks of any multiple of the frame length are accepted; other sizes are re-framed internally.
+    """
+
+    def __init__(self, config: EndpointConfig | None = None, rate: int = 16000) -> None:
+        import pocketsphinx
+
+        self.config = config or EndpointConfig()
+        """The detector settings."""
+        try:
+            self._ep: Any = pocketsphinx.Endpointer(
+                window=self.config.window, ratio=self.config.ratio, vad_mode=self.config.vad_mode,
+                sample_rate=rate,
+            )  # fmt: skip
+        except ValueError as exc:
+            raise AudioError(f"endpointer settings {self.config} are not usable: {exc}") from exc
+        self.frame_samples = self._ep.frame_bytes // 2
+        """Samples per detector frame."""
+        self.rate = rate
+        """Sample rate, Hertz."""
+        self._pending = np.zeros(0, np.int16)
+        self._pending_start = 0.0
+        self._origin = 0.0
+        self._fed = 0
+
+    @property
+    def in_speech(self) -> bool:
+        """True between a start event and the following end event."""
+        return bool(self._ep.in_speech)
+
+    @property
+    def speech_start(self) -> float:
+        """Start of the current (or last) speech, seconds on the source's timeline."""
+        return self._origin + float(self._ep.speech_start)
+
+    def reset(self, at: float) -> None:
+        """Start afresh (after muted audio): the next chunk fed starts at ``at`` seconds."""
+        import pocketsphinx
+
+        c = self.config
+        self._ep = pocketsphinx.Endpointer(window=c.window, ratio=c.ratio, vad_mode=c.vad_mode,
+                                           sample_rate=self.rate)  # fmt: skip
+        self._pending = np.zeros(0, np.int16)
+        self._origin = at
+        self._fed = 0
+
+    def process(self, chunk: AudioChunk) -> list[SpeechEvent]:
+        """Feed one chunk; the events it caused, in order."""
+        expected = self._origin + (self._fed + self._pending.size) / self.rate
+        if abs(chunk.start - expected) > 1e-6:
+            self.reset(chunk.start)
+        samples = np.concatenate([self._pending, np.asarray(chunk.samples, np.int16)])
+        events: list[SpeechEvent] = []
+        n = self.frame_samples
+        usable = samples.size - samples.size % n
+        for first in range(0, usable, n):
+            was = self._ep.in_speech
+            self._ep.process(samples[first : first + n].tobytes())
+            self._fed += n
+            now = self._origin + self._fed / self.rate
+            if self._ep.in_speech and not was:
+                events.append(SpeechEvent("start", self._origin + float(self._ep.speech_start), now))
+            elif was and not self._ep.in_speech:
+                events.append(SpeechEvent("end", self._origin + float(self._ep.speech_end), now))
+        self._pending = samples[usable:]
+        return events

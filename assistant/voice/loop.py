@@ -1,0 +1,480 @@
+"""The voice loop: audio in, wake word, one utterance at a time through the engine, speech out.
+
+One audio path for a microphone and a recording alike. Every decision is taken on the source's timeline: a
+recording is processed as fast as the CPU allows, and its silences and the reprompt timeouts are measured in
+recording time. What the assistant says is placed on the same timeline (``AudioSink.play(at=...)``), shifted by
+the processing time actually spent, and the input heard while it speaks is dropped, as a microphone next to the
+speaker would have heard it, unless barge-in is on.
+
+States, per 30 ms chunk:
+
+- ``idle``: waiting for the wake word (or the push-to-talk key, or, with no wake word, for any speech);
+- ``waiting``: listening for speech to start, until a deadline (after a bare wake word, or when the skill asked
+  something; silence until the deadline is ``engine.handle_silence()``);
+- ``utterance``: speech is being decoded while it goes on, until the endpointer says it ended (or the length cap).
+"""
+
+from __future__ import annotations
+
+import collections
+import enum
+import logging
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from assistant.asr.decoder import Recognition, Recognizer
+from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
+from assistant.grammar.compiler import CompiledGrammar
+from assistant.nlu.result import IntentResult
+from assistant.runtime.engine import Turn
+from assistant.tts.speaker import Speaker
+from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
+from assistant.voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, WakeDetection, WakeWordDetector
+
+log = logging.getLogger(__name__)
+
+
+class VoiceEngine(Protocol):
+    """What the loop needs of the runtime engine (``assistant.runtime.engine.Engine``)."""
+
+    def listening_grammar(self) -> CompiledGrammar: ...
+    def expects_answer(self) -> bool: ...
+    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn: ...
+    def handle_silence(self) -> Turn: ...
+
+
+class Trigger(enum.Enum):
+    """What opens the microphone when no skill is waiting for an answer."""
+
+    WAKE_WORD = "wake-word"
+    """The wake word, spotted continuously."""
+    PUSH_TO_TALK = "push-to-talk"
+    """A key press (``LoopOptions.push`` is polled)."""
+    ALWAYS = "always"
+    """Any speech is a request (``--no-wake``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoopOptions:
+    """How the loop listens."""
+
+    trigger: Trigger = Trigger.WAKE_WORD
+    """What opens the microphone when no skill asked anything."""
+    wake_phrase: str = DEFAULT_PHRASE
+    """The wake word or phrase."""
+    wake_threshold: float = DEFAULT_THRESHOLD
+    """Keyphrase threshold: lower is more sensitive."""
+    wake_lead: float = 0.4
+    """The wake phrase must begin within this many seconds of the start of speech (it opens an utterance)."""
+    answer_timeout: float = 8.0
+    """Seconds (source time) to wait for an answer once the skill asked something, before the reprompt."""
+    command_timeout: float = 5.0
+    """Seconds to wait for a request after a bare wake word (or a push-to-talk press)."""
+    min_command: float = 0.25
+    """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
+    max_utterance: float = 10.0
+    """Longest utterance, seconds; longer speech is cut and decoded as it is."""
+    lead_in: float = 0.15
+    """Audio kept before the detected start of speech, seconds."""
+    ring_seconds: float = 4.0
+    """Audio remembered for decoding from just after the wake word, seconds."""
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    """End-of-speech detection."""
+    barge_in: bool = False
+    """Listen for the wake word while speaking, and stop speaking when it is heard."""
+    push: Callable[[], bool] | None = None
+    """For push-to-talk: returns True once per key press."""
+
+
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """Something the user should see: the CLI prints these; the library only logs them."""
+
+    kind: str
+    """``idle``, ``wake``, ``listening``, ``heard``, ``thinking``, ``speaking``, ``card``, ``silence``, ``done``."""
+    at: float
+    """When, seconds on the source's timeline."""
+    text: str = ""
+    """What was heard or said, the card's text."""
+    turn: Turn | None = None
+    """The engine's turn, for ``heard``, ``speaking`` and ``card``."""
+
+
+@dataclass(frozen=True, slots=True)
+class TurnRecord:
+    """One turn of a spoken conversation, placed on the source's timeline (all times in seconds)."""
+
+    turn: Turn
+    """The engine's turn."""
+    kind: str
+    """``speech`` (the user said something) or ``silence`` (nothing until the deadline)."""
+    at: float
+    """When the turn was decided: the endpoint event, or the silence deadline."""
+    wake: WakeDetection | None = None
+    """The wake word that opened this utterance, if one did."""
+    speech_start: float | None = None
+    """Start of the user's speech, as the detector placed it."""
+    speech_end: float | None = None
+    """End of the user's speech, as the detector placed it."""
+    recognition: Recognition | None = None
+    """The recogniser's view: transcript, confidence, rejection."""
+    reply_start: float | None = None
+    """First sample of the reply on the timeline (None when nothing was said)."""
+    reply_end: float | None = None
+    """Just after the last sample of the reply."""
+    decode_seconds: float = 0.0
+    """Wall time from the endpoint to the recognition result."""
+    engine_seconds: float = 0.0
+    """Wall time the engine (and the skill) took."""
+    first_audio_seconds: float = 0.0
+    """Wall time to synthesize the first sentence of the reply."""
+
+    @property
+    def latency_from_endpoint(self) -> float | None:
+        """Endpoint event → first sample of the reply, seconds."""
+        return None if self.reply_start is None else self.reply_start - self.at
+
+    @property
+    def latency_from_speech_end(self) -> float | None:
+        """End of speech (as detected) → first sample of the reply, seconds."""
+        if self.reply_start is None or self.speech_end is None:
+            return None
+        return self.reply_start - self.speech_end
+
+
+class _State(enum.Enum):
+    IDLE = "idle"
+    WAITING = "waiting"
+    UTTERANCE = "utterance"
+
+
+class VoiceLoop:
+    """Runs a conversation from an AudioSource through the engine, speaking through AudioSinks.
+
+    The recogniser must be started by its owner; the loop owns its wake word detector and endpointer for the
+    duration of ``run``. ``run`` returns when the source ends.
+    """
+
+    def __init__(
+        self,
+        engine: VoiceEngine,
+        recognizer: Recognizer,
+        speaker: Speaker | None,
+        sinks: Sequence[AudioSink] = (),
+        options: LoopOptions | None = None,
+        feedback: Callable[[Feedback], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        """The runtime engine: grammars, turns, sessions."""
+        self.recognizer = recognizer
+        """A started recogniser."""
+        self.speaker = speaker
+        """Speech synthesis (None: say nothing, e.g. for benchmarks of recognition alone)."""
+        self.sinks = tuple(sinks)
+        """Where speech goes: a speaker, a WAV recorder, both, or neither."""
+        self.options = options or LoopOptions()
+        """How to listen."""
+        self.records: list[TurnRecord] = []
+        """Every turn so far."""
+        self.wakes: list[WakeDetection] = []
+        """Every accepted wake word."""
+        self.ignored_wakes: list[WakeDetection] = []
+        """Wake phrases spotted inside speech (not at its start), which were ignored."""
+        self._feedback = feedback or (lambda _f: None)
+        self._wake: WakeWordDetector | None = None
+        self._endpointer: Endpointer | None = None
+        self._ring: collections.deque[AudioChunk] = collections.deque()
+        self._state = _State.IDLE
+        self._deadline = 0.0
+        self._listen_from = 0.0
+        self._answering = False
+        self._utt_start = 0.0
+        self._utt_wake: WakeDetection | None = None
+        self._mute_until = 0.0
+        self._now = 0.0
+
+    # -- running --------------------------------------------------------------------------------------------
+    def run(self, source: AudioSource) -> list[TurnRecord]:
+        """Listen to ``source`` (entered by the caller) until it ends; the turns, in order."""
+        opts = self.options
+        self._endpointer = Endpointer(opts.endpoint, source.rate)
+        wake = (
+            WakeWordDetector(opts.wake_phrase, opts.wake_threshold)
+            if opts.trigger is Trigger.WAKE_WORD
+            else None
+        )
+        try:
+            if wake is not None:
+                self._wake = wake.start()
+            self.warm_up()
+            self._enter_idle(0.0)
+            for chunk in source:
+                self._step(chunk)
+            self._input_ended()
+        finally:
+            if wake is not None:
+                wake.stop()
+            self._wake = None
+        return self.records
+
+    def warm_up(self) -> None:
+        """Load the first grammar and the synthesiser now, so the first reply is as quick as the others."""
+        self.recognizer.use(self.engine.listening_grammar())
+        if self.speaker is not None:
+            self.speaker.synthesize("OK.")
+
+    # -- one chunk ------------------------------------------------------------------------------------------
+    def _step(self, chunk: AudioChunk) -> None:
+        self._now = chunk.end
+        if chunk.end <= self._mute_until:
+            self._while_speaking(chunk)
+            return
+        if chunk.start < self._mute_until:  # the reply ends inside this chunk: keep the part after it
+            cut = int(round((self._mute_until - chunk.start) * chunk.rate))
+            samples = chunk.samples.copy()
+            samples[:cut] = 0
+            chunk = AudioChunk(samples, chunk.rate, chunk.start)
+        assert self._endpointer is not None
+        events = self._endpointer.process(chunk)
+        self._ring.append(chunk)
+        while self._ring and self._ring[0].end < chunk.end - self.options.ring_seconds:
+            self._ring.popleft()
+        if self._state is _State.IDLE:
+            self._idle(chunk, events)
+        elif self._state is _State.WAITING:
+            self._waiting(chunk, events)
+        else:
+            self._utterance(chunk, events)
+
+    def _while_speaking(self, chunk: AudioChunk) -> None:
+        """Input heard while the assistant speaks: dropped, except for the wake word with barge-in on."""
+        if not (self.options.barge_in and self._wake is not None):
+            return
+        detection = self._wake.process(chunk)
+        if detection is None:
+            return
+        log.info("barge-in: wake word at %.2f s stops the reply", detection.end)
+        for sink in self.sinks:
+            sink.stop(at=detection.detected_at)
+        self._mute_until = detection.detected_at
+        assert self._endpointer is not None
+        self._endpointer.reset(chunk.end)
+        self._ring.clear()
+        self._accept_wake(detection)
+        self._begin_waiting(chunk.end, self.options.command_timeout, answering=False)
+
+    def _idle(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
+        opts = self.options
+        if opts.trigger is Trigger.ALWAYS:
+            for event in events:
+                if event.kind == "start":
+                    self._begin_utterance(event.speech_time, None)
+                    return
+            return
+        if opts.trigger is Trigger.PUSH_TO_TALK:
+            if opts.push is not None and opts.push():
+                self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
+            return
+        assert self._wake is not None and self._endpointer is not None
+        detection = self._wake.process(chunk)
+        if detection is None:
+            return
+        if not self._opens_utterance(detection):
+            self.ignored_wakes.append(detection)
+            log.info("wake phrase at %.2f s is inside speech, not at its start: ignored", detection.start)
+            return
+        self._accept_wake(detection)
+        if self._endpointer.in_speech:  # "alexa, open high low game" in one breath
+            self._begin_utterance(detection.end, detection)
+        else:
+            self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
+
+    def _opens_utterance(self, detection: WakeDetection) -> bool:
+        """True when the phrase begins near the start of the speech it is in (not mid-sentence)."""
+        assert self._endpointer is not None
+        start = self._endpointer.speech_start
+        return start <= detection.start + 0.05 and detection.start - start <= self.options.wake_lead
+
+    def _accept_wake(self, detection: WakeDetection) -> None:
+        self.wakes.append(detection)
+        self._feedback(Feedback("wake", detection.end, detection.phrase))
+
+    def _waiting(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
+        for event in events:
+            if event.kind == "start" and event.speech_time + self.options.min_command > self._listen_from:
+                self._begin_utterance(max(event.speech_time - self.options.lead_in, self._listen_from), None)
+                self._utterance(chunk, [e for e in events if e.at > event.at or e.kind == "end"], fed=True)
+                return
+        if chunk.end >= self._deadline:
+            self._silence(chunk.end)
+
+    def _utterance(self, chunk: AudioChunk, events: list[SpeechEvent], fed: bool = False) -> None:
+        if not fed:
+            self.recognizer.feed(chunk.samples)
+        for event in events:
+            if event.kind == "end":
+                self._end_utterance(event.speech_time, event.at)
+                return
+        if chunk.end - self._utt_start >= self.options.max_utterance:
+            log.info("utterance cut at %.1f s (the cap)", self.options.max_utterance)
+            self._end_utterance(chunk.end, chunk.end)
+
+    def _input_ended(self) -> None:
+        if self._state is _State.UTTERANCE:
+            self._end_utterance(self._now, self._now)
+
+    # -- transitions ----------------------------------------------------------------------------------------
+    def _enter_idle(self, at: float) -> None:
+        self._state = _State.IDLE
+        if self.options.trigger is not Trigger.ALWAYS:
+            self._feedback(Feedback("idle", at, self.options.wake_phrase))
+        else:
+            self._feedback(Feedback("listening", at))
+
+    def _begin_waiting(self, at: float, timeout: float, answering: bool) -> None:
+        self._state = _State.WAITING
+        self._listen_from = at
+        self._deadline = at + timeout
+        self._answering = answering
+        self._feedback(Feedback("listening", at))
+
+    def _begin_utterance(self, start: float, wake: WakeDetection | None) -> None:
+        """Start decoding from ``start`` (seconds) with the engine's current grammar, catching up from the ring."""
+        self._state = _State.UTTERANCE
+        self._utt_start = start
+        self._utt_wake = wake
+        self.recognizer.begin(self.engine.listening_grammar())
+        backlog = [_from(c, start) for c in self._ring if c.end > start]
+        if backlog:
+            self.recognizer.feed(np.concatenate(backlog))
+
+    def _end_utterance(self, speech_end: float, at: float) -> None:
+        t0 = time.perf_counter()
+        recognition = self.recognizer.finish()
+        decoded = time.perf_counter()
+        wake = self._utt_wake
+        if wake is not None and speech_end - wake.end < self.options.min_command:
+            log.info("nothing after the wake word yet; waiting for the request")
+            self._begin_waiting(at, self.options.command_timeout, answering=False)
+            return
+        if not recognition.transcript:  # noise, a cough: not an utterance
+            log.info(
+                "speech at %.2f-%.2f s matched nothing (%s)",
+                self._utt_start,
+                speech_end,
+                recognition.rejected,
+            )
+            if self._answering or wake is not None or self.options.trigger is Trigger.PUSH_TO_TALK:
+                self._state = _State.WAITING  # keep the deadline already set
+                if wake is not None:
+                    self._begin_waiting(at, self.options.command_timeout, answering=False)
+            else:
+                self._enter_idle(at)
+            return
+        self._feedback(Feedback("heard", at, recognition.transcript))
+        self._feedback(Feedback("thinking", at))
+        turn = self.engine.handle_recognition(recognition.result, recognition.transcript)
+        handled = time.perf_counter()
+        record = TurnRecord(
+            turn, "speech", at, wake, self._utt_start if wake is None else wake.start, speech_end, recognition,
+            decode_seconds=decoded - t0, engine_seconds=handled - decoded,
+        )  # fmt: skip
+        self._respond(record, t0)
+
+    def _silence(self, at: float) -> None:
+        if not self._answering:
+            log.info("no request heard after %.1f s", self.options.command_timeout)
+            self._enter_idle(at)
+            return
+        self._feedback(Feedback("silence", at))
+        t0 = time.perf_counter()
+        turn = self.engine.handle_silence()
+        record = TurnRecord(turn, "silence", at, engine_seconds=time.perf_counter() - t0)
+        self._respond(record, t0)
+
+    def _respond(self, record: TurnRecord, t0: float) -> None:
+        """Say the turn's speech on the timeline, show its card, then listen again or go idle."""
+        turn = record.turn
+        if turn.card:
+            title = turn.card.get("title") or turn.card.get("type", "card")
+            self._feedback(
+                Feedback(
+                    "card",
+                    record.at,
+                    f"{title}: {turn.card.get('content') or turn.card.get('text') or ''}",
+                    turn,
+                )
+            )
+        start = end = None
+        first_audio = 0.0
+        if turn.speech and self.speaker is not None:
+            start, end, first_audio = self._speak(turn, record.at, t0)
+        record = _replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio)
+        self.records.append(record)
+        self._feedback(Feedback("done", record.at, "", turn))
+        resume = end if end is not None else record.at + (time.perf_counter() - t0)
+        self._mute_until = max(self._mute_until, resume)
+        if self.engine.expects_answer():
+            self._begin_waiting(resume, self.options.answer_timeout, answering=True)
+        else:
+            self._enter_idle(resume)
+        if self._wake is not None:
+            self._wake.reset(resume)
+
+    def _speak(self, turn: Turn, at: float, t0: float) -> tuple[float, float, float]:
+        """Synthesize sentence by sentence, placing each on the timeline; (start, end, first-sentence wall s)."""
+        assert self.speaker is not None and turn.speech is not None
+        start = cursor = 0.0
+        first_audio = 0.0
+        for index, samples in enumerate(self.speaker.synthesize_sentences(turn.speech, turn.speech_ssml)):
+            if index == 0:
+                first_audio = time.perf_counter() - t0
+                start = cursor = at + first_audio
+                self._feedback(Feedback("speaking", start, turn.speech, turn))
+            for sink in self.sinks:
+                sink.play(samples, 16000, at=cursor)
+            cursor += samples.size / 16000
+        for sink in self.sinks:
+            sink.wait()
+        return start, cursor, first_audio
+
+
+def _from(chunk: AudioChunk, start: float) -> np.ndarray:
+    """The part of a chunk at or after ``start`` seconds."""
+    if chunk.start >= start:
+        return chunk.samples
+    skip = int(round((start - chunk.start) * chunk.rate))
+    return chunk.samples[skip:]
+
+
+def _replace(record: TurnRecord, **changes: object) -> TurnRecord:
+    import dataclasses
+
+    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
+
+
+def chunks_of(samples: np.ndarray, block: int = 480, rate: int = 16000) -> Iterator[AudioChunk]:
+    """Fixed-size chunks of an int16 array (the last zero-padded), for feeding the loop from memory."""
+    for first in range(0, samples.size, block):
+        part = samples[first : first + block]
+        if part.size < block:
+            part = np.concatenate([part, np.zeros(block - part.size, np.int16)])
+        yield AudioChunk(part, rate, first / rate)
+
+
+def speech_bounds(
+    samples: np.ndarray, threshold: int = 200, rate: int = 16000
+) -> Iterable[tuple[float, float]]:
+    """(start, end) seconds of the non-silent stretches of a clean synthesized signal (for tests and benches)."""
+    loud = np.abs(samples.astype(np.int32)) > threshold
+    idx = np.nonzero(loud)[0]
+    if idx.size == 0:
+        return []
+    gaps = np.nonzero(np.diff(idx) > rate // 2)[0]
+    starts = [idx[0], *idx[gaps + 1]]
+    ends = [*idx[gaps], idx[-1]]
+    return [(s / rate, (e + 1) / rate) for s, e in zip(starts, ends, strict=True)]
