@@ -580,3 +580,48 @@ def compile_yes_no(model: InteractionModel, lexicon: Lexicon | None = None) -> C
         return b.finish("slot", top, digest, intents, _supplied(model))
 
     return _cached(digest, build)
+
+
+def compile_dialog(
+    model: InteractionModel,
+    intent_name: str,
+    slot_name: str | None,
+    dynamic: Mapping[str, Sequence[TypeValue]] | None = None,
+    lexicon: Lexicon | None = None,
+) -> CompiledGrammar:
+    """What to listen for while a dialog waits for an answer: what :func:`compile_slot` hears for ``slot_name``
+    (or, with ``slot_name`` None, what :func:`compile_yes_no` hears), then every other intent of the skill, so
+    that a user who says something else mid-dialog switches intent, as on Alexa.
+
+    The answer's alternatives come first: a parse that ties with another intent goes to the dialog."""
+    lexicon = lexicon or default_lexicon()
+    digest = _digest("dialog", model, intent_name, slot_name, _dynamic_key(dynamic), lexicon.path)
+
+    def build() -> CompiledGrammar:
+        intent = model.intent(intent_name)
+        if intent is None:
+            raise GrammarError(f"{model.source}: no intent {intent_name!r}")
+        b = _Builder(lexicon)
+        top: list[Expr] = []
+        intents: dict[str, Intent] = {}
+        if slot_name is not None:
+            slot = intent.slot(slot_name)
+            if slot is None:
+                raise GrammarError(f"{model.source}: no slot {slot_name!r} on intent {intent_name!r}")
+            answers = (*slot.samples, "{" + slot_name + "}", *intent.samples)
+            first: tuple[tuple[Intent, Sequence[str]], ...] = ((intent, answers),)
+        else:
+            yes_no = [model.intent(n) or Intent(n) for n in ("AMAZON.YesIntent", "AMAZON.NoIntent")]
+            first = tuple((i, intent_samples(i)) for i in yes_no)
+        builtins = [model.intent(n) or Intent(n) for n in DIALOG_BUILTINS]
+        others = model.intents  # with the dialog's own intent: the whole request again also answers
+        for item, samples in (*first, *((i, intent_samples(i)) for i in (*builtins, *others))):
+            if item.name in intents:
+                continue
+            expr = b.intent_expr(model, item, samples, dynamic)
+            if expr is not None:
+                top.append(Tag(item.name, expr))
+                intents[item.name] = item
+        return b.finish("slot", top, digest, intents, _supplied(model))
+
+    return _cached(digest, build)

@@ -280,12 +280,17 @@ class Engine:
         """The skills' workers (stopped by ``close``)."""
         self.store = store
         """The persistent-attribute store the workers write to."""
-        self.dialog: DialogManager = dialog or PassThroughDialog()
-        """Runs dialog models (see :class:`DialogManager`)."""
         self.extra_skills = tuple(extra_skills)
         """Skill folders added for this run only (``chat --skill``); they shadow active ones of the same name."""
         self._clock = clock or (lambda: datetime.now(UTC))
-        self._ids = SessionIds(rng if rng is not None else random.Random(settings.seed))
+        rng = rng if rng is not None else random.Random(settings.seed)
+        self._ids = SessionIds(rng)
+        if dialog is None:
+            from assistant.runtime.dialog import DialogModelManager  # it builds on this module's DialogStep
+
+            dialog = DialogModelManager(rng, today=lambda: self._now_local().date())
+        self.dialog: DialogManager = dialog
+        """Runs dialog models (see :class:`DialogManager`; by default ``dialog.DialogModelManager``)."""
         self._device: Device | None = None
         self._skills: dict[str, _Skill] | None = None
         self._notices: list[str] = []
@@ -520,6 +525,7 @@ class Engine:
                 return
             if step.intent is None:
                 turn.say(step.say)
+                turn.reprompt = session.reprompt
                 session.listening = step.listen
                 return
             request = envelopes.intent_request(
@@ -528,10 +534,15 @@ class Engine:
             reply = self._exchange(turn, session, request, act=False)
             if reply is None:
                 return
-            follow = self.dialog.after_response(session, step.intent, reply)
+            try:
+                follow = self.dialog.after_response(session, step.intent, reply)
+            except SkillFault as fault:  # a Dialog directive Alexa would reject (INVALID_RESPONSE)
+                self._fault(turn, session, fault)
+                return
             if follow is None:
                 self._act_on(turn, session, reply)
                 return
+            self._apply_directives(turn, session, reply)
             turn.say(reply.speech)
             step = follow
         logger.error(
@@ -574,10 +585,7 @@ class Engine:
         return reply
 
     def _act_on(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
-        for directive in reply.dialog_directives:
-            turn.events.append(f"dialog:{session.skill}:{directive.get('type')}")
-            if directive.get("type") == "Dialog.UpdateDynamicEntities":
-                self._update_dynamic(session, directive)
+        self._apply_directives(turn, session, reply)
         turn.say(reply.speech)
         turn.reprompt = reply.reprompt
         if reply.card is not None:
@@ -588,10 +596,17 @@ class Engine:
         else:
             session.listening = True
 
+    def _apply_directives(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
+        """Note the reply's Dialog directives as events and apply its dynamic entities."""
+        for directive in reply.dialog_directives:
+            turn.events.append(f"dialog:{session.skill}:{directive.get('type')}")
+            if directive.get("type") == "Dialog.UpdateDynamicEntities":
+                self._update_dynamic(session, directive)
+
     def _update_dynamic(self, session: Session, directive: dict[str, Any]) -> None:
-        if directive.get("updateBehavior") == "CLEAR":
-            session.dynamic = {}
-        else:
+        """REPLACE sets the session's whole set of dynamic entities (types left out have none); CLEAR empties it."""
+        session.dynamic = {}
+        if directive.get("updateBehavior") != "CLEAR":
             for entry in directive.get("types") or []:
                 if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                     continue
