@@ -415,8 +415,8 @@ class VoiceLoop:
             start, end, first_audio = self._speak(turn, record.at, t0)
         record = _replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio)
         self.records.append(record)
-        self._feedback(Feedback("done", record.at, "", turn))
         resume = end if end is not None else record.at + (time.perf_counter() - t0)
+        self._feedback(Feedback("done", resume, "", turn))
         self._mute_until = max(self._mute_until, resume)
         if self.engine.expects_answer():
             self._begin_waiting(resume, self.options.answer_timeout, answering=True)
