@@ -161,11 +161,15 @@ class DialogModelManager:
         known = [d for d in directives if d.get("type") in (DELEGATE, ELICIT, CONFIRM_SLOT, CONFIRM_INTENT)]
         if not known:
             if directives:
-                logger.warning("skill %s: Dialog directives %s are not supported; ignored", session.skill, kinds)
+                logger.warning(
+                    "skill %s: Dialog directives %s are not supported; ignored", session.skill, kinds
+                )
             session.dialog = None
             return None
         if len(known) > 1:
-            logger.warning("skill %s sent several Dialog directives %s; the last one counts", session.skill, kinds)
+            logger.warning(
+                "skill %s sent several Dialog directives %s; the last one counts", session.skill, kinds
+            )
         directive = known[-1]
         kind = str(directive["type"])
         intent = self._updated(session, sent, directive.get("updatedIntent"), kind)
@@ -175,10 +179,13 @@ class DialogModelManager:
             if reply.speech is not None or reply.reprompt is not None:
                 raise _invalid(session, "Dialog.Delegate must not carry outputSpeech or reprompt")
             if state is not None and state.sent == "COMPLETED":
-                raise _invalid(session, "Dialog.Delegate in answer to a request whose dialogState is COMPLETED")
+                raise _invalid(
+                    session, "Dialog.Delegate in answer to a request whose dialogState is COMPLETED"
+                )
             if dialog_intent is None:
                 raise _invalid(
-                    session, f"Dialog.Delegate for intent {intent['name']}, which the dialog model does not list"
+                    session,
+                    f"Dialog.Delegate for intent {intent['name']}, which the dialog model does not list",
                 )
             state = self._progress(session, state, intent, DELEGATE, None, by_skill=False)
             return self.next_step(session, state)
@@ -187,9 +194,7 @@ class DialogModelManager:
             declared = model.intent(intent["name"])
             if not isinstance(slot, str) or declared is None or declared.slot(slot) is None:
                 field = "slotToElicit" if kind == ELICIT else "slotToConfirm"
-                raise _invalid(
-                    session, f"{kind}: {field} {slot!r} is not a slot of intent {intent['name']}"
-                )
+                raise _invalid(session, f"{kind}: {field} {slot!r} is not a slot of intent {intent['name']}")
         self._progress(session, state, intent, kind, slot if isinstance(slot, str) else None, by_skill=True)
         return None
 
@@ -212,8 +217,11 @@ class DialogModelManager:
                     continue
                 failed = next((v for v in spec.validations if not self.valid(v, slot)), None)
                 if failed is not None:
-                    logger.info("skill %s: slot %s=%r fails %s", session.skill, spec.name, slot["value"], failed.type)
-                    speech = self.render(model, failed.prompt, intent)  # the prompt may name the rejected value
+                    logger.info(
+                        "skill %s: slot %s=%r fails %s", session.skill, spec.name, slot["value"], failed.type
+                    )
+                    # rendered before the slot is emptied: the prompt may name the rejected value
+                    speech = self.render(model, failed.prompt, intent)
                     _empty(slot)
                     return self._ask(session, state, ELICIT, spec.name, failed.prompt, speech)
                 if spec.confirmation_required and slot.get("confirmationStatus", "NONE") == "NONE":
@@ -344,7 +352,7 @@ class DialogModelManager:
         asked = state.slot if state.directive == ELICIT else None
         if asked is None or asked in filled or len(result.slots) != 1:
             return filled
-        (other, value), = result.slots.items()
+        ((_, value),) = result.slots.items()
         declared = session.model.intent(intent["name"])
         target = declared.slot(asked) if declared is not None else None
         if target is not None and target.type == value.type and value.spoken == result.text:
@@ -359,7 +367,9 @@ class DialogModelManager:
         name = updated.get("name")
         declared = session.model.intent(name) if isinstance(name, str) else None
         if declared is None:
-            raise _invalid(session, f"{kind}: updatedIntent names intent {name!r}, which the model does not declare")
+            raise _invalid(
+                session, f"{kind}: updatedIntent names intent {name!r}, which the model does not declare"
+            )
         base = _copy_intent(sent) if name == sent.get("name") else {"name": name, "slots": {}}
         new = _copy_intent(updated)
         base["confirmationStatus"] = new.get("confirmationStatus") or base.get("confirmationStatus", "NONE")
@@ -475,4 +485,3 @@ def _shift(day: date, duration: str) -> date | None:
     month += 1
     last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
     return date(year, month, min(day.day, last)) + timedelta(weeks=weeks, days=days)
-
