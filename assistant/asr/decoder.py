@@ -62,6 +62,8 @@ class DecoderConfig:
     """Probability of a filler (breath, noise) between words."""
     noise_floor_db: float | None = 50.0
     """Add deterministic white noise this many dB below the loudest 2048-sample frame (None: off)."""
+    trim_silence: bool = True
+    """Decode only from 0.3 s before the first loud frame to 0.3 s after the last (whole utterances)."""
     cmn: str = "batch"
     """Cepstral mean normalisation: ``batch`` for whole utterances, ``live`` for streaming."""
     remove_noise: bool = False
@@ -72,10 +74,10 @@ class DecoderConfig:
     """Let silence and fillers occur between grammar words."""
     garbage: bool = True
     """Let a phone loop compete with the grammar, so speech the grammar does not cover is rejected."""
-    garbage_entry: float = 1e-15
+    garbage_entry: float = 1e-30
     """Prior probability of taking the phone loop instead of the grammar (lower: reject less)."""
     garbage_phone: float = 0.1
-    """Probability of each further phone in the loop (lower: the loop is costlier per phone)."""
+    """Probability of each further unit in the loop (lower: the loop is costlier per unit)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,8 +165,8 @@ class Recognizer:
                 loglevel="FATAL",
             )
             if c.garbage:
-                for phone in CMU_PHONES:
-                    self._decoder.add_word(GARBAGE_PREFIX + phone.lower(), phone, False)  # type: ignore[attr-defined]
+                for unit, phones in self._garbage_units():
+                    self._decoder.add_word(GARBAGE_PREFIX + unit, phones, False)  # type: ignore[attr-defined]
         return self
 
     def stop(self) -> None:
@@ -254,18 +256,24 @@ class Recognizer:
         ps = self._ps
         audio = np.concatenate(self._stream) if self._stream else np.zeros(0, np.int16)
         self._stream = None
+        offset = 0
+        decoded = audio
+        if self.config.cmn == "batch" and self.config.trim_silence:
+            offset, end = speech_span(audio)
+            decoded = audio[offset:end]
         if self.config.noise_floor_db is not None:
-            audio = add_noise_floor(audio, self.config.noise_floor_db)
+            decoded = add_noise_floor(decoded, self.config.noise_floor_db)
         if self.config.cmn == "batch":
-            ps.process_raw(audio.tobytes(), False, True)
+            ps.process_raw(decoded.tobytes(), False, True)
         ps.end_utt()
         grammar = self._active
         hyp = ps.hyp()
         transcript = hyp.hypstr if hyp is not None else ""
         words = tuple(
-            WordTiming(seg.word, seg.start_frame / FRAME_RATE, (seg.end_frame + 1) / FRAME_RATE)
+            WordTiming(seg.word, offset / SAMPLE_RATE + seg.start_frame / FRAME_RATE,
+                       offset / SAMPLE_RATE + (seg.end_frame + 1) / FRAME_RATE)
             for seg in (ps.seg() or ())
-            if not seg.word.startswith(("<", "[", "+")) and seg.word != "<sil>"
+            if not seg.word.startswith(("<", "[", "+", "(")) and seg.word != "<sil>"
         )
         speech = [w for w in words if not w.word.startswith(GARBAGE_PREFIX)]
         garbage = [w for w in words if w.word.startswith(GARBAGE_PREFIX)]
@@ -290,15 +298,20 @@ class Recognizer:
             return replace(rec, rejected=f"hypothesis {' '.join(clean)!r} does not parse")
         return replace(rec, result=result)
 
+    def _garbage_units(self) -> list[tuple[str, str]]:
+        """(name, phones) of the loop's units: the 39 phones."""
+        return [(p.lower(), p) for p in CMU_PHONES]
+
     def _garbage_arcs(self, start: int, final: int, n_states: int) -> list[tuple]:
         """A phone loop from start to final, as an alternative to the whole grammar."""
         c = self.config
         loop = n_states
         arcs: list[tuple] = []
-        each = c.garbage_phone / len(CMU_PHONES)
-        for phone in CMU_PHONES:
-            arcs.append((start, loop, c.garbage_entry / len(CMU_PHONES), GARBAGE_PREFIX + phone.lower()))
-            arcs.append((loop, loop, each, GARBAGE_PREFIX + phone.lower()))
+        units = [u for u, _ in self._garbage_units()]
+        each = c.garbage_phone / len(units)
+        for unit in units:
+            arcs.append((start, loop, c.garbage_entry / len(units), GARBAGE_PREFIX + unit))
+            arcs.append((loop, loop, each, GARBAGE_PREFIX + unit))
         arcs.append((loop, final, 1.0 - c.garbage_phone))
         return arcs
 
@@ -310,6 +323,20 @@ class Recognizer:
             rng = np.random.default_rng(len(pcm))
             pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
         return pcm
+
+
+def speech_span(pcm: np.ndarray, margin: float = 0.3, below_db: float = 35.0) -> tuple[int, int]:
+    """(start, end) samples from ``margin`` s before the first to ``margin`` s after the last 10 ms frame within
+    ``below_db`` of the loudest one: long leading and trailing silence is not decoded."""
+    hop = SAMPLE_RATE // FRAME_RATE
+    n = len(pcm) // hop
+    if n < 3:
+        return 0, len(pcm)
+    frames = pcm[: n * hop].astype(np.float64).reshape(n, hop)
+    energy = 10 * np.log10(np.sum(frames**2, axis=1) + 1.0)
+    loud = np.flatnonzero(energy > energy.max() - below_db)
+    pad = int(margin * SAMPLE_RATE)
+    return max(0, int(loud[0]) * hop - pad), min(len(pcm), (int(loud[-1]) + 1) * hop + pad)
 
 
 def add_noise_floor(pcm: np.ndarray, below_db: float, seed: int = 0) -> np.ndarray:

@@ -48,6 +48,10 @@ SYSTEM_INTENTS: dict[str, tuple[str, ...]] = {
     "System.Stop": ("stop", "cancel", "never mind", "be quiet", "shut up", "exit", "goodbye"),
     "System.Help": ("help", "help me", "what can i say"),
 }
+SESSION_SYSTEM_INTENTS: dict[str, tuple[str, ...]] = {
+    "System.Exit": ("exit", "quit", "exit skill", "quit skill"),
+}
+"""Understood in every session, whatever the skill declares: "exit" ends the session (USER_INITIATED)."""
 """Intents of the assistant itself, understood at the top level."""
 
 
@@ -479,7 +483,11 @@ def compile_session(
             expr = b.intent_expr(model, intent, intent_samples(intent), dynamic)
             if expr is not None:
                 top.append(Tag(intent.name, expr))
-        return b.finish("session", top, digest, {i.name: i for i in model.intents}, _supplied(model))
+        intents = {i.name: i for i in model.intents}
+        for name, samples in SESSION_SYSTEM_INTENTS.items():
+            top.append(Tag(name, alt([seq([Word(w) for w in textnorm.words(s)]) for s in samples])))
+            intents[name] = Intent(name)
+        return b.finish("session", top, digest, intents, _supplied(model))
 
     return _cached(digest, build)
 

@@ -1,0 +1,139 @@
+"""Real audio through the real decoder: espeak-ng speech (deterministic, sox -R), several voices, any WAV format,
+long silences, and out-of-grammar speech that must be rejected."""
+
+from __future__ import annotations
+
+import functools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.asr.decoder import DecoderConfig, Recognizer
+from assistant.audio.wav import read_wav, write_wav
+from assistant.grammar.compiler import compile_launcher, compile_session
+from assistant.model.loader import load_model, model_from_dict
+from assistant.tts.synth import synthesize_samples
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+VOICES = ("en-us", "en-us+m3", "en-us+f3")
+PAD = np.zeros(8000, np.int16)
+
+
+@functools.cache
+def speech(text: str, voice: str = "en-us") -> np.ndarray:
+    return np.concatenate([PAD, synthesize_samples(text, voice=voice), PAD])
+
+
+@pytest.fixture(scope="module")
+def recognizer():
+    with Recognizer() as rec:
+        yield rec
+
+
+@pytest.fixture(scope="module")
+def home():
+    data = {"interactionModel": {"languageModel": {"invocationName": "home control", "intents": [
+        {"name": "LightIntent", "slots": [{"name": "room", "type": "Room"}, {"name": "state", "type": "State"}],
+         "samples": ["turn {state} the {room} light", "turn the {room} light {state}"]},
+        {"name": "TimerIntent", "slots": [{"name": "d", "type": "AMAZON.DURATION"}],
+         "samples": ["set a timer for {d}"]},
+        {"name": "AMAZON.StopIntent", "samples": []},
+    ], "types": [
+        {"name": "Room", "values": [{"name": {"value": "kitchen"}}, {"name": {"value": "bedroom"}},
+                                    {"name": {"value": "living room", "synonyms": ["lounge"]}, "id": "LIVING"}]},
+        {"name": "State", "values": [{"name": {"value": "on"}}, {"name": {"value": "off"}}]}]}}}
+    return compile_session(model_from_dict(data, source="<test>"))
+
+
+@pytest.mark.parametrize("voice", VOICES)
+@pytest.mark.parametrize("text,intent,slots", [
+    ("turn on the kitchen light", "LightIntent", {"state": "on", "room": "kitchen"}),
+    ("turn the lounge light off", "LightIntent", {"state": "off", "room": "lounge"}),
+    ("set a timer for two hours", "TimerIntent", {"d": "PT2H"}),
+    ("stop", "AMAZON.StopIntent", {}),
+])
+def test_decodes_synthesized_speech(recognizer, home, voice, text, intent, slots) -> None:
+    rec = recognizer.decode(speech(text, voice), home)
+    assert rec.result is not None, (rec.transcript, rec.rejected)
+    assert rec.result.intent == intent and {k: v.value for k, v in rec.result.slots.items()} == slots
+    assert 0.0 < rec.confidence <= 1.0
+    assert rec.words and rec.words[0].start >= 0.3  # the leading half second of silence is not speech
+
+
+@pytest.mark.parametrize("text", [
+    "what is the weather like in paris today",
+    "the quick brown fox jumps over the lazy dog",
+    "play some jazz music in the living room",
+    "how many miles is it from boston to chicago",
+])
+def test_rejects_out_of_grammar_speech(recognizer, home, text) -> None:
+    rec = recognizer.decode(speech(text), home)
+    assert rec.result is None, f"{text!r} was forced onto {rec.transcript!r}"
+    assert rec.rejected
+
+
+def test_without_the_phone_loop_it_would_be_forced(home) -> None:
+    with Recognizer(DecoderConfig(garbage=False)) as plain:
+        rec = plain.decode(speech("the quick brown fox jumps over the lazy dog"), home)
+    assert rec.result is not None  # what the phone loop protects against
+
+
+def test_any_wav_format_and_long_silence(tmp_path, recognizer, home) -> None:
+    audio = speech("turn on the bedroom light", "en-us+m3").astype(np.float64) / 32768
+    # 24 kHz stereo 32-bit float with 3 s of silence either side.
+    from scipy.signal import resample_poly
+
+    up = resample_poly(audio, 3, 2)
+    silence = np.zeros(24000 * 3)
+    stereo = np.stack([np.concatenate([silence, up, silence])] * 2, axis=1).astype(np.float32)
+    path = tmp_path / "float24k.wav"
+    import wave  # noqa: F401  (the stdlib cannot write float WAVs; write the header by hand)
+
+    _write_float_wav(path, stereo, 24000)
+    rec = recognizer.decode(read_wav(path), home)
+    assert rec.result and rec.result.slots["room"].value == "bedroom"
+    assert rec.audio_seconds == pytest.approx(len(stereo) / 24000, abs=0.01)
+
+
+def _write_float_wav(path: Path, data: np.ndarray, rate: int) -> None:
+    import struct
+
+    channels = data.shape[1]
+    body = data.astype("<f4").tobytes()
+    fmt = struct.pack("<HHIIHH", 3, channels, rate, rate * channels * 4, channels * 4, 32)
+    path.write_bytes(b"RIFF" + struct.pack("<I", 4 + 8 + len(fmt) + 8 + len(body)) + b"WAVE"
+                     + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(body)) + body)
+
+
+def test_launcher_grammar_by_voice(recognizer) -> None:
+    grammar = compile_launcher([load_model(ROOT / "skills" / "hello-world"), load_model(ROOT / "skills" / "high-low")])
+    rec = recognizer.decode(speech("open hello world"), grammar)
+    assert rec.result and rec.result.launch and rec.result.skill == "hello world"
+    rec = recognizer.decode(speech("ask hello world to say hello"), grammar)
+    assert rec.result and rec.result.intent == "HelloWorldIntent" and rec.result.skill == "hello world"
+
+
+def test_recognize_cli_json_shape(tmp_path) -> None:
+    wav = write_wav(tmp_path / "hello.wav", speech("say hello"))
+    oog = write_wav(tmp_path / "oog.wav", speech("the quick brown fox jumps over the lazy dog"))
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli.main", "recognize", "--json", "--model", str(ROOT / "skills" / "hello-world"),
+         str(wav), str(oog)], capture_output=True, text=True, cwd=ROOT, check=True)
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    assert set(first) >= {"file", "transcript", "intent", "slots", "confidence", "audio_seconds", "decode_seconds"}
+    assert first["intent"] == "HelloWorldIntent" and first["slots"] == {} and 0 <= first["confidence"] <= 1
+    assert second["intent"] is None and second["slots"] == {}
+
+
+def test_parse_cli_json_shape() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "assistant.cli.main", "parse", "--json", "--launcher", "--model",
+         str(ROOT / "skills" / "hello-world"), "ask hello world to say hello"],
+        capture_output=True, text=True, cwd=ROOT, check=True)
+    data = json.loads(out.stdout)
+    assert data["intent"] == "HelloWorldIntent" and data["skill"] == "hello world" and data["slots"] == {}
