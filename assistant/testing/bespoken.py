@@ -311,6 +311,7 @@ def _assertions(node: yaml.Node, path: Path) -> tuple[Assertion, ...]:
     if isinstance(node, yaml.SequenceNode):
         out: list[Assertion] = []
         prompts: list[Any] = []
+        prompt_line = line
         for item in node.value:
             if isinstance(item, yaml.MappingNode):
                 out.extend(_mapping_assertion(_text(k), v) for k, v in item.value)
@@ -320,13 +321,14 @@ def _assertions(node: yaml.Node, path: Path) -> tuple[Assertion, ...]:
                 if expression:
                     out.append(_expression(expression, _line(item)))
                 else:
+                    prompt_line = prompt_line if prompts else _line(item)
                     prompts.append(value)
             else:
                 raise ConversationTestError(
                     f"{path}:{_line(item)}: an assertion is `path: value` or a string"
                 )
         if prompts:
-            out.insert(0, Assertion("prompt", ":", prompts if len(prompts) > 1 else prompts[0], line))
+            out.insert(0, Assertion("prompt", ":", prompts if len(prompts) > 1 else prompts[0], prompt_line))
         return tuple(out)
     if isinstance(node, yaml.MappingNode):
         return tuple(_mapping_assertion(_text(k), v) for k, v in node.value)
