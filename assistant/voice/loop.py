@@ -68,8 +68,10 @@ class LoopOptions:
     """The wake word or phrase."""
     wake_threshold: float = DEFAULT_THRESHOLD
     """Keyphrase threshold: lower is more sensitive."""
-    wake_lead: float = 0.4
+    wake_lead: float = 0.3
     """The wake phrase must begin within this many seconds of the start of speech (it opens an utterance)."""
+    wake_quiet_before: float = 0.5
+    """...and that speech must follow at least this many seconds of silence (not a pause inside a sentence)."""
     answer_timeout: float = 8.0
     """Seconds (source time) to wait for an answer once the skill asked something, before the reprompt."""
     command_timeout: float = 5.0
@@ -196,6 +198,7 @@ class VoiceLoop:
         self._utt_wake: WakeDetection | None = None
         self._mute_until = 0.0
         self._now = 0.0
+        self._last_speech_end = float("-inf")
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -240,6 +243,8 @@ class VoiceLoop:
             chunk = AudioChunk(samples, chunk.rate, chunk.start)
         assert self._endpointer is not None
         events = self._endpointer.process(chunk)
+        if self._state is not _State.IDLE:
+            self._last_speech_end = float("-inf")  # listening: whatever came before was not speech to us
         self._ring.append(chunk)
         while self._ring and self._ring[0].end < chunk.end - self.options.ring_seconds:
             self._ring.popleft()
@@ -249,6 +254,9 @@ class VoiceLoop:
             self._waiting(chunk, events)
         else:
             self._utterance(chunk, events)
+        for event in events:
+            if event.kind == "end":
+                self._last_speech_end = event.speech_time
 
     def _while_speaking(self, chunk: AudioChunk) -> None:
         """Input heard while the assistant speaks: dropped, except for the wake word with barge-in on."""
@@ -294,10 +302,12 @@ class VoiceLoop:
             self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
 
     def _opens_utterance(self, detection: WakeDetection) -> bool:
-        """True when the phrase begins near the start of the speech it is in (not mid-sentence)."""
+        """True when the phrase begins near the start of speech that follows silence (not mid-sentence)."""
         assert self._endpointer is not None
         start = self._endpointer.speech_start
-        return start <= detection.start + 0.05 and detection.start - start <= self.options.wake_lead
+        opts = self.options
+        near_start = start <= detection.start + 0.05 and detection.start - start <= opts.wake_lead
+        return near_start and start - self._last_speech_end >= opts.wake_quiet_before
 
     def _accept_wake(self, detection: WakeDetection) -> None:
         self.wakes.append(detection)
@@ -361,17 +371,15 @@ class VoiceLoop:
             log.info("nothing after the wake word yet; waiting for the request")
             self._begin_waiting(at, self.options.command_timeout, answering=False)
             return
-        if not recognition.transcript:  # noise, a cough: not an utterance
+        if not recognition.transcript and wake is None:  # noise, a cough: not an utterance
             log.info(
                 "speech at %.2f-%.2f s matched nothing (%s)",
                 self._utt_start,
                 speech_end,
                 recognition.rejected,
             )
-            if self._answering or wake is not None or self.options.trigger is Trigger.PUSH_TO_TALK:
-                self._state = _State.WAITING  # keep the deadline already set
-                if wake is not None:
-                    self._begin_waiting(at, self.options.command_timeout, answering=False)
+            if self._answering or self.options.trigger is Trigger.PUSH_TO_TALK:
+                self._state = _State.WAITING  # keep listening until the deadline already set
             else:
                 self._enter_idle(at)
             return

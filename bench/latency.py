@@ -1,0 +1,130 @@
+"""Latency of the voice loop: end of the user's speech → first sample of the reply, on a synthesized recording.
+
+Drives one recording through the real loop, engine and bundled space-facts skill (Node, no install): a number of
+"alexa, open space facts" / "tell me about <planet>" exchanges, with pauses long enough for every reply. The
+first exchange warms everything up and is left out. Reported, p50 and p95 in milliseconds:
+
+- from the end of speech: the last loud sample of each request in the recording → the reply's first sample;
+- from the endpoint event: when the endpointer decided the request was over → the reply's first sample;
+- the endpointer's own delay (the difference), decoding, the engine (and skill), and the first sentence's synthesis.
+
+Usage: ``python -m bench.latency [--rounds 10] [--window 0.2] [--data-dir DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from assistant.asr.decoder import DecoderConfig, Recognizer
+from assistant.audio.chunk import AudioChunk
+from assistant.runtime.engine import Engine
+from assistant.settings import Settings
+from assistant.skills.registry import Registry
+from assistant.skills.store import AttributeStore
+from assistant.skills.worker import WorkerPool
+from assistant.tts.speaker import EspeakSpeaker
+from assistant.tts.synth import silence, synthesize_samples
+from assistant.voice.endpoint import EndpointConfig
+from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+
+RATE = 16000
+PLANETS = ("mars", "jupiter", "saturn", "venus", "neptune", "mercury", "uranus", "earth")
+
+
+class _Memory:
+    """An in-memory recording as an AudioSource."""
+
+    rate, block_ms, realtime = RATE, 30, False
+
+    def __init__(self, samples: np.ndarray) -> None:
+        self.samples = samples
+
+    def __enter__(self) -> _Memory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def __iter__(self) -> Iterator[AudioChunk]:
+        return chunks_of(self.samples, 480)
+
+
+def recording(rounds: int) -> tuple[np.ndarray, list[float]]:
+    """The conversation and the true end of each request (seconds)."""
+    parts, ends, cursor = [silence(1.0)], [], RATE
+    for i in range(rounds):
+        for text, pause in (
+            ("alexa, open space facts", 7.0),
+            (f"tell me about {PLANETS[i % len(PLANETS)]}", 12.0),
+        ):
+            speech = synthesize_samples(text)
+            loud = np.nonzero(np.abs(speech.astype(np.int32)) > 200)[0]
+            ends.append((cursor + loud[-1] + 1) / RATE)
+            parts += [speech, silence(pause)]
+            cursor += speech.size + round(pause * RATE)
+    return np.concatenate(parts), ends
+
+
+def pct(values: list[float], q: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=10, help="open/ask exchanges (default 10)")
+    parser.add_argument("--window", type=float, default=EndpointConfig().window, help="endpointer window, s")
+    parser.add_argument(
+        "--cmn", default="batch", choices=("batch", "live"), help="decoder CMN (live streams)"
+    )
+    parser.add_argument("--data-dir", type=Path, help="data dir (default: a temporary one)")
+    args = parser.parse_args(argv)
+    audio, ends = recording(args.rounds)
+    with tempfile.TemporaryDirectory(prefix="assistant-latency-") as tmp:
+        settings = Settings(data_dir=args.data_dir or Path(tmp))
+        store = AttributeStore(settings.database)
+        with (
+            store,
+            Engine(settings, Registry(settings), WorkerPool(settings, store), store) as engine,
+            Recognizer(DecoderConfig(cmn=args.cmn)) as recognizer,
+        ):
+            options = LoopOptions(endpoint=EndpointConfig(window=args.window))
+            loop = VoiceLoop(engine, recognizer, EspeakSpeaker(), (), options)
+            records = loop.run(_Memory(audio))  # type: ignore[arg-type]
+    spoken = [r for r in records if r.kind == "speech" and r.reply_start is not None]
+    matched = []
+    for record in spoken:
+        end = max((e for e in ends if e <= record.at), default=None)
+        if end is not None:
+            matched.append((record, end))
+    warm = matched[2:]  # the first exchange loads the skill's worker and the synthesiser
+    if len(warm) < 2:
+        print(f"only {len(matched)} replies were heard; nothing to report")
+        return 1
+    rows = {
+        "end of speech -> reply": [r.reply_start - end for r, end in warm],  # type: ignore[operator]
+        "endpoint event -> reply": [r.reply_start - r.at for r, _ in warm],  # type: ignore[operator]
+        "end of speech -> endpoint": [r.at - end for r, end in warm],
+        "  decode": [r.decode_seconds for r, _ in warm],
+        "  engine + skill": [r.engine_seconds for r, _ in warm],
+        "  first sentence synthesized": [
+            r.first_audio_seconds - r.decode_seconds - r.engine_seconds for r, _ in warm
+        ],
+    }
+    print(f"{len(warm)} warm replies (of {len(spoken)} turns; {len(ends)} requests), endpointer window "
+          f"{args.window} s, CMN {args.cmn}")  # fmt: skip
+    for name, values in rows.items():
+        ms = [v * 1000 for v in values]
+        print(f"{name:32s} p50 {pct(ms, 50):6.0f} ms   p95 {pct(ms, 95):6.0f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""The wake word through the real voice loop: not triggered by minutes of speech without it, triggered by "alexa, …".
+
+Speech is synthesized with espeak-ng in several voices; the negatives are also mixed with the kitchen noise of
+the shared corpora (skipped, with the reason, when it is absent). The engine behind the loop is a stand-in that
+listens with the real launcher grammar and says nothing: what is measured is the loop's wake word decision.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.asr.decoder import Recognizer
+from assistant.audio.mix import mix_noise
+from assistant.audio.wav import read_wav
+from assistant.grammar.compiler import CompiledGrammar, compile_launcher
+from assistant.model.loader import load_model
+from assistant.nlu.result import IntentResult
+from assistant.runtime.engine import Turn
+from assistant.tts.synth import silence, synthesize_samples
+from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+from assistant.voice.wake import WakeWordDetector, WakeWordError
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None or shutil.which("sox") is None, reason="needs espeak-ng and sox"
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+NOISE = ROOT.parent / "shared" / "corpora" / "noise" / "kitchen.wav"
+RATE = 16000
+VOICES = ("en-us", "en-gb", "en-us+f3", "en-us+m3", "en-gb-scotland", "en-029")
+REQUESTS = (
+    "alexa, open space facts",
+    "alexa, open high low game",
+    "alexa, ask space facts to tell me a fact",
+    "alexa, stop",
+    "alexa, tell me about mars",
+    "alexa, what can you do",
+)
+SPEECH = (
+    "The weather this morning was cold and grey, so we stayed inside and read the newspaper together.",
+    "Please remember to buy milk, eggs, bread and some fresh vegetables on the way home tonight.",
+    "The train to the city leaves at half past seven from platform number four, and it is usually on time.",
+    "My neighbour has a small garden where she grows tomatoes, beans, lettuce and a few kinds of herbs.",
+    "In the evening the children played football in the park until it was too dark to see the ball.",
+    "Turn on the lights in the kitchen and set the temperature to twenty one degrees.",
+    "The meeting has been moved to Thursday afternoon because several people are travelling this week.",
+    "Could you tell me how long it takes to drive from here to the airport when the roads are busy?",
+    "A cup of coffee with a little milk and no sugar is how I start every single day.",
+    "Her brother Alex selected a lexicon of excellent examples from Texas.",
+    "open the door, play some music, what is the weather, set a timer for ten minutes",
+)
+"""Speech without the wake word, including near misses (Alex, selected, lexicon, Texas)."""
+
+
+class ListeningOnly:
+    """A stand-in engine: the real launcher grammar, no sessions, nothing said."""
+
+    def __init__(self, grammar: CompiledGrammar) -> None:
+        self.grammar = grammar
+        self.heard: list[str] = []
+
+    def listening_grammar(self) -> CompiledGrammar:
+        return self.grammar
+
+    def expects_answer(self) -> bool:
+        return False
+
+    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn:
+        self.heard.append(transcript)
+        return Turn(transcript, result, None, (), (), None, False, None, None, False, False)
+
+    def handle_silence(self) -> Turn:
+        return Turn("", None, None, (), (), None, False, None, None, False, False)
+
+
+@pytest.fixture(scope="module")
+def loop_parts() -> dict[str, Any]:
+    grammar = compile_launcher([load_model(ROOT / "skills" / "space-facts", "en-US")])
+    recognizer = Recognizer().start()
+    yield {"grammar": grammar, "recognizer": recognizer}
+    recognizer.stop()
+
+
+def _wakes(parts: dict[str, Any], audio: np.ndarray) -> tuple[list[float], list[str]]:
+    engine = ListeningOnly(parts["grammar"])
+    loop = VoiceLoop(engine, parts["recognizer"], None, (), LoopOptions())
+
+    class Source:
+        rate, block_ms, realtime = RATE, 30, False
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            return chunks_of(audio, 480)
+
+    loop.run(Source())  # type: ignore[arg-type]
+    return [w.start for w in loop.wakes], engine.heard
+
+
+@pytest.fixture(scope="module")
+def negatives() -> np.ndarray:
+    parts = [
+        np.concatenate([synthesize_samples(t, voice=v), silence(0.7)]) for v in VOICES[:4] for t in SPEECH
+    ]
+    audio = np.concatenate(parts)
+    assert audio.size / RATE > 240  # several minutes
+    return audio
+
+
+@pytest.fixture(scope="module")
+def positives() -> tuple[np.ndarray, list[tuple[float, float]]]:
+    parts, spans, cursor = [silence(1.0)], [], RATE
+    for voice in VOICES:
+        for text in REQUESTS:
+            speech = synthesize_samples(text, voice=voice)
+            spans.append((cursor / RATE, (cursor + speech.size) / RATE))
+            parts += [speech, silence(3.0)]
+            cursor += speech.size + 3 * RATE
+    return np.concatenate(parts), spans
+
+
+def _hits(starts: list[float], spans: list[tuple[float, float]]) -> int:
+    return sum(1 for a, b in spans if any(a - 0.2 <= s <= b for s in starts))
+
+
+def test_no_false_wakes_in_minutes_of_speech(loop_parts: dict[str, Any], negatives: np.ndarray) -> None:
+    starts, _ = _wakes(loop_parts, negatives)
+    hours = negatives.size / RATE / 3600
+    print(f"\nclean speech: {len(starts)} false wakes in {hours * 60:.1f} min ({len(starts) / hours:.0f}/h)")
+    # Measured: one, inside a sentence after a comma pause (en-us+f3, "...on the way home tonight").
+    # The goal is none; keyphrase spotting alone (pocketsphinx kws) does not reach it. See the loop's wake gating.
+    assert len(starts) <= 1
+
+
+def test_few_false_wakes_with_kitchen_noise(loop_parts: dict[str, Any], negatives: np.ndarray) -> None:
+    if not NOISE.exists():
+        pytest.skip(f"the kitchen noise recording is not at {NOISE} (shared corpora absent)")
+    noisy = mix_noise(negatives, read_wav(NOISE), snr_db=10.0, seed=7)
+    starts, _ = _wakes(loop_parts, noisy)
+    hours = noisy.size / RATE / 3600
+    print(f"\nspeech + kitchen noise at 10 dB SNR: {len(starts)} false wakes in {hours * 60:.1f} min "
+          f"({len(starts) / hours:.0f}/h)")  # fmt: skip
+    assert len(starts) <= 3  # measured 2 in 4.2 minutes of continuous talk in a noisy kitchen
+
+
+def test_alexa_requests_wake_it(loop_parts: dict[str, Any], positives: Any) -> None:
+    audio, spans = positives
+    starts, heard = _wakes(loop_parts, audio)
+    hits = _hits(starts, spans)
+    print(f"\nwake hit rate: {hits}/{len(spans)} ({hits / len(spans):.0%}) over {len(VOICES)} voices")
+    assert hits / len(spans) >= 0.65  # measured 25/36
+    assert len(starts) <= len(spans)  # never twice for one request
+    assert "open space facts" in heard  # the request after the wake word, in the same breath, is decoded
+
+
+def test_alexa_requests_in_noise(loop_parts: dict[str, Any], positives: Any) -> None:
+    if not NOISE.exists():
+        pytest.skip(f"the kitchen noise recording is not at {NOISE} (shared corpora absent)")
+    audio, spans = positives
+    starts, _ = _wakes(loop_parts, mix_noise(audio, read_wav(NOISE), snr_db=20.0, seed=3))
+    hits = _hits(starts, spans)
+    print(f"\nwake hit rate, kitchen noise at 20 dB SNR: {hits}/{len(spans)} ({hits / len(spans):.0%})")
+    assert hits / len(spans) >= 0.45  # measured 19/36
+
+
+def test_any_pronounceable_phrase_can_be_the_wake_word() -> None:
+    with WakeWordDetector("hey zorblax") as detector:  # "zorblax" is guessed with espeak-ng
+        assert detector.phrase == "hey zorblax"
+    with pytest.raises(WakeWordError, match="has no words"):
+        WakeWordDetector("!!")
+    with pytest.raises(WakeWordError, match="between 0 and 1"):
+        WakeWordDetector("alexa", threshold=2.0)
