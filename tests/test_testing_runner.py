@@ -225,3 +225,39 @@ def test_voice_mode_with_two_voices(cache: Path, tmp_path: Path, capsys: pytest.
         assert steps[3]["heard"] == "what is my score"
     code, text = assistant(capsys, tmp_path, "test", str(file), "--skill", "high-low", "--mode", "voice")
     assert code == 0 and "heard: is it fifty -> NumberGuessIntent number=50" in text
+
+
+def test_recorded_audio_steps_and_noise(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    from assistant.audio.wav import write_wav
+    from assistant.tts.synth import silence, synthesize_samples
+
+    speech = np.concatenate([silence(0.5), synthesize_samples("what is my score"), silence(0.5)])
+    write_wav(tmp_path / "score.wav", speech)
+    rng = np.random.default_rng(0)
+    write_wav(tmp_path / "noise.wav", (rng.standard_normal(16000 * 3) * 3000).astype(np.int16))
+    test = tmp_path / "recorded.yml"
+    test.write_text(
+        "- test: recorded\n- LaunchRequest\n- audio: score.wav\n  intent: StatsIntent\n  prompt: '*'\n"
+    )
+    code, out = assistant(capsys, tmp_path, "test", str(test), "--skill", "high-low")
+    assert code == 0, out
+    assert "ok recorded.yml:3 score.wav" in out and "heard: what is my score -> StatsIntent" in out
+    code, out = assistant(
+        capsys,
+        tmp_path,
+        "test",
+        str(test),
+        "--skill",
+        "high-low",
+        "--noise",
+        str(tmp_path / "noise.wav"),
+        "--snr",
+        "-20",
+        "--json",
+    )
+    step = json.loads(out)["suites"][0]["tests"][0]["steps"][1]
+    assert code == 1 and step["heard"] != "what is my score"  # drowned at -20 dB
