@@ -484,12 +484,16 @@ def compile_session(
             if expr is not None:
                 top.append(Tag(intent.name, expr))
         intents = {i.name: i for i in model.intents}
-        for name, samples in SESSION_SYSTEM_INTENTS.items():
-            top.append(Tag(name, alt([seq([Word(w) for w in textnorm.words(s)]) for s in samples])))
-            intents[name] = Intent(name)
+        _add_session_system(top, intents)
         return b.finish("session", top, digest, intents, _supplied(model))
 
     return _cached(digest, build)
+
+
+def _add_session_system(top: list[Expr], intents: dict[str, Intent]) -> None:
+    for name, samples in SESSION_SYSTEM_INTENTS.items():
+        top.append(Tag(name, alt([seq([Word(w) for w in textnorm.words(s)]) for s in samples])))
+        intents[name] = Intent(name)
 
 
 def compile_launcher(models: Sequence[InteractionModel], lexicon: Lexicon | None = None) -> CompiledGrammar:
@@ -630,6 +634,7 @@ def compile_dialog(
             if expr is not None:
                 top.append(Tag(item.name, expr))
                 intents[item.name] = item
+        _add_session_system(top, intents)
         return b.finish("slot", top, digest, intents, _supplied(model))
 
     return _cached(digest, build)

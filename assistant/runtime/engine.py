@@ -500,7 +500,9 @@ class Engine:
     def _in_session(self, turn: _TurnBuilder, session: Session, result: IntentResult | None) -> None:
         turn.skill = session.skill
         session.reprompted = False
-        if result is None and tuple(tokens(turn.heard)) in EXIT_PHRASES:
+        if (result is None and tuple(tokens(turn.heard)) in EXIT_PHRASES) or (
+            result is not None and result.intent == "System.Exit"
+        ):
             self._end_session(turn, session, "USER_INITIATED")
             return
         if result is None:
