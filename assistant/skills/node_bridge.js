@@ -65,6 +65,18 @@ function call(op, payload) {
   });
 }
 
+// --- repeatable randomness when the assistant asks for it (--seed) ---
+if (process.env.ASSISTANT_SKILL_SEED !== undefined) {
+  let state = Number(process.env.ASSISTANT_SKILL_SEED) >>> 0;
+  Math.random = function seededRandom() { // mulberry32
+    state = (state + 0x6D2B79F5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 // --- require() redirection to the local stand-ins ---
 const SHIMS = {
   'ask-sdk-dynamodb-persistence-adapter': path.join(shimsDir, 'ask-sdk-dynamodb-persistence-adapter.js'),

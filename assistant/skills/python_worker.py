@@ -99,11 +99,21 @@ def last_line(error: BaseException) -> str:
     return traceback.format_exception_only(type(error), error)[-1].strip()
 
 
+def seed_randomness() -> None:
+    """Seed ``random`` when the assistant asks for repeatable runs (``--seed``)."""
+    seed = os.environ.get("ASSISTANT_SKILL_SEED")
+    if seed is not None:
+        import random
+
+        random.seed(int(seed))
+
+
 def load_handler(handler: str) -> Callable[[Any, Any], Any]:
     """``hello_world.handler`` → function ``handler`` of module ``hello_world`` (``src/app.handler`` works too)."""
     module_name, _, function_name = handler.replace("/", ".").rpartition(".")
     if not module_name or not function_name:
         raise ValueError(f"handler {handler!r} is not of the form module.function")
+    seed_randomness()
     module = importlib.import_module(module_name)
     function = getattr(module, function_name, None)
     if not callable(function):

@@ -156,6 +156,9 @@ class ProcessWorker(abc.ABC):
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
+    seed: int | None = None
+    """Seed for the skill's random numbers (``--seed``), so tests of skills that use randomness repeat."""
+
     @abc.abstractmethod
     def _command(self, channel_in: int, channel_out: int) -> list[str]:
         """The command line that runs the skill, talking on the two given file descriptors."""
@@ -170,6 +173,13 @@ class ProcessWorker(abc.ABC):
                 "LAMBDA_TASK_ROOT": str(self.package.code_dir),
             }
         )
+        if self.seed is not None:  # deterministic skills for tests: python_worker / node_bridge seed their RNG
+            env["ASSISTANT_SKILL_SEED"] = str(self.seed)
+        if self.package.env_dir is not None and (self.package.env_dir / "node_modules").is_dir():
+            # A bundled Node skill's dependencies live outside its (read-only) code folder.
+            env["NODE_PATH"] = os.pathsep.join(
+                p for p in (str(self.package.env_dir / "node_modules"), env.get("NODE_PATH", "")) if p
+            )
         # Skills build AWS clients at load time; Lambda always has a region, and nothing here goes online.
         env.setdefault("AWS_REGION", "us-east-1")
         env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
@@ -559,14 +569,17 @@ def make_worker(
         if python is None:
             if package.env_dir is None:
                 raise SkillError(
-                    f"skill {package.name!r} has no Python environment of its own: install it with the assistant "
-                    "so that its requirements are set up"
+                    f"skill {package.name!r} has no Python environment of its own: run `assistant setup` (bundled "
+                    "skills) or `assistant skill install` so that its requirements are set up"
                 )
             python = package.env_dir / "bin" / "python"
-        return PythonWorker(package, python, store, log_dir, timeout=settings.skill_timeout)
-    if package.runtime == "node":
-        return NodeWorker(package, store, log_dir, timeout=settings.skill_timeout)
-    raise SkillError(f"skill {package.name!r}: unknown runtime {package.runtime!r} (python or node)")
+        worker: ProcessWorker = PythonWorker(package, python, store, log_dir, timeout=settings.skill_timeout)
+    elif package.runtime == "node":
+        worker = NodeWorker(package, store, log_dir, timeout=settings.skill_timeout)
+    else:
+        raise SkillError(f"skill {package.name!r}: unknown runtime {package.runtime!r} (python or node)")
+    worker.seed = settings.seed
+    return worker
 
 
 class WorkerPool:
