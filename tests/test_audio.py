@@ -396,5 +396,5 @@ def test_devices_work_through_a_real_portaudio_stream(tmp_path: Path) -> None:
         pytest.skip("no ALSA null plugin here")
     assert result["sizes"] == [480] * 5
     assert result["starts"] == pytest.approx([0.0, 0.03, 0.06, 0.09, 0.12])
-    assert 0.1 <= float(result["end"]) < 1.0
+    assert 0.1 <= float(result["end"]) < 10.0  # wall-clock: only that playback was queued and the clock moved
     assert "no input device named like 'no such microphone'; choose one of:" in str(result["bad"])

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from assistant.errors import AudioError
 
@@ -137,6 +136,13 @@ def _samples(raw: bytes, fmt: tuple[int, int, int, int], label: str) -> tuple[np
     return x, rate
 
 
+def _resample_poly(*args: object, **kwargs: object) -> np.ndarray:
+    """scipy's polyphase resampler, imported on first use (scipy.signal costs ~75 MB of memory)."""
+    from scipy.signal import resample_poly
+
+    return resample_poly(*args, **kwargs)  # type: ignore[arg-type]
+
+
 def to_float(samples: np.ndarray) -> np.ndarray:
     """Samples as float64 in [-1, 1]: int16 is divided by 32768, float is taken as it is."""
     a = np.asarray(samples)
@@ -161,7 +167,7 @@ def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
     if rate == target or x.size == 0:
         return x
     ratio = Fraction(target, rate)
-    return resample_poly(x, ratio.numerator, ratio.denominator)
+    return _resample_poly(x, ratio.numerator, ratio.denominator)
 
 
 def to_16k(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -235,7 +241,7 @@ class StreamResampler:
         out: list[np.ndarray] = []
         while self._buffer.size >= 3 * self._step:
             window = self._buffer[: 3 * self._step]
-            y = resample_poly(window, self._up, self._down)
+            y = _resample_poly(window, self._up, self._down)
             per_step = self._step * self._up // self._down
             out.append(y[per_step : 2 * per_step])
             self._buffer = self._buffer[self._step :]
