@@ -102,12 +102,12 @@ def run_condition(corpus: str, snr: str, limit: int | None, jobs: int, overrides
 
 def compile_time(corpus: str) -> float:
     code = (
-        "import time,sys; sys.path.insert(0,%r)\n"
+        "import time,sys; sys.path.insert(0,{!r})\n"
         "from assistant.model.loader import load_model\nfrom assistant.grammar.compiler import compile_session\n"
         "from assistant.asr.decoder import Recognizer\n"
-        "m=load_model(__import__('pathlib').Path(%r)); r=Recognizer().start()\n"
+        "m=load_model(__import__('pathlib').Path({!r})); r=Recognizer().start()\n"
         "t=time.perf_counter(); g=compile_session(m); r.use(g); print(time.perf_counter()-t)"
-    ) % (str(ROOT), str(corpora_dir() / corpus / "model.json"))
+    ).format(str(ROOT), str(corpora_dir() / corpus / "model.json"))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 

@@ -62,7 +62,7 @@ def main() -> int:
     for case in cases:
         r = measure(case)
         print(f"{case:12} {r['compile_s']:9.3f} {r['load_s']:7.3f} {r['extra_mb']:8.1f} {r['states']:7} "
-              f"{r['transitions']:11} {'1e%.1f' % r['log10_sentences']:>10}")
+              f"{r['transitions']:11} {'1e{:.1f}'.format(r['log10_sentences']):>10}")
     return 0
 
 

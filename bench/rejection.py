@@ -5,7 +5,8 @@ Out-of-domain sets (named and committed, as the figures must be reproducible):
 - barista recordings with their slot words cut: each recording is first decoded (without the phone loop) to find
   where its slot values were said, those stretches are removed, and what is left ("can I get a ... with ...") is an
   incomplete order the grammar must not accept.
-In-domain: the barista and rhasspy-en recordings, scored by the corpus rule.
+In-domain: the barista and rhasspy-en recordings, scored by the corpus rule, and synthesized in-domain speech:
+``IN_DOMAIN_SYNTH`` below (bundled skills' sample utterances, 3 voices), counted as accepted with the right intent.
 
     python bench/rejection.py [--setting entry,phone ...]
 """
@@ -25,6 +26,11 @@ sys.path.insert(0, str(ROOT))
 from bench.accuracy import corpora_dir, score  # noqa: E402
 
 VOICES = ("en-us", "en-gb", "en-us+m3")
+IN_DOMAIN_SYNTH = {
+    "hello-world": ("say hello", "hello", "say hi", "help", "stop", "cancel"),
+    "high-low": ("is it fifty", "seventy three", "yes", "no", "my guess is ninety", "what is my score"),
+    "space-facts": ("tell me about mars", "tell me a fact", "what do you know about neptune", "help"),
+}
 
 
 def main() -> int:
@@ -35,7 +41,9 @@ def main() -> int:
     from assistant.tts.synth import synthesize_samples
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--setting", nargs="+", default=["1e-15,0.1", "1e-20,0.1", "1e-25,0.1", "1e-30,0.1", "1e-40,0.1", "off"])
+    p.add_argument("--setting", nargs="+", default=[
+        "off", "1e-15,0.1", "1e-20,0.1", "1e-30,0.1", "off,verify=0.2", "1e-30,0.1,verify=0.15",
+        "1e-30,0.1,verify=0.2", "1e-30,0.1,verify=0.25"])
     p.add_argument("--limit", type=int)
     args = p.parse_args()
     if not corpora_dir().is_dir():
@@ -52,10 +60,21 @@ def main() -> int:
         names = sorted(labels)[: args.limit] if args.limit else sorted(labels)
         data[corpus] = (grammar, [(read_wav(corpora_dir() / corpus / "wav" / n), labels[n]) for n in names])
 
+    synth_in: list[tuple[object, np.ndarray, str]] = []
+    for skill, texts in IN_DOMAIN_SYNTH.items():
+        grammar = compile_session(load_model(ROOT / "skills" / skill))
+        for text in texts:
+            for voice in VOICES:
+                from assistant.nlu.parser import parse
+
+                expected = parse(text, grammar)
+                synth_in.append((grammar, np.concatenate([pad, synthesize_samples(text, voice=voice), pad]),
+                                 expected.intent if expected else ""))
+
     # Cut the slot words out of the barista recordings.
     barista_grammar, barista_items = data["barista"]
     cut: list[np.ndarray] = []
-    with Recognizer(DecoderConfig(garbage=False)) as plain:
+    with Recognizer(DecoderConfig(garbage=False, verify=False)) as plain:
         plain.use(barista_grammar)
         for audio, label in barista_items:
             rec = plain.decode(audio)
@@ -68,13 +87,16 @@ def main() -> int:
                     keep[int(w.start * 16000): int(w.end * 16000)] = False
             cut.append(audio[keep])
 
-    print(f"{'setting':12} {'barista acc':>11} {'rhasspy acc':>11} {'OOD synth rejected':>18} {'barista cut rejected':>20}")
+    print(f"{'setting':24} {'barista acc':>11} {'rhasspy acc':>11} {'OOD synth rejected':>18} {'barista cut rejected':>20} {'synth in-domain ok':>18}")
     for setting in args.setting:
-        if setting == "off":
-            config = DecoderConfig(garbage=False)
+        # "off", or "<loop prior>,<loop phone prob>[,verify=<min similarity>]"
+        parts = setting.split(",")
+        verify = [float(p.split("=")[1]) for p in parts if p.startswith("verify=")]
+        options = {"verify": bool(verify), "verify_min_similarity": verify[0] if verify else 0.0}
+        if parts[0] == "off":
+            config = DecoderConfig(garbage=False, **options)
         else:
-            entry, phone = (float(x) for x in setting.split(","))
-            config = DecoderConfig(garbage_entry=entry, garbage_phone=phone)
+            config = DecoderConfig(garbage_entry=float(parts[0]), garbage_phone=float(parts[1]), **options)
         with Recognizer(config) as rec:
             accs = {}
             for corpus, (grammar, items) in data.items():
@@ -87,8 +109,12 @@ def main() -> int:
                 rejected_synth[corpus] = sum(rec.decode(a).result is None for a in synthesized) / len(synthesized)
             rec.use(barista_grammar)
             rejected_cut = sum(rec.decode(a).result is None for a in cut) / max(len(cut), 1)
+            accepted_synth = 0
+            for grammar, audio, intent in synth_in:
+                result = rec.decode(audio, grammar).result  # type: ignore[arg-type]
+                accepted_synth += bool(result and result.intent == intent)
         synth = (rejected_synth["barista"] + rejected_synth["rhasspy-en"]) / 2
-        print(f"{setting:12} {accs['barista']:11.1%} {accs['rhasspy-en']:11.1%} {synth:18.1%} {rejected_cut:20.1%}",
+        print(f"{setting:24} {accs['barista']:11.1%} {accs['rhasspy-en']:11.1%} {synth:18.1%} {rejected_cut:20.1%} {accepted_synth / len(synth_in):18.1%}",
               flush=True)
     print(f"({len(synthesized)} synthesized OOD utterances per grammar, {len(cut)} barista recordings with slots cut)")
     return 0

@@ -140,7 +140,7 @@ def _resample_poly(*args: object, **kwargs: object) -> np.ndarray:
     """scipy's polyphase resampler, imported on first use (scipy.signal costs ~75 MB of memory)."""
     from scipy.signal import resample_poly
 
-    return resample_poly(*args, **kwargs)  # type: ignore[arg-type]
+    return resample_poly(*args, **kwargs)  # type: ignore[arg-type,unused-ignore]
 
 
 def to_float(samples: np.ndarray) -> np.ndarray:

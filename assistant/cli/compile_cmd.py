@@ -12,7 +12,7 @@ from ..settings import Settings
 from .common import add_model_args, load_models
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("compile", help="compile a skill's grammar; print guessed words; write JSGF and FSG")
     add_model_args(p)
     p.add_argument("-o", "--output", type=Path, help="folder to write <name>.jsgf, <name>.fsg, pronunciations.txt")

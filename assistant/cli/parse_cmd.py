@@ -10,7 +10,7 @@ from ..settings import Settings
 from .common import add_model_args, grammar_for
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("parse", help="resolve typed text to an intent with slots")
     add_model_args(p)
     p.add_argument("--json", action="store_true", help="print JSON")

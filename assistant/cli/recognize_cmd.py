@@ -13,7 +13,7 @@ from ..settings import Settings
 from .common import add_model_args, grammar_for
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("recognize", help="decode WAV files with a skill's grammar")
     add_model_args(p)
     p.add_argument("--json", action="store_true", help="one JSON object per file")

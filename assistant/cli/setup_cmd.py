@@ -8,7 +8,7 @@ from ..settings import Settings
 from ..skills.registry import Registry, ensure_bundled_envs
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
     p = sub.add_parser("setup", help="install the bundled skills' dependencies (ask-sdk-core…) from PyPI/npm")
     p.set_defaults(handler=run)
 

@@ -161,42 +161,35 @@ def build_fsa(rules: Mapping[str, Expr], public: str) -> WordFsa:
     # Minimise: the automaton is acyclic, so merge states with equal (final, arcs) bottom-up.
     order = _topological(dfa_arcs)
     klass: dict[int, int] = {}
-    signatures: dict[tuple[object, ...], int] = {}
+    signatures: dict[tuple[bool, tuple[tuple[str, int], ...]], int] = {}
     useful: dict[int, bool] = {}
     for s in reversed(order):
-        arcs = tuple(sorted((w, klass[t]) for w, t in dfa_arcs[s].items() if useful[t]))
-        useful[s] = finals[s] or bool(arcs)
-        sig = (finals[s], arcs)
-        klass[s] = signatures.setdefault(sig, len(signatures))
+        kept = tuple(sorted((w, klass[t]) for w, t in dfa_arcs[s].items() if useful[t]))
+        useful[s] = finals[s] or bool(kept)
+        klass[s] = signatures.setdefault((finals[s], kept), len(signatures))
     if not useful[0]:
         raise GrammarError("the grammar accepts no sentence")
-    # Renumber classes from the start state so state 0 is the start.
-    renum: dict[int, int] = {}
+    # Renumber classes from the start state so state 0 is the start; each state's way out (a word, or ending
+    # the sentence) is equally likely.
+    by_class = {number: sig for sig, number in signatures.items()}
+    renum: dict[int, int] = {klass[0]: 0}
     transitions: list[tuple[int, int, float, str | None]] = []
-    accepting: list[int] = []
+    endings: list[tuple[int, float]] = []
     stack = [klass[0]]
-    renum[klass[0]] = 0
-    by_class = {sig_class: sig for sig, sig_class in signatures.items()}
     while stack:
         c = stack.pop()
-        is_final, arcs = by_class[c]  # type: ignore[misc]
-        out = list(arcs)  # type: ignore[arg-type]
-        branches = len(out) + (1 if is_final else 0)
+        is_final, out = by_class[c]
+        share = 1.0 / (len(out) + (1 if is_final else 0))
         for word, target in out:
             if target not in renum:
                 renum[target] = len(renum)
                 stack.append(target)
-            transitions.append((renum[c], renum[target], 1.0 / branches, word))
+            transitions.append((renum[c], renum[target], share, word))
         if is_final:
-            accepting.append(renum[c])
+            endings.append((renum[c], share))
     final = len(renum)
-    for s in accepting:
-        transitions.append((s, final, 1.0 / _branches(transitions, s, len(accepting)), None))
+    transitions += [(state, final, share, None) for state, share in endings]
     return WordFsa(final + 1, 0, final, tuple(transitions))
-
-
-def _branches(transitions: list[tuple[int, int, float, str | None]], state: int, _: int) -> float:
-    return float(sum(1 for a, _b, _p, w in transitions if a == state and w is not None) + 1)
 
 
 def _topological(arcs: list[dict[str, int]]) -> list[int]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 from ..grammar import text as textnorm
@@ -205,15 +205,14 @@ def _slot_value(name: str, type_name: str, spoken: list[str], info: TypeInfo | N
         res: list[Resolution] = []
         if info.dynamic:
             hit = _lookup(info.dynamic, key)
-            res.append(Resolution(type_name, hit is not None, *(hit or (None, None)), dynamic=True))
+            res.append(Resolution(type_name, hit is not None, hit and hit[0], hit and hit[1], dynamic=True))
         hit = _lookup(info.resolutions, key)
-        res.append(Resolution(type_name, hit is not None, *(hit or (None, None))))
+        res.append(Resolution(type_name, hit is not None, hit and hit[0], hit and hit[1]))
         resolutions = tuple(res)
     return SlotValue(name, type_name, text, text, resolutions)
 
 
-def _lookup(table: dict[tuple[str, ...], tuple[str, str | None]] | object, key: tuple[str, ...]) -> tuple[str, str | None] | None:
-    assert isinstance(table, dict)
+def _lookup(table: Mapping[tuple[str, ...], tuple[str, str | None]], key: tuple[str, ...]) -> tuple[str, str | None] | None:
     for spoken, hit in table.items():
         if tuple(match_key(w) for w in spoken) == key:
             return hit

@@ -10,7 +10,7 @@ from _assistant_persistence import PersistenceException
 def user_id_partition_keygen(request_envelope: Any) -> str:
     """``context.System.user.userId`` of the request."""
     try:
-        return request_envelope.context.system.user.user_id  # type: ignore[no-any-return]
+        return request_envelope.context.system.user.user_id  # type: ignore[no-any-return,unused-ignore]
     except AttributeError:
         raise PersistenceException(
             "Couldn't retrieve user id from request envelope, for partition key use"
@@ -20,7 +20,7 @@ def user_id_partition_keygen(request_envelope: Any) -> str:
 def device_id_partition_keygen(request_envelope: Any) -> str:
     """``context.System.device.deviceId`` of the request."""
     try:
-        return request_envelope.context.system.device.device_id  # type: ignore[no-any-return]
+        return request_envelope.context.system.device.device_id  # type: ignore[no-any-return,unused-ignore]
     except AttributeError:
         raise PersistenceException(
             "Couldn't retrieve device id from request envelope, for partition key use"
@@ -38,4 +38,4 @@ def person_id_partition_keygen(request_envelope: Any) -> str:
             raise PersistenceException(
                 "Couldn't retrieve person id or user id from request envelope, for partition key use"
             ) from None
-    return person_id  # type: ignore[no-any-return]
+    return person_id  # type: ignore[no-any-return,unused-ignore]

@@ -10,7 +10,7 @@ from _assistant_persistence import PersistenceException
 def user_id_keygen(request_envelope: Any) -> str:
     """``context.System.user.userId`` of the request."""
     try:
-        return request_envelope.context.system.user.user_id  # type: ignore[no-any-return]
+        return request_envelope.context.system.user.user_id  # type: ignore[no-any-return,unused-ignore]
     except AttributeError:
         raise PersistenceException("Couldn't retrieve user id from request envelope") from None
 
@@ -18,6 +18,6 @@ def user_id_keygen(request_envelope: Any) -> str:
 def device_id_keygen(request_envelope: Any) -> str:
     """``context.System.device.deviceId`` of the request."""
     try:
-        return request_envelope.context.system.device.device_id  # type: ignore[no-any-return]
+        return request_envelope.context.system.device.device_id  # type: ignore[no-any-return,unused-ignore]
     except AttributeError:
         raise PersistenceException("Couldn't retrieve device id from request envelope") from None
