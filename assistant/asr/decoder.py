@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import logging
 import math
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,6 +31,7 @@ from ..grammar.compiler import CompiledGrammar
 from ..grammar.pronounce import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
+from .frontend import WienerConfig, suppress_noise
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,19 @@ class DecoderConfig:
     """Prior probability of taking the phone loop instead of the grammar (lower: reject less)."""
     garbage_phone: float = 0.1
     """Probability of each further unit in the loop (lower: the loop is costlier per unit)."""
+    denoise: bool = False
+    """Attenuate stationary background noise before decoding (a Wiener filter, see ``frontend``; whole
+    utterances only, i.e. ``cmn="batch"``)."""
+    denoise_floor_db: float = -12.0
+    """Lowest gain of the noise filter, dB."""
+    denoise_quiet_share: float = 0.1
+    """Share of the quietest frames whose spectrum is taken as the noise."""
+    denoise_oversubtract: float = 1.0
+    """Factor on the noise estimate of the filter."""
+    model_remove_noise: bool | None = None
+    """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
+    (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument (so ``remove_noise``
+    above has no effect), so this is applied through a copy of feat.params."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +184,15 @@ class Recognizer:
             import pocketsphinx
 
             c = self.config
-            self._decoder = pocketsphinx.Decoder(
-                lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
-                cmn=c.cmn, remove_noise=c.remove_noise, dither=False, fsgusefiller=c.fsgusefiller,
-                loglevel="FATAL",
-            )
+            with tempfile.TemporaryDirectory(prefix="assistant-asr-") as tmp:
+                extra: dict[str, Any] = {}
+                if c.model_remove_noise is not None:
+                    extra["featparams"] = str(_feat_params(Path(tmp), c.model_remove_noise))
+                self._decoder = pocketsphinx.Decoder(
+                    lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
+                    cmn=c.cmn, remove_noise=c.remove_noise, dither=False, fsgusefiller=c.fsgusefiller,
+                    loglevel="FATAL", **extra,
+                )
             if c.verify:
                 self._decoder.add_allphone_file(
                     PHONE_SEARCH, pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"))
@@ -270,9 +290,13 @@ class Recognizer:
         self._stream = None
         offset = 0
         decoded = audio
+        if self.config.cmn == "batch" and self.config.denoise:
+            decoded = suppress_noise(decoded, WienerConfig(
+                floor_db=self.config.denoise_floor_db, quiet_share=self.config.denoise_quiet_share,
+                oversubtract=self.config.denoise_oversubtract))
         if self.config.cmn == "batch" and self.config.trim_silence:
-            offset, end = speech_span(audio)
-            decoded = audio[offset:end]
+            offset, end = speech_span(decoded)
+            decoded = decoded[offset:end]
         if self.config.noise_floor_db is not None:
             decoded = add_noise_floor(decoded, self.config.noise_floor_db)
         if self.config.cmn == "batch":
@@ -359,6 +383,17 @@ class Recognizer:
             rng = np.random.default_rng(len(pcm))
             pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
         return pcm
+
+
+def _feat_params(folder: Path, remove_noise: bool) -> Path:
+    """A copy of the acoustic model's feat.params with ``-remove_noise`` set, written into ``folder``."""
+    import pocketsphinx
+
+    source = Path(pocketsphinx.get_model_path("en-us/en-us")) / "feat.params"
+    lines = [ln for ln in source.read_text().splitlines() if not ln.startswith("-remove_noise")]
+    target = folder / "feat.params"
+    target.write_text("\n".join([*lines, f"-remove_noise {'yes' if remove_noise else 'no'}"]) + "\n")
+    return target
 
 
 def phone_similarity(expected: list[str], heard: list[str]) -> float:
