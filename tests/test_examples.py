@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_testing_runner import cache  # noqa: F401 (the session's skill environments)
 
 from assistant.cli.main import main
 from assistant.settings import Settings

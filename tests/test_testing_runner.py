@@ -8,11 +8,8 @@ warm pip cache, skipped offline) and found there by the runner, as a developer's
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
@@ -20,8 +17,6 @@ import pytest
 
 from assistant.cli.main import main
 from assistant.settings import Settings
-from assistant.skills.layout import detect
-from assistant.skills.registry import Registry, dependency_fingerprint, needs_environment
 from assistant.testing.bespoken import load_suite
 from assistant.testing.runner import ConversationRunner, RunOptions
 from assistant.testing.skill import skill_for, with_environment
@@ -31,35 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
 BUNDLED_FILES = sorted(ROOT.glob("skills/*/test/*.yml"))
 FIXTURE_FILES = sorted(FIXTURES.glob("skills/*/test/*.yml"))
-
-
-@pytest.fixture(scope="session")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """XDG_CACHE_HOME with every bundled and fixture skill's environment built."""
-    home = tmp_path_factory.mktemp("xdg-cache")
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), cache_dir=home / "assistant")
-    scratch = tmp_path_factory.mktemp("scratch")
-    packages = [*Registry(settings).bundled(), *(detect(f.parent.parent) for f in FIXTURE_FILES)]
-    # One build per distinct set of dependencies (two builds of one environment would race).
-    distinct = {(p.runtime, dependency_fingerprint(p)): p for p in packages if needs_environment(p)}
-    try:
-        with ThreadPoolExecutor(len(distinct)) as pool:
-            list(pool.map(lambda p: with_environment(p, settings, scratch), distinct.values()))
-    except Exception as error:  # noqa: BLE001 (offline: the registries cannot be reached)
-        if any(
-            w in str(error).lower() for w in ("network", "resolve", "connection", "unreachable", "eai_again")
-        ):
-            pytest.skip(f"cannot build the skills' environments offline: {error}")
-        raise
-    before = os.environ.get("XDG_CACHE_HOME")
-    os.environ["XDG_CACHE_HOME"] = str(home)
-    try:
-        yield home
-    finally:
-        if before is None:
-            os.environ.pop("XDG_CACHE_HOME", None)
-        else:
-            os.environ["XDG_CACHE_HOME"] = before
 
 
 def assistant(capsys: pytest.CaptureFixture[str], data: Path, *args: str) -> tuple[int, str]:
