@@ -10,75 +10,10 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-_ONES = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"]
-_TENS = ["_", "_", "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
-_ORDINAL_IRREGULAR = {"one": "first", "two": "second", "three": "third", "five": "fifth", "eight": "eighth",
-                      "nine": "ninth", "twelve": "twelfth"}
-
-
-def number_to_words(n: int) -> str:
-    """Cardinal words: 105 → "one hundred five", -5 → "minus five"."""
-    if n < 0:
-        return "minus " + number_to_words(-n)
-    if n < 20:
-        return _ONES[n]
-    if n < 100:
-        tens, ones = divmod(n, 10)
-        return _TENS[tens] + ("" if ones == 0 else " " + _ONES[ones])
-    for size, name in ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred")):
-        if n >= size:
-            high, rest = divmod(n, size)
-            return number_to_words(high) + " " + name + ("" if rest == 0 else " " + number_to_words(rest))
-    raise AssertionError("unreachable")
-
-
-def ordinal_to_words(n: int) -> str:
-    """Ordinal words: 1 → "first", 23 → "twenty third", 100 → "one hundredth"."""
-    words = number_to_words(n).split()
-    last = words[-1]
-    if last in _ORDINAL_IRREGULAR:
-        words[-1] = _ORDINAL_IRREGULAR[last]
-    elif last.endswith("y"):
-        words[-1] = last[:-1] + "ieth"
-    else:
-        words[-1] = last + "th"
-    return " ".join(words)
-
-
-def year_to_words(n: int) -> str:
-    """How a four-digit year is said: 2026 → "twenty twenty six", 1905 → "nineteen oh five", 2000 → "two thousand"."""
-    high, low = divmod(n, 100)
-    if low == 0:
-        return number_to_words(n) if high % 10 == 0 else number_to_words(high) + " hundred"
-    if 2000 <= n < 2010:
-        return number_to_words(n)
-    return number_to_words(high) + " " + ("oh " + _ONES[low] if low < 10 else number_to_words(low))
-
-
-_ORDINAL_RE = re.compile(r"^(\d+)(st|nd|rd|th)$")
-_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
-
-
-def digits_to_words(token: str) -> str | None:
-    """Words for a typed numeric token ("42", "-5", "1st", "3:30", "2,000"), or None when it is not numeric."""
-    token = token.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+", token) else token
-    if re.fullmatch(r"-?\d+", token):
-        n = int(token)
-        if len(token) > 12:
-            return " ".join(_ONES[int(d)] for d in token.lstrip("-"))
-        return number_to_words(n)
-    if m := _ORDINAL_RE.match(token):
-        return ordinal_to_words(int(m.group(1)))
-    if m := _TIME_RE.match(token):
-        hour, minute = int(m.group(1)), int(m.group(2))
-        if minute == 0:
-            return number_to_words(hour) + " o'clock"
-        return number_to_words(hour) + " " + ("oh " + _ONES[minute] if minute < 10 else number_to_words(minute))
-    if re.fullmatch(r"\d+\.\d+", token):
-        whole, frac = token.split(".")
-        return number_to_words(int(whole)) + " point " + " ".join(_ONES[int(d)] for d in frac)
-    return None
-
+# Number words are the built-in grammars' business: typed digits are spelled exactly as the NUMBER, DATE and TIME
+# grammars in grammars/ say them (nlu.values holds both the spelling and the reading back; it imports nothing
+# from the project, so this import makes no cycle).
+from ..nlu.values import digits_to_words
 
 _SPLIT_RE = re.compile(r"[^\w'.:,&%+-]+")
 _ACRONYM_RE = re.compile(r"^(?:[A-Za-z]\.){2,}$|^[A-Z]{2,4}s?$")
