@@ -8,6 +8,7 @@ listens with the real launcher grammar and says nothing: what is measured is the
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 
 from assistant.asr.decoder import Recognizer
+from assistant.audio.chunk import AudioChunk
 from assistant.audio.mix import mix_noise
 from assistant.audio.wav import read_wav
 from assistant.grammar.compiler import CompiledGrammar, compile_launcher
@@ -22,7 +24,7 @@ from assistant.model.loader import load_model
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+from assistant.voice.loop import LoopOptions, VoiceLoop, _quietest, chunks_of
 from assistant.voice.wake import WakeWordDetector, WakeWordError
 
 pytestmark = pytest.mark.skipif(
@@ -79,25 +81,25 @@ class ListeningOnly:
 
 
 @pytest.fixture(scope="module")
-def loop_parts() -> dict[str, Any]:
+def loop_parts() -> Iterator[dict[str, Any]]:
     grammar = compile_launcher([load_model(ROOT / "skills" / "space-facts", "en-US")])
     recognizer = Recognizer().start()
     yield {"grammar": grammar, "recognizer": recognizer}
     recognizer.stop()
 
 
-def _wakes(parts: dict[str, Any], audio: np.ndarray) -> tuple[list[float], list[str]]:
+def _run(parts: dict[str, Any], audio: np.ndarray) -> tuple[VoiceLoop, ListeningOnly]:
     engine = ListeningOnly(parts["grammar"])
     loop = VoiceLoop(engine, parts["recognizer"], None, (), LoopOptions())
 
     class Source:
         rate, block_ms, realtime = RATE, 30, False
 
-        def __iter__(self):  # type: ignore[no-untyped-def]
+        def __iter__(self) -> Iterator[AudioChunk]:
             return chunks_of(audio, 480)
 
     loop.run(Source())  # type: ignore[arg-type]
-    return [w.start for w in loop.wakes], engine.heard
+    return loop, engine
 
 
 @pytest.fixture(scope="module")
@@ -127,45 +129,58 @@ def _hits(starts: list[float], spans: list[tuple[float, float]]) -> int:
 
 
 def test_no_false_wakes_in_minutes_of_speech(loop_parts: dict[str, Any], negatives: np.ndarray) -> None:
-    starts, _ = _wakes(loop_parts, negatives)
+    loop, engine = _run(loop_parts, negatives)
     hours = negatives.size / RATE / 3600
-    print(f"\nclean speech: {len(starts)} false wakes in {hours * 60:.1f} min ({len(starts) / hours:.0f}/h)")
-    # Measured: one, inside a sentence after a comma pause (en-us+f3, "...on the way home tonight").
-    # The goal is none; keyphrase spotting alone (pocketsphinx kws) does not reach it. See the loop's wake gating.
-    # The loop mutes input for the processing time it really spends, so a loaded machine can shift one decision:
-    # allow one more than measured.
-    assert len(starts) <= 2
+    print(f"\nclean speech: {len(loop.wakes)} false wakes in {hours * 60:.1f} min ({len(loop.wakes) / hours:.0f}/h); "
+          f"{len(loop.unconfirmed_wakes)} spotted and dropped (what followed was rejected)")  # fmt: skip
+    # Measured: none acted on; the spotter fires once (after a comma pause), and the rest of the sentence that
+    # follows is rejected by the grammar, so the loop goes back to sleep without a word. This relies on the
+    # grammar rejecting out-of-domain speech: a decoder that accepted "list skills" there made it one. Allow one.
+    assert len(loop.wakes) <= 1
+    assert all(engine.heard)  # only understood requests reached the engine
 
 
 def test_few_false_wakes_with_kitchen_noise(loop_parts: dict[str, Any], negatives: np.ndarray) -> None:
     if not NOISE.exists():
         pytest.skip(f"the kitchen noise recording is not at {NOISE} (shared corpora absent)")
     noisy = mix_noise(negatives, read_wav(NOISE), snr_db=10.0, seed=7)
-    starts, _ = _wakes(loop_parts, noisy)
+    loop, engine = _run(loop_parts, noisy)
     hours = noisy.size / RATE / 3600
-    print(f"\nspeech + kitchen noise at 10 dB SNR: {len(starts)} false wakes in {hours * 60:.1f} min "
-          f"({len(starts) / hours:.0f}/h)")  # fmt: skip
-    assert len(starts) <= 3  # measured 2 in 4.2 minutes of continuous talk in a noisy kitchen
+    print(f"\nspeech + kitchen noise at 10 dB SNR: {len(loop.wakes)} false wakes in {hours * 60:.1f} min "
+          f"({len(loop.wakes) / hours:.0f}/h); {len(loop.unconfirmed_wakes)} spotted and dropped")  # fmt: skip
+    # Measured: none acted on (2 spotted and dropped) in 4.2 minutes of continuous talk in a noisy kitchen; a
+    # false wake followed by words the grammar happens to accept still counts (as above): allow two.
+    assert len(loop.wakes) <= 2
+    assert all(engine.heard)
 
 
 def test_alexa_requests_wake_it(loop_parts: dict[str, Any], positives: Any) -> None:
     audio, spans = positives
-    starts, heard = _wakes(loop_parts, audio)
-    hits = _hits(starts, spans)
-    print(f"\nwake hit rate: {hits}/{len(spans)} ({hits / len(spans):.0%}) over {len(VOICES)} voices")
-    assert hits / len(spans) >= 0.65  # measured 25/36
-    assert len(starts) <= len(spans)  # never twice for one request
-    assert "open space facts" in heard  # the request after the wake word, in the same breath, is decoded
+    loop, engine = _run(loop_parts, audio)
+    spotted = _hits([w.start for w in loop.wakes + loop.unconfirmed_wakes], spans)
+    understood = _hits([w.start for w in loop.wakes], spans)
+    print(f"\nwake word spotted: {spotted}/{len(spans)} ({spotted / len(spans):.0%}) over {len(VOICES)} voices; "
+          f"request understood after it: {understood}")  # fmt: skip
+    assert spotted / len(spans) >= 0.65  # measured 25/36
+    # Two of the six requests are outside the test's grammar (high low game is not installed; "tell me about
+    # mars" needs "ask space facts to"): those wakes are dropped silently, as false ones are.
+    assert understood / len(spans) >= 0.28  # measured 12-14/36 (8/36 when decoding started right at the wake)
+    assert len(loop.wakes) + len(loop.unconfirmed_wakes) <= len(spans)  # never twice for one request
+    assert "open space facts" in engine.heard  # the request after the wake word, in the same breath, decoded
+    assert all(engine.heard)  # nothing rejected reached the engine
 
 
 def test_alexa_requests_in_noise(loop_parts: dict[str, Any], positives: Any) -> None:
     if not NOISE.exists():
         pytest.skip(f"the kitchen noise recording is not at {NOISE} (shared corpora absent)")
     audio, spans = positives
-    starts, _ = _wakes(loop_parts, mix_noise(audio, read_wav(NOISE), snr_db=20.0, seed=3))
-    hits = _hits(starts, spans)
-    print(f"\nwake hit rate, kitchen noise at 20 dB SNR: {hits}/{len(spans)} ({hits / len(spans):.0%})")
-    assert hits / len(spans) >= 0.45  # measured 19/36
+    loop, _ = _run(loop_parts, mix_noise(audio, read_wav(NOISE), snr_db=20.0, seed=3))
+    spotted = _hits([w.start for w in loop.wakes + loop.unconfirmed_wakes], spans)
+    understood = _hits([w.start for w in loop.wakes], spans)
+    print(f"\nwake word spotted, kitchen noise at 20 dB SNR: {spotted}/{len(spans)} ({spotted / len(spans):.0%}); "
+          f"request understood after it: {understood}")  # fmt: skip
+    assert spotted / len(spans) >= 0.45  # measured 19/36
+    assert understood / len(spans) >= 0.25  # measured 12/36
 
 
 def test_any_pronounceable_phrase_can_be_the_wake_word() -> None:
@@ -175,3 +190,13 @@ def test_any_pronounceable_phrase_can_be_the_wake_word() -> None:
         WakeWordDetector("!!")
     with pytest.raises(WakeWordError, match="between 0 and 1"):
         WakeWordDetector("alexa", threshold=2.0)
+
+
+def test_request_decoding_starts_in_the_pause_after_the_wake_word() -> None:
+    loud = (np.sin(np.arange(RATE) / 3.0) * 8000).astype(np.int16)
+    audio = np.concatenate([loud[:4000], np.zeros(800, np.int16), loud[:4000]])  # a 50 ms pause at 0.25 s
+    ring = list(chunks_of(audio, 480))
+    cut = _quietest(ring, 0.2, 0.45)
+    assert 0.25 <= cut <= 0.29
+    assert _quietest(ring, 0.0, 0.1) < 0.1  # no pause: somewhere in the window
+    assert _quietest([AudioChunk(audio[:480], RATE, 5.0)], 0.2, 0.45) == 0.2  # nothing heard there: the start

@@ -33,7 +33,13 @@ from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
 from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
-from assistant.voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, WakeDetection, WakeWordDetector
+from assistant.voice.wake import (
+    DEFAULT_MIN_PHONE_SECONDS,
+    DEFAULT_PHRASE,
+    DEFAULT_THRESHOLD,
+    WakeDetection,
+    WakeWordDetector,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +82,16 @@ class LoopOptions:
     """Seconds (source time) to wait for an answer once the skill asked something, before the reprompt."""
     command_timeout: float = 5.0
     """Seconds to wait for a request after a bare wake word (or a push-to-talk press)."""
+    wake_cut_search: float = 0.25
+    """After a wake phrase in the same breath as the request, decoding starts at the quietest 10 ms in this many
+    seconds after the spotted end (the spotter often ends the phrase before its last phone is over, and a phone
+    left over at the start makes the grammar reject the request); 0: right at the spotted end."""
+    wake_min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
+    """A wake phrase shorter than this many seconds per phone is a fragment of another word: ignored."""
+    confirm_wake: bool = True
+    """A wake word counts only if the grammar understands what follows it (in the same breath or before the
+    deadline); otherwise it was most likely a false wake, and the loop goes back to sleep silently: no "Sorry",
+    no turn sent to the engine (``VoiceLoop.unconfirmed_wakes``)."""
     min_command: float = 0.25
     """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
     max_utterance: float = 10.0
@@ -183,9 +199,14 @@ class VoiceLoop:
         self.records: list[TurnRecord] = []
         """Every turn so far."""
         self.wakes: list[WakeDetection] = []
-        """Every accepted wake word."""
+        """Every wake word the loop acted on (with ``confirm_wake``: those followed by an understood request, or by
+        nothing until the deadline)."""
         self.ignored_wakes: list[WakeDetection] = []
         """Wake phrases spotted inside speech (not at its start), which were ignored."""
+        self.short_wakes: list[WakeDetection] = []
+        """Detections too short to be the whole wake phrase, which were ignored (``wake_min_phone_seconds``)."""
+        self.unconfirmed_wakes: list[WakeDetection] = []
+        """Wake words followed by speech the grammar rejected: dropped silently (``LoopOptions.confirm_wake``)."""
         self._feedback = feedback or (lambda _f: None)
         self._wake: WakeWordDetector | None = None
         self._endpointer: Endpointer | None = None
@@ -196,6 +217,8 @@ class VoiceLoop:
         self._answering = False
         self._utt_start = 0.0
         self._utt_wake: WakeDetection | None = None
+        self._pending_wake: WakeDetection | None = None
+        self._deferred: float | None = None
         self._mute_until = 0.0
         self._now = 0.0
         self._last_speech_end = float("-inf")
@@ -206,7 +229,7 @@ class VoiceLoop:
         opts = self.options
         self._endpointer = Endpointer(opts.endpoint, source.rate)
         wake = (
-            WakeWordDetector(opts.wake_phrase, opts.wake_threshold)
+            WakeWordDetector(opts.wake_phrase, opts.wake_threshold, opts.wake_min_phone_seconds)
             if opts.trigger is Trigger.WAKE_WORD
             else None
         )
@@ -220,6 +243,7 @@ class VoiceLoop:
             self._input_ended()
         finally:
             if wake is not None:
+                self.short_wakes += wake.implausible
                 wake.stop()
             self._wake = None
         return self.records
@@ -297,7 +321,7 @@ class VoiceLoop:
             return
         self._accept_wake(detection)
         if self._endpointer.in_speech:  # "alexa, open high low game" in one breath
-            self._begin_utterance(detection.end, detection)
+            self._begin_utterance(detection.end, detection, defer=opts.wake_cut_search)
         else:
             self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
 
@@ -311,6 +335,7 @@ class VoiceLoop:
 
     def _accept_wake(self, detection: WakeDetection) -> None:
         self.wakes.append(detection)
+        self._pending_wake = detection
         self._feedback(Feedback("wake", detection.end, detection.phrase))
 
     def _waiting(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
@@ -323,7 +348,11 @@ class VoiceLoop:
             self._silence(chunk.end)
 
     def _utterance(self, chunk: AudioChunk, events: list[SpeechEvent], fed: bool = False) -> None:
-        if not fed:
+        if self._deferred is not None:
+            cut_by = self._deferred + self.options.wake_cut_search
+            if chunk.end >= cut_by or any(e.kind == "end" for e in events):
+                self._start_decoding(_quietest(self._ring, self._deferred, min(cut_by, chunk.end)))
+        elif not fed:
             self.recognizer.feed(chunk.samples)
         for event in events:
             if event.kind == "end":
@@ -352,17 +381,26 @@ class VoiceLoop:
         self._answering = answering
         self._feedback(Feedback("listening", at))
 
-    def _begin_utterance(self, start: float, wake: WakeDetection | None) -> None:
-        """Start decoding from ``start`` (seconds) with the engine's current grammar, catching up from the ring."""
+    def _begin_utterance(self, start: float, wake: WakeDetection | None, defer: float = 0.0) -> None:
+        """Start decoding from ``start`` (seconds) with the engine's current grammar, catching up from the ring;
+        with ``defer``, from the quietest moment in the ``defer`` seconds after ``start``, once they are heard."""
         self._state = _State.UTTERANCE
         self._utt_start = start
         self._utt_wake = wake
+        self._deferred = start if defer > 0 else None
+        if self._deferred is None:
+            self._start_decoding(start)
+
+    def _start_decoding(self, start: float) -> None:
+        self._deferred = None
         self.recognizer.begin(self.engine.listening_grammar())
         backlog = [_from(c, start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
 
     def _end_utterance(self, speech_end: float, at: float) -> None:
+        if self._deferred is not None:
+            self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
         t0 = time.perf_counter()
         recognition = self.recognizer.finish()
         decoded = time.perf_counter()
@@ -370,6 +408,11 @@ class VoiceLoop:
         if wake is not None and speech_end - wake.end < self.options.min_command:
             log.info("nothing after the wake word yet; waiting for the request")
             self._begin_waiting(at, self.options.command_timeout, answering=False)
+            return
+        pending, self._pending_wake = self._pending_wake, None
+        confirm = self.options.confirm_wake and not self.engine.expects_answer()
+        if pending is not None and recognition.result is None and confirm:
+            self._drop_wake(pending, recognition, at)
             return
         if not recognition.transcript and wake is None:  # noise, a cough: not an utterance
             log.info(
@@ -393,7 +436,20 @@ class VoiceLoop:
         )  # fmt: skip
         self._respond(record, t0)
 
+    def _drop_wake(self, wake: WakeDetection, recognition: Recognition, at: float) -> None:
+        """A wake word followed by speech the grammar rejected: a false wake, most likely; back to sleep."""
+        log.info(
+            "wake word at %.2f s not confirmed: what followed was rejected (%s); back to sleep",
+            wake.start,
+            recognition.rejected or "no intent",
+        )
+        if wake in self.wakes:
+            self.wakes.remove(wake)
+        self.unconfirmed_wakes.append(wake)
+        self._enter_idle(at)
+
     def _silence(self, at: float) -> None:
+        self._pending_wake = None
         if not self._answering:
             log.info("no request heard after %.1f s", self.options.command_timeout)
             self._enter_idle(at)
@@ -457,6 +513,23 @@ def _from(chunk: AudioChunk, start: float) -> np.ndarray:
         return chunk.samples
     skip = int(round((start - chunk.start) * chunk.rate))
     return chunk.samples[skip:]
+
+
+def _quietest(ring: Iterable[AudioChunk], start: float, end: float, frame: float = 0.01) -> float:
+    """The start of the quietest ``frame``-second stretch between ``start`` and ``end`` seconds in the ring."""
+    chunks = [c for c in ring if c.end > start and c.start < end]
+    if not chunks:
+        return start
+    rate = chunks[0].rate
+    audio = np.concatenate([c.samples for c in chunks]).astype(np.float64)
+    first = int(round((start - chunks[0].start) * rate))
+    last = int(round((end - chunks[0].start) * rate))
+    step = int(frame * rate)
+    offsets = range(max(first, 0), max(last - step, first) + 1, step)
+    energies = [(float(np.mean(audio[i : i + step] ** 2)), i) for i in offsets]
+    if not energies:
+        return start
+    return chunks[0].start + min(energies)[1] / rate
 
 
 def _replace(record: TurnRecord, **changes: object) -> TurnRecord:
