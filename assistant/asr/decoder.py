@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 SAMPLE_RATE = 16000
 GARBAGE_PREFIX = "garbage:"
 PHONE_SEARCH = "_phones"
+NOISY_SUFFIX = "~noisy"
+"""Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
 """The free phone recogniser used to verify hypotheses."""
 """Dictionary words of the phone loop that competes with the grammar."""
 FRAME_RATE = 100
@@ -79,8 +81,6 @@ class DecoderConfig:
     """Decode only from 0.3 s before the first loud frame to 0.3 s after the last (whole utterances)."""
     cmn: str = "batch"
     """Cepstral mean normalisation: ``batch`` for whole utterances, ``live`` for streaming."""
-    remove_noise: bool = False
-    """Spectral noise subtraction in the front end."""
     dither: bool = True
     """Add ±1 LSB noise so digital silence has a finite log energy (deterministic seed)."""
     fsgusefiller: bool = True
@@ -91,6 +91,11 @@ class DecoderConfig:
     """Prior probability of taking the phone loop instead of the grammar (lower: reject less)."""
     garbage_phone: float = 0.1
     """Probability of each further unit in the loop (lower: the loop is costlier per unit)."""
+    garbage_entry_noisy: float = 1e-45
+    """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there."""
+    noisy_below_db: float = 47.0
+    """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
+    ones (10th percentile). Clean recordings measure 49-100 dB, kitchen noise mixed at 30 dB SNR at most 45."""
     denoise: bool = False
     """Attenuate stationary background noise before decoding (a Wiener filter, see ``frontend``; whole
     utterances only, i.e. ``cmn="batch"``)."""
@@ -100,10 +105,10 @@ class DecoderConfig:
     """Share of the quietest frames whose spectrum is taken as the noise."""
     denoise_oversubtract: float = 1.0
     """Factor on the noise estimate of the filter."""
-    model_remove_noise: bool | None = None
+    model_remove_noise: bool | None = False
     """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
-    (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument (so ``remove_noise``
-    above has no effect), so this is applied through a copy of feat.params."""
+    (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument, so this is applied
+    through a copy of feat.params. Off: the en-US model does better in noise without it (README)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +195,7 @@ class Recognizer:
                     extra["featparams"] = str(_feat_params(Path(tmp), c.model_remove_noise))
                 self._decoder = pocketsphinx.Decoder(
                     lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
-                    cmn=c.cmn, remove_noise=c.remove_noise, dither=False, fsgusefiller=c.fsgusefiller,
+                    cmn=c.cmn, dither=False, fsgusefiller=c.fsgusefiller,
                     loglevel="FATAL", **extra,
                 )
             if c.verify:
@@ -237,9 +242,12 @@ class Recognizer:
                     raise GrammarError(f"grammar {grammar.name} has no automaton")
                 arcs = [t if t[3] else t[:3] for t in fsa.transitions]
                 if self.config.garbage:
-                    arcs += self._garbage_arcs(fsa.start, fsa.final, fsa.n_states)
-                fsg = ps.create_fsg(grammar.name, fsa.start, fsa.final, arcs)
-                ps.add_fsg(grammar.name, fsg)
+                    for name, entry in ((grammar.name, self.config.garbage_entry),
+                                        (grammar.name + NOISY_SUFFIX, self.config.garbage_entry_noisy)):
+                        loop = self._garbage_arcs(fsa.start, fsa.final, fsa.n_states, entry)
+                        ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs + loop))
+                else:
+                    ps.add_fsg(grammar.name, ps.create_fsg(grammar.name, fsa.start, fsa.final, arcs))
             except RuntimeError as err:
                 raise GrammarError(f"pocketsphinx could not load grammar {grammar.name} ({grammar.kind}): {err}") from err
             self._loaded[grammar.name] = grammar
@@ -253,6 +261,8 @@ class Recognizer:
             if self._active is grammar:
                 self._active = None
             self._ps.remove_search(grammar.name)
+            if self.config.garbage:
+                self._ps.remove_search(grammar.name + NOISY_SUFFIX)
             del self._loaded[grammar.name]
 
     # -- decoding --
@@ -269,7 +279,8 @@ class Recognizer:
         if self._active is None:
             raise RecognitionError("no grammar is active")
         self._stream = []
-        self._ps.start_utt()
+        if self.config.cmn != "batch":  # streaming decodes as audio arrives; batch starts in finish()
+            self._ps.start_utt()
 
     def feed(self, samples: np.ndarray) -> None:
         """Decode more audio of the current utterance as it arrives."""
@@ -300,6 +311,9 @@ class Recognizer:
         if self.config.noise_floor_db is not None:
             decoded = add_noise_floor(decoded, self.config.noise_floor_db)
         if self.config.cmn == "batch":
+            noisy = self.config.garbage and is_noisy(audio, self.config.noisy_below_db)
+            ps.activate_search(self._active.name + (NOISY_SUFFIX if noisy else ""))
+            ps.start_utt()
             ps.process_raw(decoded.tobytes(), False, True)
         ps.end_utt()
         grammar = self._active
@@ -362,7 +376,7 @@ class Recognizer:
         """(name, phones) of the loop's units: the 39 phones."""
         return [(p.lower(), p) for p in CMU_PHONES]
 
-    def _garbage_arcs(self, start: int, final: int, n_states: int) -> list[tuple]:
+    def _garbage_arcs(self, start: int, final: int, n_states: int, entry: float) -> list[tuple]:
         """A phone loop from start to final, as an alternative to the whole grammar."""
         c = self.config
         loop = n_states
@@ -370,7 +384,7 @@ class Recognizer:
         units = [u for u, _ in self._garbage_units()]
         each = c.garbage_phone / len(units)
         for unit in units:
-            arcs.append((start, loop, c.garbage_entry / len(units), GARBAGE_PREFIX + unit))
+            arcs.append((start, loop, entry / len(units), GARBAGE_PREFIX + unit))
             arcs.append((loop, loop, each, GARBAGE_PREFIX + unit))
         arcs.append((loop, final, 1.0 - c.garbage_phone))
         return arcs
@@ -394,6 +408,16 @@ def _feat_params(folder: Path, remove_noise: bool) -> Path:
     target = folder / "feat.params"
     target.write_text("\n".join([*lines, f"-remove_noise {'yes' if remove_noise else 'no'}"]) + "\n")
     return target
+
+
+def is_noisy(pcm: np.ndarray, below_db: float) -> bool:
+    """True when the utterance's loud 10 ms frames stand less than ``below_db`` above its quiet ones."""
+    hop = SAMPLE_RATE // FRAME_RATE
+    n = len(pcm) // hop
+    if n < 10:
+        return False
+    energy = 10 * np.log10(np.sum(pcm[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1) + 1.0)
+    return float(np.percentile(energy, 95) - np.percentile(energy, 10)) < below_db
 
 
 def phone_similarity(expected: list[str], heard: list[str]) -> float:
