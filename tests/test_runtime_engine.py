@@ -528,3 +528,60 @@ def test_every_acknowledged_write_survives_killing_the_worker_and_the_engine(ins
     assert len(acknowledged) == 4
     assert json.loads(rows["pet-helper"])["color"] == "green"
     assert json.loads(rows["number-keeper"])["number"] == "99"
+
+
+# --- a LaunchRequest reply that starts a dialog (Dialog.* with updatedIntent) ----------------------------------
+
+CHAIN_CODE = r"""
+const say = (text) => ({type: 'PlainText', text});
+exports.handler = async (event) => {
+  const request = event.request;
+  if (request.type === 'SessionEndedRequest') return {version: '1.0', response: {}};
+  const delegate = event.session.application.applicationId.length > 0 && __dirname.endsWith('chain-delegate');
+  if (request.type === 'LaunchRequest') {
+    if (delegate) {
+      return {version: '1.0', response: {directives: [{type: 'Dialog.Delegate', updatedIntent: {
+        name: 'OrderIntent', confirmationStatus: 'NONE',
+        slots: {size: {name: 'size', value: 'big', confirmationStatus: 'NONE'}}}}]}};
+    }
+    return {version: '1.0', response: {outputSpeech: say('Welcome. What size pizza?'),
+      reprompt: {outputSpeech: say('What size?')}, shouldEndSession: false,
+      directives: [{type: 'Dialog.ElicitSlot', slotToElicit: 'size',
+                    updatedIntent: {name: 'OrderIntent', confirmationStatus: 'NONE', slots: {}}}]}};
+  }
+  const size = request.intent.slots.size;
+  const id = size.resolutions.resolutionsPerAuthority[0].values[0].value.id;
+  return {version: '1.0', response: {
+    outputSpeech: say(`${request.intent.name} ${request.dialogState} ${size.value} ${id}`), shouldEndSession: true}};
+};
+"""
+
+
+def _chain_skill(root: Path, name: str) -> SkillPackage:
+    folder = root / name
+    folder.mkdir()
+    model = json.loads(json.dumps(MODES_MODEL))
+    model["interactionModel"]["languageModel"]["invocationName"] = name.replace("-", " ")
+    (folder / "en-US.json").write_text(json.dumps(model))
+    (folder / "index.js").write_text(CHAIN_CODE)
+    return detect(folder)
+
+
+@needs_node
+def test_launch_reply_with_elicit_slot_starts_the_dialog(bare_settings: Settings, tmp_path: Path) -> None:
+    with make_engine(bare_settings, (_chain_skill(tmp_path, "chain-elicit"),)) as engine:
+        turn = engine.handle_text("open chain elicit")
+        assert said(turn) == "Welcome. What size pizza?" and turn.listen
+        assert engine.listening_grammar().kind == "slot"  # listening for the elicited slot
+        answer = engine.handle_text("big")
+        assert said(answer) == "OrderIntent IN_PROGRESS big L"
+        assert answer.requests[0]["request"]["intent"]["name"] == "OrderIntent"
+
+
+@needs_node
+def test_launch_reply_with_delegate_runs_the_dialog(bare_settings: Settings, tmp_path: Path) -> None:
+    with make_engine(bare_settings, (_chain_skill(tmp_path, "chain-delegate"),)) as engine:
+        turn = engine.handle_text("open chain delegate")
+        assert request_types(turn) == ["LaunchRequest", "IntentRequest"]
+        assert said(turn) == "OrderIntent COMPLETED big L"
+        assert turn.requests[1]["request"]["dialogState"] == "COMPLETED"

@@ -438,9 +438,15 @@ class Engine:
         session = self._open(turn, skill)
         if result.launch:
             now = self._clock()
-            self._exchange(
-                turn, session, envelopes.launch_request(self._ids.request_id(), now, self._locale())
-            )
+            request = envelopes.launch_request(self._ids.request_id(), now, self._locale())
+            reply = self._exchange(turn, session, request, act=False)
+            if reply is None:
+                return
+            chained = _chained_intent(reply)
+            if chained is None:
+                self._act_on(turn, session, reply)
+            else:  # the launch reply starts a dialog for another intent (Dialog.* with updatedIntent)
+                self._follow(turn, session, chained, reply)
         else:
             self._send_intent(turn, session, result)
 
@@ -522,6 +528,24 @@ class Engine:
     def _send_intent(self, turn: _TurnBuilder, session: Session, result: IntentResult) -> None:
         intent = envelopes.intent_object(session.model, result, session.package.application_id)
         step: DialogStep | None = self.dialog.before_intent(session, intent, result)
+        self._run_steps(turn, session, step)
+
+    def _follow(self, turn: _TurnBuilder, session: Session, sent: dict[str, Any], reply: Reply) -> None:
+        """Act on a reply to ``sent``, following its Dialog directives."""
+        try:
+            follow = self.dialog.after_response(session, sent, reply)
+        except SkillFault as fault:  # a Dialog directive Alexa would reject (INVALID_RESPONSE)
+            self._fault(turn, session, fault)
+            return
+        if follow is None:
+            self._act_on(turn, session, reply)
+            return
+        self._apply_directives(turn, session, reply)
+        turn.say(reply.speech)
+        self._run_steps(turn, session, follow)
+
+    def _run_steps(self, turn: _TurnBuilder, session: Session, step: DialogStep | None) -> None:
+        """Run dialog steps until one needs the user (or the skill answers without a Dialog directive)."""
         for _ in range(MAX_DIALOG_STEPS):
             if step is None:
                 return
@@ -722,3 +746,12 @@ def join_speech(parts: Sequence[Speech]) -> tuple[str | None, bool]:
         else:
             inner.append(html.escape(part.text.strip(), quote=False))
     return "<speak>" + " ".join(inner) + "</speak>", True
+
+
+def _chained_intent(reply: Reply) -> dict[str, Any] | None:
+    """The ``updatedIntent`` of a Dialog directive in a reply to a LaunchRequest: the intent it starts."""
+    for directive in reply.dialog_directives:
+        updated = directive.get("updatedIntent")
+        if isinstance(updated, dict) and isinstance(updated.get("name"), str):
+            return updated
+    return None
