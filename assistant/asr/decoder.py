@@ -19,8 +19,7 @@ import logging
 import math
 import tempfile
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +156,6 @@ class Recognition:
         if self.rejected:
             out["rejected"] = self.rejected
         return out
-
-
-@dataclass
-class _Loaded:
-    name: str
-    grammar: CompiledGrammar
 
 
 class Recognizer:
@@ -460,15 +453,3 @@ def add_noise_floor(pcm: np.ndarray, below_db: float, seed: int = 0) -> np.ndarr
     rms = math.sqrt(peak / (10 ** (below_db / 10)))
     noise = np.random.default_rng(seed).standard_normal(len(x)) * rms
     return np.clip(x + noise, -32768, 32767).astype(np.int16)
-
-
-def recognize_files(recognizer: Recognizer, grammar: CompiledGrammar, paths: Iterable[str]) -> Iterable[tuple[str, Recognition]]:
-    """Decode WAV files one by one with a grammar."""
-    from ..audio.wav import read_wav
-
-    recognizer.use(grammar)
-    for path in paths:
-        yield path, recognizer.decode(read_wav(path))
-
-
-__all__ = ["DecoderConfig", "Recognition", "Recognizer", "WordTiming", "recognize_files", "field"]

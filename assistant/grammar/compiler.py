@@ -69,6 +69,10 @@ class TypeInfo:
     """Spoken value (match keys) → (canonical name, id), for entity resolution."""
     dynamic: Mapping[tuple[str, ...], tuple[str, str | None]] = field(default_factory=dict)
     """The same for session dynamic entities, which resolve first."""
+    by_key: Mapping[tuple[str, ...], tuple[str, str | None]] = field(default_factory=dict)
+    """``resolutions`` keyed by :func:`match_key` of each word, for lookups of heard or typed words."""
+    dynamic_by_key: Mapping[tuple[str, ...], tuple[str, str | None]] = field(default_factory=dict)
+    """``dynamic`` keyed the same way."""
 
     @property
     def resolvable(self) -> bool:
@@ -357,7 +361,7 @@ class _Builder:
         if not alternatives:
             raise GrammarError(f"slot type {type_name} has no values (source: {model.source})")
         self.rules[rule] = alt(alternatives)
-        info = TypeInfo(type_name, kind, rule, static_res, dynamic_res)
+        info = TypeInfo(type_name, kind, rule, static_res, dynamic_res, _by_key(static_res), _by_key(dynamic_res))
         self.types[key] = info
         return info
 
@@ -406,9 +410,16 @@ class _Builder:
             jsgf=grammar_text(name, voice, public),
             fsa=build_fsa(voice, public),
             name=name, kind=kind, public=public, rules=dict(self.rules),
-            types={k.removeprefix(self.prefix) if not self.prefix else k: v for k, v in self.types.items()},
+            types=dict(self.types),
             intents=dict(intents), pronunciations=prons, voice_excluded=tuple(self.excluded), digest=digest,
         )
+
+
+def _by_key(table: Mapping[tuple[str, ...], tuple[str, str | None]]) -> dict[tuple[str, ...], tuple[str, str | None]]:
+    index: dict[tuple[str, ...], tuple[str, str | None]] = {}
+    for spoken, hit in table.items():
+        index.setdefault(tuple(match_key(w) for w in spoken), hit)
+    return index
 
 
 def _resolution_table(values: Iterable[TypeValue], lexicon: Lexicon) -> dict[tuple[str, ...], tuple[str, str | None]]:

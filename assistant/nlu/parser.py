@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..grammar import text as textnorm
@@ -187,9 +187,7 @@ def _result(tag: Tag, caps: tuple[Capture, ...], words: list[str], grammar: Comp
 
 
 def _skill_prefix(tag: Tag, grammar: CompiledGrammar) -> str:
-    for key in grammar.intents:
-        if key == f"{tag.skill}/{tag.intent}":
-            break
+    """The rule prefix of the skill a launcher alternative belongs to (``s<n>_``, in compile order)."""
     skills = list(dict.fromkeys(k.split("/", 1)[0] for k in grammar.intents if "/" in k))
     return f"s{skills.index(tag.skill)}_" if tag.skill in skills else ""
 
@@ -204,16 +202,9 @@ def _slot_value(name: str, type_name: str, spoken: list[str], info: TypeInfo | N
         key = tuple(match_key(w) for w in spoken)
         res: list[Resolution] = []
         if info.dynamic:
-            hit = _lookup(info.dynamic, key)
+            hit = info.dynamic_by_key.get(key)
             res.append(Resolution(type_name, hit is not None, hit and hit[0], hit and hit[1], dynamic=True))
-        hit = _lookup(info.resolutions, key)
+        hit = info.by_key.get(key)
         res.append(Resolution(type_name, hit is not None, hit and hit[0], hit and hit[1]))
         resolutions = tuple(res)
     return SlotValue(name, type_name, text, text, resolutions)
-
-
-def _lookup(table: Mapping[tuple[str, ...], tuple[str, str | None]], key: tuple[str, ...]) -> tuple[str, str | None] | None:
-    for spoken, hit in table.items():
-        if tuple(match_key(w) for w in spoken) == key:
-            return hit
-    return None
