@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import mmap
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,16 +46,151 @@ def default_dictionary() -> Path:
     return Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
 
 
-@functools.cache
-def _read_dictionary(path: Path) -> Mapping[str, str]:
+_VARIANT = re.compile(r"\(\d+\)$")
+_BLOCK = 1 << 18
+"""Bytes read at a time while checking a dictionary file's order."""
+
+
+def _entry(line: str) -> tuple[str, str]:
+    """``(word, phones)`` of one dictionary line; ``word`` keeps a ``(2)`` suffix and is empty for a blank line."""
+    word, _, phones = line.strip().partition(" ")
+    return word, phones.strip()
+
+
+def _headword(word: str) -> str:
+    """The word an entry belongs to: ``word(2)`` (an alternate reading) belongs to ``word``."""
+    return _VARIANT.sub("", word) if word.endswith(")") else word
+
+
+def _sorted_entry_count(path: Path) -> int | None:
+    """The number of distinct words in a dictionary file whose lines are sorted by headword (the order
+    pocketsphinx ships it in), or None when binary search would not find exactly what reading every line
+    does: unsorted, blank lines, or carriage returns."""
+    count = 0
+    previous = ""
+    seen = False  # whether the current headword has a line of its own (not only alternates)
+    rest = b""
+    with open(path, "rb") as f:
+        while block := f.read(_BLOCK):
+            block = rest + block
+            cut = block.rfind(b"\n") + 1
+            block, rest = block[:cut], block[cut:]
+            if b"\r" in block:
+                return None
+            for line in block.decode("utf-8").split("\n")[:-1]:
+                word = line.strip().partition(" ")[0]  # as _entry, inlined: this loop runs 134,000 times
+                head = _VARIANT.sub("", word) if word.endswith(")") else word
+                if not word:
+                    return None
+                if head != previous:
+                    if head < previous:
+                        return None
+                    previous, seen = head, False
+                if not seen and word == head and not word.endswith(")"):
+                    count += 1
+                    seen = True
+    if rest.strip() or b"\r" in rest:
+        return None  # a last line without a newline: not worth a special case
+    return count
+
+
+class _SortedDictionary(Mapping[str, str]):
+    """word → phones of a sorted dictionary file, found by binary search over the memory-mapped file.
+
+    Holds no copy of the dictionary (134,000 words would take about 20 MB as a Python dict); the pages of the
+    file it touches are shared with the page cache. The first reading of a word wins, alternates (``word(2)``)
+    are left out, exactly as reading the file line by line would give.
+    """
+
+    def __init__(self, path: Path, count: int) -> None:
+        self._count = count
+        with open(path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        self._found: dict[str, str | None] = {}
+
+    def _line_after(self, pos: int) -> int:
+        """Start of the first line that begins at or after byte ``pos``."""
+        if pos == 0:
+            return 0
+        end = self._map.find(b"\n", pos - 1)
+        return len(self._map) if end < 0 else end + 1
+
+    def _line(self, start: int) -> tuple[str, int]:
+        """The line starting at ``start`` and the start of the next one."""
+        end = self._map.find(b"\n", start)
+        end = len(self._map) if end < 0 else end
+        return self._map[start:end].decode("utf-8"), end + 1
+
+    def _search(self, word: str) -> str | None:
+        size = len(self._map)
+        lo, hi = 0, size
+        while lo < hi:  # the smallest position whose next line has a headword >= word
+            mid = (lo + hi) // 2
+            start = self._line_after(mid)
+            if start >= size or _headword(_entry(self._line(start)[0])[0]) >= word:
+                hi = mid
+            else:
+                lo = mid + 1
+        start = self._line_after(lo)
+        while start < size:
+            line, start = self._line(start)
+            entry, phones = _entry(line)
+            if _headword(entry) != word:
+                break
+            if entry == word:
+                return phones
+        return None
+
+    def get(self, word: str, default: str | None = None) -> str | None:  # type: ignore[override]
+        if word not in self._found:
+            found = None if not word or word.endswith(")") else self._search(word)
+            self._found[word] = found
+        found = self._found[word]
+        return default if found is None else found
+
+    def __getitem__(self, word: str) -> str:
+        found = self.get(word)
+        if found is None:
+            raise KeyError(word)
+        return found
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        seen: set[str] = set()
+        start = 0
+        while start < len(self._map):
+            line, start = self._line(start)
+            word, _ = _entry(line)
+            if word and not word.endswith(")") and word not in seen:
+                seen.add(word)
+                yield word
+
+    def __len__(self) -> int:
+        return self._count
+
+
+def _read_all(path: Path) -> Mapping[str, str]:
+    """Every entry of a dictionary file in a dict (for files not sorted by headword)."""
     entries: dict[str, str] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
-            word, _, phones = line.strip().partition(" ")
+            word, phones = _entry(line)
             if not word or word.endswith(")"):  # alternates "word(2)" keep the first reading
                 continue
-            entries.setdefault(word, phones.strip())
+            entries.setdefault(word, phones)
     return entries
+
+
+@functools.cache
+def _read_dictionary(path: Path) -> Mapping[str, str]:
+    """The dictionary file as a mapping: searched in place when sorted (pocketsphinx's is), else read whole."""
+    count = _sorted_entry_count(path)
+    if count is None or count == 0:
+        log.debug("dictionary %s is not sorted by word: reading it into memory", path)
+        return _read_all(path)
+    return _SortedDictionary(path, count)
 
 
 def ipa_to_cmu(ipa: str) -> str:
@@ -139,7 +275,7 @@ class Lexicon:
 
     @property
     def entries(self) -> Mapping[str, str]:
-        """word → phones of the base dictionary (read once per process)."""
+        """word → phones of the base dictionary (opened once per process, searched in place when sorted)."""
         return _read_dictionary(self.path)
 
     def __contains__(self, word: object) -> bool:
