@@ -102,3 +102,30 @@ def test_lexicon_resolves_dictionary_words_and_guesses_the_rest(tmp_path: Path) 
     assert found.known == frozenset({"hello", "zz"})
     assert found.guessed == ("zorblax",)
     assert found.extra["zorblax"].startswith("Z AO R")
+
+
+def _lines_by_scanning(path: Path, words: set[str]) -> list[tuple[str, str]]:
+    import re
+
+    found = []
+    for line in path.read_text().splitlines():
+        entry, _, phones = line.strip().partition(" ")
+        if entry and re.sub(r"\(\d+\)$", "", entry) in words:
+            found.append((entry, phones.strip()))
+    return found
+
+
+@pytest.mark.parametrize("text", [SORTED, "read(2) R EH D\nb B IY\nread R IY D\na AH\n"], ids=["sorted", "unsorted"])
+def test_dictionary_lines_give_every_reading_of_the_words_in_file_order(tmp_path: Path, text: str) -> None:
+    path = _write(tmp_path, text)
+    words = {"read", "hello", "a", "missing", "a(2)"}
+    lines = Lexicon(path).dictionary_lines(words)
+    assert lines == _lines_by_scanning(path, words - {"a(2)"})
+    assert ("read(2)", "R EH D") in lines
+
+
+def test_dictionary_lines_of_pocketsphinx_dictionary_include_alternates() -> None:
+    lexicon = Lexicon()
+    words = {"read", "coffee", "the", "a", "latte", "zzzzzz"}
+    assert lexicon.dictionary_lines(words) == _lines_by_scanning(lexicon.path, words)
+    assert lexicon.dictionary_lines(["the"]) == [("the", "DH AH"), ("the(2)", "DH IY")]

@@ -121,7 +121,8 @@ class _SortedDictionary(Mapping[str, str]):
         end = len(self._map) if end < 0 else end
         return self._map[start:end].decode("utf-8"), end + 1
 
-    def _search(self, word: str) -> str | None:
+    def lines_of(self, word: str) -> list[tuple[str, str]]:
+        """``(entry, phones)`` of every line of ``word``, alternates (``word(2)``) included, in file order."""
         size = len(self._map)
         lo, hi = 0, size
         while lo < hi:  # the smallest position whose next line has a headword >= word
@@ -132,14 +133,17 @@ class _SortedDictionary(Mapping[str, str]):
             else:
                 lo = mid + 1
         start = self._line_after(lo)
+        found: list[tuple[str, str]] = []
         while start < size:
             line, start = self._line(start)
             entry, phones = _entry(line)
             if _headword(entry) != word:
                 break
-            if entry == word:
-                return phones
-        return None
+            found.append((entry, phones))
+        return found
+
+    def _search(self, word: str) -> str | None:
+        return next((phones for entry, phones in self.lines_of(word) if entry == word), None)
 
     def get(self, word: str, default: str | None = None) -> str | None:  # type: ignore[override]
         if word not in self._found:
@@ -284,6 +288,22 @@ class Lexicon:
     def phones(self, word: str) -> str | None:
         """The dictionary's pronunciation of a word."""
         return self.entries.get(word)
+
+    def dictionary_lines(self, words: Iterable[str]) -> list[tuple[str, str]]:
+        """``(entry, phones)`` of the dictionary's lines for these words, alternate readings (``word(2)``)
+        included, in file order: what a decoder started with an empty dictionary needs to add to hear them
+        exactly as with the whole file."""
+        wanted = {w for w in words if w and not w.endswith(")")}
+        entries = self.entries
+        if isinstance(entries, _SortedDictionary):
+            return [line for word in sorted(wanted) for line in entries.lines_of(word)]
+        found: list[tuple[str, str]] = []
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                entry, phones = _entry(line)
+                if entry and _headword(entry) in wanted:
+                    found.append((entry, phones))
+        return found
 
     def resolve(self, words: Iterable[str], supplied: Mapping[str, str] | None = None) -> Pronunciations:
         """Give every word a pronunciation: dictionary, then the skill's own, then an espeak-ng guess."""
