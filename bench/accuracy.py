@@ -122,6 +122,18 @@ def peak_rss_mb(corpus: str) -> float:
     return max(before, after) / 1024
 
 
+def parse_overrides(pairs: list[str]) -> dict[str, object]:
+    """``["lw=3", "garbage=false"]`` → DecoderConfig keyword overrides (JSON values, else strings)."""
+    overrides: dict[str, object] = {}
+    for kv in pairs:
+        k, v = kv.split("=", 1)
+        try:
+            overrides[k] = json.loads(v.lower() if v.lower() in ("true", "false", "null") else v)
+        except json.JSONDecodeError:
+            overrides[k] = v
+    return overrides
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--corpus", nargs="+", default=["barista", "rhasspy-en"])
@@ -135,13 +147,7 @@ def main() -> int:
     if not corpora_dir().is_dir():
         print(f"no corpora at {corpora_dir()} (set ASSISTANT_CORPORA)", file=sys.stderr)
         return 2
-    overrides = {}
-    for kv in args.set:
-        k, v = kv.split("=", 1)
-        try:
-            overrides[k] = json.loads(v.lower() if v.lower() in ("true", "false", "null") else v)
-        except json.JSONDecodeError:
-            overrides[k] = v
+    overrides = parse_overrides(args.set)
     rows = []
     print(f"{'corpus':12} {'condition':9} {'n':>4} {'accuracy':>8} {'RTF mean':>8} {'RTF p95':>8}")
     for corpus in args.corpus:

@@ -8,7 +8,7 @@ Out-of-domain sets (named and committed, as the figures must be reproducible):
 In-domain: the barista and rhasspy-en recordings, scored by the corpus rule, and synthesized in-domain speech:
 ``IN_DOMAIN_SYNTH`` below (bundled skills' sample utterances, 3 voices), counted as accepted with the right intent.
 
-    python bench/rejection.py [--setting entry,phone ...]
+    python bench/rejection.py [--setting entry,phone ...] [--set k=v ...]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.accuracy import corpora_dir, score  # noqa: E402
+from bench.accuracy import corpora_dir, parse_overrides, score  # noqa: E402
 
 VOICES = ("en-us", "en-gb", "en-us+m3")
 IN_DOMAIN_SYNTH = {
@@ -45,7 +45,9 @@ def main() -> int:
         "off", "1e-15,0.1", "1e-20,0.1", "1e-30,0.1", "off,verify=0.2", "1e-30,0.1,verify=0.15",
         "1e-30,0.1,verify=0.2", "1e-30,0.1,verify=0.25"])
     p.add_argument("--limit", type=int)
+    p.add_argument("--set", action="append", default=[], help="decoder setting for every row, e.g. --set lw=3")
     args = p.parse_args()
+    common = parse_overrides(args.set)
     if not corpora_dir().is_dir():
         print(f"no corpora at {corpora_dir()}", file=sys.stderr)
         return 2
@@ -92,7 +94,7 @@ def main() -> int:
         # "off", or "<loop prior>,<loop phone prob>[,verify=<min similarity>]"
         parts = setting.split(",")
         verify = [float(p.split("=")[1]) for p in parts if p.startswith("verify=")]
-        options = {"verify": bool(verify), "verify_min_similarity": verify[0] if verify else 0.0}
+        options = {"verify": bool(verify), "verify_min_similarity": verify[0] if verify else 0.0, **common}
         if parts[0] == "off":
             config = DecoderConfig(garbage=False, **options)
         else:

@@ -92,6 +92,10 @@ class DecoderConfig:
     """Probability of each further unit in the loop (lower: the loop is costlier per unit)."""
     garbage_entry_noisy: float = 1e-45
     """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there."""
+    lw_noisy: float | None = 3.0
+    """Language weight of the noisy utterances' search (None: ``lw``). Lower weighs the grammar, the word
+    penalty and the loop prior less against the acoustics: barista in kitchen noise 80.8% → 81.9% (6 dB 53.4% →
+    57.8%); for clean speech 3.0 rejected less out-of-domain speech (52.1% → 47.9%), so clean keeps ``lw``."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile). Clean recordings measure 49-100 dB, kitchen noise mixed at 30 dB SNR at most 45."""
@@ -238,7 +242,12 @@ class Recognizer:
                     for name, entry in ((grammar.name, self.config.garbage_entry),
                                         (grammar.name + NOISY_SUFFIX, self.config.garbage_entry_noisy)):
                         loop = self._garbage_arcs(fsa.start, fsa.final, fsa.n_states, entry)
-                        ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs + loop))
+                        noisy = name.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
+                        ps.config["lw"] = self.config.lw_noisy if noisy else self.config.lw
+                        try:
+                            ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs + loop))
+                        finally:
+                            ps.config["lw"] = self.config.lw
                 else:
                     ps.add_fsg(grammar.name, ps.create_fsg(grammar.name, fsa.start, fsa.final, arcs))
             except RuntimeError as err:
