@@ -57,6 +57,10 @@ SPEECH = (
     "open the door, play some music, what is the weather, set a timer for ten minutes",
 )
 """Speech without the wake word, including near misses (Alex, selected, lexicon, Texas)."""
+OOD_SENTENCES = ROOT / "bench" / "ood_sentences.txt"
+"""Questions and commands from other domains ("what is the weather like in paris today"): requests a user makes of
+some other assistant, which the spotter mistakes for "alexa, what can i say" unless the whole is checked."""
+OOD_VOICES = ("en-us+f3", "en-gb-scotland")
 
 
 class ListeningOnly:
@@ -107,8 +111,10 @@ def negatives() -> np.ndarray:
     parts = [
         np.concatenate([synthesize_samples(t, voice=v), silence(0.7)]) for v in VOICES[:4] for t in SPEECH
     ]
+    requests = [s.strip() for s in OOD_SENTENCES.read_text().splitlines() if s.strip() and not s.startswith("#")]
+    parts += [np.concatenate([synthesize_samples(t, voice=v), silence(0.7)]) for v in OOD_VOICES for t in requests]
     audio = np.concatenate(parts)
-    assert audio.size / RATE > 240  # several minutes
+    assert audio.size / RATE > 420  # several minutes
     return audio
 
 
@@ -133,10 +139,11 @@ def test_no_false_wakes_in_minutes_of_speech(loop_parts: dict[str, Any], negativ
     hours = negatives.size / RATE / 3600
     print(f"\nclean speech: {len(loop.wakes)} false wakes in {hours * 60:.1f} min ({len(loop.wakes) / hours:.0f}/h); "
           f"{len(loop.unconfirmed_wakes)} spotted and dropped (what followed was rejected)")  # fmt: skip
-    # Measured: none acted on; the spotter fires once (after a comma pause), and the rest of the sentence that
-    # follows is rejected by the grammar, so the loop goes back to sleep without a word. This relies on the
-    # grammar rejecting out-of-domain speech: a decoder that accepted "list skills" there made it one. Allow one.
-    assert len(loop.wakes) <= 1
+    # Measured: none acted on in 8 minutes; the spotter (eager, 1e-50) fires about 30 times, and every time either
+    # the rest of the sentence is rejected by the grammar, leaves loud speech outside its words, or fails the second
+    # pass that decodes "alexa" and the request as one utterance (without them, 1e-40: "how old is the president of
+    # france" became "alexa, list skills").
+    assert len(loop.wakes) == 0
     assert all(engine.heard)  # only understood requests reached the engine
 
 
@@ -148,9 +155,10 @@ def test_few_false_wakes_with_kitchen_noise(loop_parts: dict[str, Any], negative
     hours = noisy.size / RATE / 3600
     print(f"\nspeech + kitchen noise at 10 dB SNR: {len(loop.wakes)} false wakes in {hours * 60:.1f} min "
           f"({len(loop.wakes) / hours:.0f}/h); {len(loop.unconfirmed_wakes)} spotted and dropped")  # fmt: skip
-    # Measured: none acted on (2 spotted and dropped) in 4.2 minutes of continuous talk in a noisy kitchen; a
-    # false wake followed by words the grammar happens to accept still counts (as above): allow two.
-    assert len(loop.wakes) <= 2
+    # Measured: 1 acted on in 8 minutes of continuous talk in a noisy kitchen ("how much does a gallon of gas cost"
+    # heard as "alexa, what can i say"), about 20 spotted and dropped. Before the second pass and the plausibility
+    # check: 2 in the first 4.2 minutes alone.
+    assert len(loop.wakes) <= 1
     assert all(engine.heard)
 
 
@@ -161,10 +169,10 @@ def test_alexa_requests_wake_it(loop_parts: dict[str, Any], positives: Any) -> N
     understood = _hits([w.start for w in loop.wakes], spans)
     print(f"\nwake word spotted: {spotted}/{len(spans)} ({spotted / len(spans):.0%}) over {len(VOICES)} voices; "
           f"request understood after it: {understood}")  # fmt: skip
-    assert spotted / len(spans) >= 0.65  # measured 25/36
+    assert spotted / len(spans) >= 0.85  # measured 33/36 (25/36 at the old threshold, 1e-40)
     # Two of the six requests are outside the test's grammar (high low game is not installed; "tell me about
     # mars" needs "ask space facts to"): those wakes are dropped silently, as false ones are.
-    assert understood / len(spans) >= 0.28  # measured 12-14/36 (8/36 when decoding started right at the wake)
+    assert understood / len(spans) >= 0.33  # measured 14/36 (8/36 when decoding started right at the wake)
     assert len(loop.wakes) + len(loop.unconfirmed_wakes) <= len(spans)  # never twice for one request
     assert "open space facts" in engine.heard  # the request after the wake word, in the same breath, decoded
     assert all(engine.heard)  # nothing rejected reached the engine
@@ -179,8 +187,8 @@ def test_alexa_requests_in_noise(loop_parts: dict[str, Any], positives: Any) -> 
     understood = _hits([w.start for w in loop.wakes], spans)
     print(f"\nwake word spotted, kitchen noise at 20 dB SNR: {spotted}/{len(spans)} ({spotted / len(spans):.0%}); "
           f"request understood after it: {understood}")  # fmt: skip
-    assert spotted / len(spans) >= 0.45  # measured 19/36
-    assert understood / len(spans) >= 0.25  # measured 12/36
+    assert spotted / len(spans) >= 0.5  # measured 22/36
+    assert understood / len(spans) >= 0.3  # measured 16/36
 
 
 def test_any_pronounceable_phrase_can_be_the_wake_word() -> None:

@@ -31,6 +31,7 @@ from ..grammar.pronounce import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
 from .frontend import WienerConfig, suppress_noise
+from .plausible import Plausibility, measure, plausible
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,9 @@ class DecoderConfig:
     """Share of the quietest frames whose spectrum is taken as the noise."""
     denoise_oversubtract: float = 1.0
     """Factor on the noise estimate of the filter."""
+    plausibility: bool = False
+    """Reject hypotheses of clean (not noisy) utterances that leave loud speech outside their words or stretch a
+    word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal."""
     model_remove_noise: bool | None = False
     """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
     (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument, so this is applied
@@ -144,6 +148,10 @@ class Recognition:
     """Processing time, seconds."""
     rejected: str | None = None
     """Why the hypothesis was rejected, when it was."""
+    plausibility: Plausibility | None = None
+    """How well the words account for the loud parts of the audio (None: nothing to measure)."""
+    noisy: bool = False
+    """The utterance was judged noisy (``DecoderConfig.noisy_below_db``)."""
 
     def to_json(self, file: str | None = None) -> dict[str, object]:
         """The stable JSON shape of ``assistant recognize --json``."""
@@ -312,9 +320,9 @@ class Recognizer:
             decoded = decoded[offset:end]
         if self.config.noise_floor_db is not None:
             decoded = add_noise_floor(decoded, self.config.noise_floor_db)
+        noisy = is_noisy(audio, self.config.noisy_below_db) if audio.size else False
         if self.config.cmn == "batch":
-            noisy = self.config.garbage and is_noisy(audio, self.config.noisy_below_db)
-            ps.activate_search(self._active.name + (NOISY_SUFFIX if noisy else ""))
+            ps.activate_search(self._active.name + (NOISY_SUFFIX if noisy and self.config.garbage else ""))
             ps.start_utt()
             ps.process_raw(decoded.tobytes(), False, True)
         ps.end_utt()
@@ -336,14 +344,21 @@ class Recognizer:
             transcript = ""
         elif transcript and self.config.verify:
             confidence = self._verify(transcript, decoded, grammar)
+        plausibility = measure(audio, speech, self.phone_count) if speech and not garbage else None
         elapsed = time.perf_counter() - t0
         audio_seconds = len(audio) / SAMPLE_RATE
-        return self._conclude(grammar, transcript, confidence, words, audio_seconds, elapsed)
+        rec = Recognition("", None, confidence, words, audio_seconds, elapsed, None, plausibility, noisy)
+        return self._conclude(grammar, transcript, rec)
 
-    def _conclude(self, grammar: CompiledGrammar, transcript: str, confidence: float, words: tuple[WordTiming, ...],
-                  audio_seconds: float, elapsed: float) -> Recognition:
+    def phone_count(self, word: str) -> int:
+        """How many phones the decoder's dictionary gives ``word`` (alternates like "to(2)" included); 1 if none."""
+        phones = self._ps.lookup_word(word)
+        return len(phones.split()) if phones else 1
+
+    def _conclude(self, grammar: CompiledGrammar, transcript: str, rec: Recognition) -> Recognition:
         clean = [w.split("(")[0] for w in transcript.split()]
-        rec = Recognition(" ".join(clean), None, confidence, words, audio_seconds, elapsed)
+        rec = replace(rec, transcript=" ".join(clean))
+        confidence, words = rec.confidence, rec.words
         if not clean:
             why = "speech outside the grammar" if confidence < 1.0 and words else "no speech matched the grammar"
             return replace(rec, rejected=why)
@@ -352,6 +367,11 @@ class Recognizer:
             return replace(rec, rejected=f"hypothesis {' '.join(clean)!r} does not parse")
         if self.config.verify and confidence < self.config.verify_min_similarity:
             return replace(rec, rejected=f"the audio does not sound like {' '.join(clean)!r} ({confidence:.2f})")
+        p = rec.plausibility
+        if self.config.plausibility and not rec.noisy and p is not None and not plausible(p):
+            return replace(rec, rejected=(
+                f"{' '.join(clean)!r} does not account for the audio ({p.uncovered_seconds:.2f} s of loud speech "
+                f"outside its words, slowest word {p.slowest_phone_seconds:.2f} s per phone)"))
         return replace(rec, result=result)
 
     def _verify(self, transcript: str, audio: np.ndarray, grammar: CompiledGrammar) -> float:

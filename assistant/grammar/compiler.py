@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import GrammarError
@@ -542,6 +542,39 @@ def compile_launcher(models: Sequence[InteractionModel], lexicon: Lexicon | None
             top.append(Tag(name, expr))
             intents[name] = Intent(name)
         return b.finish("launcher", top, digest, intents, supplied)
+
+    return _cached(digest, build)
+
+
+def with_prefix(grammar: CompiledGrammar, phrase: Sequence[str], lexicon: Lexicon | None = None) -> CompiledGrammar:
+    """The same grammar with every sentence preceded by ``phrase`` (e.g. the wake word): "alexa open space facts".
+
+    Used to check a wake word and its request as one utterance; parsing gives the same intent and slots, with the
+    phrase matched literally.
+    """
+    lexicon = lexicon or default_lexicon()
+    words = tuple(phrase)
+    digest = _digest("prefix", grammar.digest, words, lexicon.path)
+
+    def build() -> CompiledGrammar:
+        if not words or grammar.fsa is None:
+            raise GrammarError(f"cannot put {' '.join(words)!r} in front of grammar {grammar.name}")
+        top = grammar.rules[grammar.public]
+        lead = [Word(w) for w in words]
+        tags = [Tag(t.intent, Seq((*lead, t.item)), t.skill, t.launch) if isinstance(t, Tag) else Seq((*lead, t))
+                for t in (top.items if isinstance(top, Alt) else (top,))]
+        public = grammar.public + "_prefixed"
+        rules = {**grammar.rules, public: Alt(tuple(tags))}
+        fsa = grammar.fsa
+        n = fsa.n_states
+        arcs = [(n + i, n + i + 1, 1.0, w) for i, w in enumerate(words[:-1])]
+        arcs.append((n + len(words) - 1, fsa.start, 1.0, words[-1]))
+        prefixed = WordFsa(n + len(words), n, fsa.final, (*fsa.transitions, *arcs))
+        found = lexicon.resolve(set(words))
+        prons = replace(grammar.pronunciations, known=grammar.pronunciations.known | found.known,
+                        extra={**grammar.pronunciations.extra, **found.extra})
+        return replace(grammar, name=f"g{digest[:12]}", public=public, rules=rules, fsa=prefixed,
+                       pronunciations=prons, digest=digest, jsgf="")
 
     return _cached(digest, build)
 

@@ -21,14 +21,15 @@ import enum
 import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
+from assistant.asr.plausible import plausible
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
-from assistant.grammar.compiler import CompiledGrammar
+from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
@@ -92,13 +93,24 @@ class LoopOptions:
     """A wake word counts only if the grammar understands what follows it (in the same breath or before the
     deadline); otherwise it was most likely a false wake, and the loop goes back to sleep silently: no "Sorry",
     no turn sent to the engine (``VoiceLoop.unconfirmed_wakes``)."""
+    verify_wake: bool = True
+    """With ``confirm_wake``: decode the wake word and its request again as one utterance, with the wake phrase in
+    front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
+    the weather" spotted as "alexa, what can i say") fails there. Uses a second recogniser."""
+    verify_noisy_entry: float = 1e-35
+    """The phone loop's prior in that second pass for noisy utterances (the recogniser's default, 1e-45, lets
+    too many false wakes through in noise)."""
+    verify_below_phones: int = 15
+    """Only requests shorter than this many phones get the second pass (see ``_needs_second_pass``)."""
+    verify_margin: float = 0.3
+    """Audio kept before the spotted wake phrase and after the request for the second pass, seconds."""
     min_command: float = 0.25
     """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
     max_utterance: float = 10.0
     """Longest utterance, seconds; longer speech is cut and decoded as it is."""
     lead_in: float = 0.15
     """Audio kept before the detected start of speech, seconds."""
-    ring_seconds: float = 4.0
+    ring_seconds: float = 12.0
     """Audio remembered for decoding from just after the wake word, seconds."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     """End-of-speech detection."""
@@ -209,6 +221,8 @@ class VoiceLoop:
         """Wake words followed by speech the grammar rejected: dropped silently (``LoopOptions.confirm_wake``)."""
         self._feedback = feedback or (lambda _f: None)
         self._wake: WakeWordDetector | None = None
+        self._verifier: Recognizer | None = None
+        self._prefixed: dict[str, CompiledGrammar] = {}
         self._endpointer: Endpointer | None = None
         self._ring: collections.deque[AudioChunk] = collections.deque()
         self._state = _State.IDLE
@@ -233,9 +247,13 @@ class VoiceLoop:
             if opts.trigger is Trigger.WAKE_WORD
             else None
         )
+        verify = wake is not None and opts.confirm_wake and opts.verify_wake
         try:
             if wake is not None:
                 self._wake = wake.start()
+            if verify:
+                config = replace(self.recognizer.config, garbage_entry_noisy=opts.verify_noisy_entry)
+                self._verifier = Recognizer(config).start()
             self.warm_up()
             self._enter_idle(0.0)
             for chunk in source:
@@ -245,7 +263,9 @@ class VoiceLoop:
             if wake is not None:
                 self.short_wakes += wake.implausible
                 wake.stop()
-            self._wake = None
+            if self._verifier is not None:
+                self._verifier.stop()
+            self._wake = self._verifier = None
         return self.records
 
     def warm_up(self) -> None:
@@ -411,9 +431,14 @@ class VoiceLoop:
             return
         pending, self._pending_wake = self._pending_wake, None
         confirm = self.options.confirm_wake and not self.engine.expects_answer()
-        if pending is not None and recognition.result is None and confirm:
+        if pending is not None and confirm and not _confirms(recognition):
             self._drop_wake(pending, recognition, at)
             return
+        if pending is not None and confirm and self._needs_second_pass(pending, recognition):
+            whole = self._verify_wake(pending, speech_end)
+            if not _confirms(whole):
+                self._drop_wake(pending, whole, at)
+                return
         if not recognition.transcript and wake is None:  # noise, a cough: not an utterance
             log.info(
                 "speech at %.2f-%.2f s matched nothing (%s)",
@@ -436,13 +461,39 @@ class VoiceLoop:
         )  # fmt: skip
         self._respond(record, t0)
 
+    def _needs_second_pass(self, wake: WakeDetection, recognition: Recognition) -> bool:
+        """Short requests said in the same breath as the wake word are checked again together with it. Not checked:
+        long requests, which carry their own evidence (a 15-phone sentence of the grammar does not fit unrelated
+        speech by chance); a request after a pause, which was decoded as an utterance of its own; and a wake word
+        begun while the assistant was still speaking, which was partly muted and cannot be checked whole."""
+        if self._verifier is None or self._utt_wake is not wake:
+            return False
+        if wake.start - self.options.verify_margin < self._mute_until:
+            return False
+        phones = sum(self.recognizer.phone_count(w) for w in recognition.transcript.split())
+        return phones < self.options.verify_below_phones
+
+    def _verify_wake(self, wake: WakeDetection, speech_end: float) -> Recognition:
+        """The wake phrase and the request after it, decoded again as one utterance (second pass)."""
+        assert self._verifier is not None
+        grammar = self.engine.listening_grammar()
+        prefixed = self._prefixed.get(grammar.name)
+        if prefixed is None:
+            prefixed = self._prefixed[grammar.name] = with_prefix(grammar, wake.phrase.split())
+        margin = self.options.verify_margin
+        start = max(wake.start - margin, self._ring[0].start)
+        audio = np.concatenate([_from(c, start) for c in self._ring if c.end > start])
+        return self._verifier.decode(audio[: int((speech_end + margin - start) * 16000)], prefixed)
+
     def _drop_wake(self, wake: WakeDetection, recognition: Recognition, at: float) -> None:
         """A wake word followed by speech the grammar rejected: a false wake, most likely; back to sleep."""
-        log.info(
-            "wake word at %.2f s not confirmed: what followed was rejected (%s); back to sleep",
-            wake.start,
-            recognition.rejected or "no intent",
+        p = recognition.plausibility
+        why = recognition.rejected or (
+            f"{recognition.transcript!r} leaves {p.uncovered_seconds:.2f} s of loud audio outside its words, "
+            f"slowest word {p.slowest_phone_seconds:.2f} s per phone"
+            if p is not None else "no intent"
         )
+        log.info("wake word at %.2f s not confirmed: what followed was rejected (%s); back to sleep", wake.start, why)
         if wake in self.wakes:
             self.wakes.remove(wake)
         self.unconfirmed_wakes.append(wake)
@@ -477,7 +528,7 @@ class VoiceLoop:
         first_audio = 0.0
         if turn.speech and self.speaker is not None:
             start, end, first_audio = self._speak(turn, record.at, t0)
-        record = _replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio)
+        record = replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio)
         self.records.append(record)
         resume = end if end is not None else record.at + (time.perf_counter() - t0)
         self._feedback(Feedback("done", resume, "", turn))
@@ -507,6 +558,14 @@ class VoiceLoop:
         return start, cursor, first_audio
 
 
+def _confirms(recognition: Recognition) -> bool:
+    """True when what followed a wake word was understood and its words account for the speech heard, in
+    noise too: a false wake in the middle of a sentence leaves the rest of the sentence outside the words, or
+    stretches a word over it."""
+    p = recognition.plausibility
+    return recognition.result is not None and (p is None or plausible(p))
+
+
 def _from(chunk: AudioChunk, start: float) -> np.ndarray:
     """The part of a chunk at or after ``start`` seconds."""
     if chunk.start >= start:
@@ -530,12 +589,6 @@ def _quietest(ring: Iterable[AudioChunk], start: float, end: float, frame: float
     if not energies:
         return start
     return chunks[0].start + min(energies)[1] / rate
-
-
-def _replace(record: TurnRecord, **changes: object) -> TurnRecord:
-    import dataclasses
-
-    return dataclasses.replace(record, **changes)  # type: ignore[arg-type]
 
 
 def chunks_of(samples: np.ndarray, block: int = 480, rate: int = 16000) -> Iterator[AudioChunk]:

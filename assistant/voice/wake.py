@@ -28,7 +28,7 @@ FRAME_RATE = 100
 DEFAULT_PHRASE = "alexa"
 """The wake word when none is given."""
 
-DEFAULT_THRESHOLD = 1e-40
+DEFAULT_THRESHOLD = 1e-50
 """Default keyphrase threshold: lower is more sensitive (more hits, more false wakes); tuned in the tests."""
 
 DEFAULT_MIN_PHONE_SECONDS = 0.0

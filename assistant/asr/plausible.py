@@ -1,0 +1,101 @@
+"""Is a grammar hypothesis a plausible account of the audio? Checks on word timing that need no scores.
+
+A constrained grammar always finds *some* sentence; when the speech was something else, the decoder bends the
+nearest sentence over it. Two traces of that are visible in the word segmentation alone:
+
+- **speech outside the words**: loud stretches of the utterance (vowels, within ``loud_db`` of its loudest frame)
+  that the hypothesis explains as silence, e.g. "list skills" spotted in a five-second sentence;
+- **stretched words**: a word lasting far longer per phone than anyone speaks, e.g. a 1.8 s "to".
+
+Used to confirm a wake word (what follows it must be a plausible request) and available to any caller that wants
+a stricter acceptance than the grammar's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+SAMPLE_RATE = 16000
+"""Samples per second of the audio measured."""
+FRAME_SECONDS = 0.01
+"""Analysis frame, seconds."""
+
+
+class Timed(Protocol):
+    """A word with its place on the timeline (``decoder.WordTiming``)."""
+
+    @property
+    def word(self) -> str: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Plausibility:
+    """How well a hypothesis's words account for the audio they were decoded from."""
+
+    uncovered_seconds: float
+    """Seconds of loud audio (within ``loud_db`` of the loudest frame) outside every word, after tolerance."""
+    loud_seconds: float
+    """Seconds of loud audio in all."""
+    slowest_phone_seconds: float
+    """The longest average phone duration of any word, seconds per phone."""
+    mean_phone_seconds: float = 0.0
+    """The average phone duration over all the words, seconds per phone (speaking rate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlausibilityLimits:
+    """When a hypothesis stops being plausible."""
+
+    loud_db: float = 20.0
+    """A frame is loud when its energy lies within this many dB of the loudest frame."""
+    tolerance: float = 0.05
+    """Seconds around each word still counted as the word's (segment boundaries are approximate)."""
+    max_uncovered_seconds: float = 0.35
+    """More loud audio than this outside the words, seconds: implausible."""
+    max_phone_seconds: float = 0.4
+    """A word longer than this many seconds per phone: implausible."""
+
+
+def measure(
+    samples: np.ndarray,
+    words: Sequence[Timed],
+    phones: Callable[[str], int],
+    start: float = 0.0,
+    limits: PlausibilityLimits | None = None,
+) -> Plausibility:
+    """Measure ``words`` (times in seconds, on the timeline where ``samples`` begin at ``start``) against the
+    int16 16 kHz ``samples``; ``phones(word)`` gives a word's phone count."""
+    lim = limits or PlausibilityLimits()
+    step = int(FRAME_SECONDS * SAMPLE_RATE)
+    n = samples.size // step
+    if n == 0:
+        return Plausibility(0.0, 0.0, 0.0, 0.0)
+    frames = samples[: n * step].astype(np.float64).reshape(n, step)
+    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
+    loud = energy >= energy.max() - lim.loud_db
+    covered = np.zeros(n, bool)
+    slowest = 0.0
+    total_phones = sum(max(phones(w.word), 1) for w in words)
+    mean = sum(w.end - w.start for w in words) / max(total_phones, 1)
+    for w in words:
+        first = max(int((w.start - start - lim.tolerance) / FRAME_SECONDS), 0)
+        last = min(int(np.ceil((w.end - start + lim.tolerance) / FRAME_SECONDS)), n)
+        covered[first:last] = True
+        slowest = max(slowest, (w.end - w.start) / max(phones(w.word), 1))
+    return Plausibility(
+        float(np.sum(loud & ~covered)) * FRAME_SECONDS, float(np.sum(loud)) * FRAME_SECONDS, slowest, mean
+    )
+
+
+def plausible(p: Plausibility, limits: PlausibilityLimits | None = None) -> bool:
+    """True when neither trace of a bent hypothesis exceeds its limit."""
+    lim = limits or PlausibilityLimits()
+    return p.uncovered_seconds <= lim.max_uncovered_seconds and p.slowest_phone_seconds <= lim.max_phone_seconds
