@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -113,13 +112,16 @@ def compile_time(corpus: str) -> float:
 
 
 def peak_rss_mb(corpus: str) -> float:
-    """Peak RSS of `assistant recognize` on the corpus's first file, in MB."""
+    """Peak RSS of `assistant recognize` on the corpus's first file, in MB: that process alone (``wait4``), not the
+    largest of every child so far (RUSAGE_CHILDREN also counts the decoding workers started before it)."""
     wav = sorted((corpora_dir() / corpus / "wav").iterdir())[0]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    subprocess.run([sys.executable, "-m", "assistant.cli.main", "recognize", "--model",
-                    str(corpora_dir() / corpus / "model.json"), str(wav)], cwd=ROOT, capture_output=True, check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(before, after) / 1024
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli.main", "recognize", "--model",
+                             str(corpora_dir() / corpus / "model.json"), str(wav)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise RuntimeError(f"assistant recognize failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return usage.ru_maxrss / 1024
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, object]:
