@@ -109,9 +109,10 @@ class DecoderConfig:
     """Share of the quietest frames whose spectrum is taken as the noise."""
     denoise_oversubtract: float = 1.0
     """Factor on the noise estimate of the filter."""
-    plausibility: bool = False
+    plausibility: bool = True
     """Reject hypotheses of clean (not noisy) utterances that leave loud speech outside their words or stretch a
-    word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal."""
+    word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal.
+    Out-of-domain speech rejected 52% -> 91%, with real and synthesized in-domain accuracy unchanged (README)."""
     model_remove_noise: bool | None = False
     """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
     (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument, so this is applied
