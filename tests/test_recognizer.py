@@ -78,13 +78,17 @@ OUT_OF_DOMAIN = (
 
 
 def test_rejects_out_of_grammar_speech(recognizer, home) -> None:
-    """The phone loop rejects most out-of-domain speech; without it, every sentence is forced onto the grammar.
-    (bench/rejection.py measures the trade-off on real and synthesized speech.)"""
+    """The phone loop and the plausibility check reject most out-of-domain speech; without both, every sentence is
+    forced onto the grammar. (bench/rejection.py measures the trade-off on real and synthesized speech.)"""
     rejected = [t for t in OUT_OF_DOMAIN if recognizer.decode(speech(t), home).result is None]
-    assert len(rejected) >= 5, f"only {len(rejected)} of {len(OUT_OF_DOMAIN)} rejected: {rejected}"
-    with Recognizer(DecoderConfig(garbage=False)) as plain:
+    assert len(rejected) >= 6, f"only {len(rejected)} of {len(OUT_OF_DOMAIN)} rejected: {rejected}"
+    with Recognizer(DecoderConfig(garbage=False, plausibility=False)) as plain:
         forced = [t for t in OUT_OF_DOMAIN if plain.decode(speech(t), home).result is not None]
     assert len(forced) >= len(OUT_OF_DOMAIN) - 2 and len(rejected) >= (len(OUT_OF_DOMAIN) - len(forced)) + 3
+    with Recognizer(DecoderConfig(garbage=False)) as checked:  # the plausibility check alone
+        implausible = [t for t in OUT_OF_DOMAIN if checked.decode(speech(t), home).rejected]
+    print(f"rejected: {len(rejected)} with both, {len(implausible)} by plausibility alone, of {len(OUT_OF_DOMAIN)}")
+    assert len(implausible) >= 6, implausible  # measured 8 of 8
 
 
 def test_any_wav_format_and_long_silence(tmp_path, recognizer, home) -> None:

@@ -56,6 +56,9 @@ class DecoderConfig:
     """Word-exit beam."""
     pbeam: float = 1e-48
     """Phone-transition beam."""
+    bestpath: bool = False
+    """Rescore the search's lattice for the final hypothesis (pocketsphinx's bestpath). Off: with the fsg search
+    it gave truncated, ungrammatical hypotheses and lower accuracy (README)."""
     lw: float = 6.5
     """Language weight."""
     wip: float = 0.65
@@ -200,7 +203,7 @@ class Recognizer:
                 if c.model_remove_noise is not None:
                     extra["featparams"] = str(_feat_params(Path(tmp), c.model_remove_noise))
                 self._decoder = pocketsphinx.Decoder(
-                    lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
+                    lm=None, bestpath=c.bestpath, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
                     cmn=c.cmn, dither=False, fsgusefiller=c.fsgusefiller,
                     loglevel="FATAL", **extra,
                 )
