@@ -234,8 +234,10 @@ class Recognizer:
         return self._decoder
 
     # -- grammars --
-    def use(self, grammar: CompiledGrammar) -> None:
-        """Listen with this grammar from the next utterance on (loads it the first time)."""
+    def use(self, grammar: CompiledGrammar, noisy_entry: float | None = None) -> None:
+        """Listen with this grammar from the next utterance on (loads it the first time). ``noisy_entry``: the
+        phone loop's prior for this grammar's noisy utterances instead of ``garbage_entry_noisy``; it is fixed when
+        the grammar is first loaded."""
         ps = self._ps
         if grammar.name not in self._loaded:
             for word, phones in grammar.pronunciations.extra.items():
@@ -252,7 +254,8 @@ class Recognizer:
                 arcs = [t if t[3] else t[:3] for t in fsa.transitions]
                 if self.config.garbage:
                     for name, entry in ((grammar.name, self.config.garbage_entry),
-                                        (grammar.name + NOISY_SUFFIX, self.config.garbage_entry_noisy)):
+                                        (grammar.name + NOISY_SUFFIX, self.config.garbage_entry_noisy
+                                         if noisy_entry is None else noisy_entry)):
                         loop = self._garbage_arcs(fsa.start, fsa.final, fsa.n_states, entry)
                         noisy = name.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
                         ps.config["lw"] = self.config.lw_noisy if noisy else self.config.lw

@@ -46,8 +46,6 @@ class Plausibility:
     """Seconds of loud audio in all."""
     slowest_phone_seconds: float
     """The longest average phone duration of any word, seconds per phone."""
-    mean_phone_seconds: float = 0.0
-    """The average phone duration over all the words, seconds per phone (speaking rate)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,21 +75,19 @@ def measure(
     step = int(FRAME_SECONDS * SAMPLE_RATE)
     n = samples.size // step
     if n == 0:
-        return Plausibility(0.0, 0.0, 0.0, 0.0)
+        return Plausibility(0.0, 0.0, 0.0)
     frames = samples[: n * step].astype(np.float64).reshape(n, step)
     energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
     loud = energy >= energy.max() - lim.loud_db
     covered = np.zeros(n, bool)
     slowest = 0.0
-    total_phones = sum(max(phones(w.word), 1) for w in words)
-    mean = sum(w.end - w.start for w in words) / max(total_phones, 1)
     for w in words:
         first = max(int((w.start - start - lim.tolerance) / FRAME_SECONDS), 0)
         last = min(int(np.ceil((w.end - start + lim.tolerance) / FRAME_SECONDS)), n)
         covered[first:last] = True
         slowest = max(slowest, (w.end - w.start) / max(phones(w.word), 1))
     return Plausibility(
-        float(np.sum(loud & ~covered)) * FRAME_SECONDS, float(np.sum(loud)) * FRAME_SECONDS, slowest, mean
+        float(np.sum(loud & ~covered)) * FRAME_SECONDS, float(np.sum(loud)) * FRAME_SECONDS, slowest
     )
 
 

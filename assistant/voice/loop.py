@@ -96,7 +96,7 @@ class LoopOptions:
     verify_wake: bool = True
     """With ``confirm_wake``: decode the wake word and its request again as one utterance, with the wake phrase in
     front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
-    the weather" spotted as "alexa, what can i say") fails there. Uses a second recogniser."""
+    the weather" spotted as "alexa, what can i say") fails there."""
     verify_noisy_entry: float = 1e-35
     """The phone loop's prior in that second pass for noisy utterances (the recogniser's default, 1e-45, lets
     too many false wakes through in noise)."""
@@ -221,8 +221,7 @@ class VoiceLoop:
         """Wake words followed by speech the grammar rejected: dropped silently (``LoopOptions.confirm_wake``)."""
         self._feedback = feedback or (lambda _f: None)
         self._wake: WakeWordDetector | None = None
-        self._verifier: Recognizer | None = None
-        self._prefixed: dict[str, CompiledGrammar] = {}
+        self._verify = False
         self._endpointer: Endpointer | None = None
         self._ring: collections.deque[AudioChunk] = collections.deque()
         self._state = _State.IDLE
@@ -247,13 +246,10 @@ class VoiceLoop:
             if opts.trigger is Trigger.WAKE_WORD
             else None
         )
-        verify = wake is not None and opts.confirm_wake and opts.verify_wake
+        self._verify = wake is not None and opts.confirm_wake and opts.verify_wake
         try:
             if wake is not None:
                 self._wake = wake.start()
-            if verify:
-                config = replace(self.recognizer.config, garbage_entry_noisy=opts.verify_noisy_entry)
-                self._verifier = Recognizer(config).start()
             self.warm_up()
             self._enter_idle(0.0)
             for chunk in source:
@@ -263,9 +259,7 @@ class VoiceLoop:
             if wake is not None:
                 self.short_wakes += wake.implausible
                 wake.stop()
-            if self._verifier is not None:
-                self._verifier.stop()
-            self._wake = self._verifier = None
+            self._wake = None
         return self.records
 
     def warm_up(self) -> None:
@@ -466,7 +460,7 @@ class VoiceLoop:
         long requests, which carry their own evidence (a 15-phone sentence of the grammar does not fit unrelated
         speech by chance); a request after a pause, which was decoded as an utterance of its own; and a wake word
         begun while the assistant was still speaking, which was partly muted and cannot be checked whole."""
-        if self._verifier is None or self._utt_wake is not wake:
+        if not self._verify or self._utt_wake is not wake:
             return False
         if wake.start - self.options.verify_margin < self._mute_until:
             return False
@@ -475,15 +469,12 @@ class VoiceLoop:
 
     def _verify_wake(self, wake: WakeDetection, speech_end: float) -> Recognition:
         """The wake phrase and the request after it, decoded again as one utterance (second pass)."""
-        assert self._verifier is not None
-        grammar = self.engine.listening_grammar()
-        prefixed = self._prefixed.get(grammar.name)
-        if prefixed is None:
-            prefixed = self._prefixed[grammar.name] = with_prefix(grammar, wake.phrase.split())
+        prefixed = with_prefix(self.engine.listening_grammar(), wake.phrase.split())  # cached by content
         margin = self.options.verify_margin
         start = max(wake.start - margin, self._ring[0].start)
         audio = np.concatenate([_from(c, start) for c in self._ring if c.end > start])
-        return self._verifier.decode(audio[: int((speech_end + margin - start) * 16000)], prefixed)
+        self.recognizer.use(prefixed, noisy_entry=self.options.verify_noisy_entry)
+        return self.recognizer.decode(audio[: int((speech_end + margin - start) * 16000)])
 
     def _drop_wake(self, wake: WakeDetection, recognition: Recognition, at: float) -> None:
         """A wake word followed by speech the grammar rejected: a false wake, most likely; back to sleep."""
