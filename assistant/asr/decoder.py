@@ -308,6 +308,21 @@ class Recognizer:
         if self.config.cmn != "batch":
             self._ps.process_raw(pcm.tobytes(), False, False)
 
+    def peek(self) -> Recognition | None:
+        """What the utterance so far gives if it ends now, leaving it open (batch CMN; None when streaming)."""
+        if self._stream is None or self.config.cmn != "batch":
+            return None
+        stream = self._stream
+        recognition = self.finish()
+        self._stream = stream
+        return recognition
+
+    def discard(self) -> None:
+        """Drop the current utterance without decoding it."""
+        if self._stream is not None and self.config.cmn != "batch":
+            self._ps.end_utt()
+        self._stream = None
+
     def finish(self) -> Recognition:
         """End the utterance and return what was heard."""
         if self._stream is None or self._active is None:

@@ -49,15 +49,29 @@ class WordFsa:
 
     def accepts(self, words: Iterable[str]) -> bool:
         """True when the word sequence is a sentence of the grammar."""
+        table = self._table()
+        states = self._after(words, table)
+        return any(self.final in table.get((s, None), ()) or s == self.final for s in states)
+
+    def can_continue(self, words: Iterable[str]) -> bool:
+        """True when some word may follow the sequence (it begins a longer sentence)."""
+        table = self._table()
+        states = self._after(words, table)
+        return any(a in states and w is not None for a, _, _, w in self.transitions)
+
+    def _table(self) -> dict[tuple[int, str | None], list[int]]:
         table: dict[tuple[int, str | None], list[int]] = {}
         for a, b, _, w in self.transitions:
             table.setdefault((a, w), []).append(b)
+        return table
+
+    def _after(self, words: Iterable[str], table: dict[tuple[int, str | None], list[int]]) -> set[int]:
         states = {self.start}
         for word in words:
             states = {b for s in states for b in table.get((s, word), ())}
             if not states:
-                return False
-        return any(self.final in table.get((s, None), ()) or s == self.final for s in states)
+                break
+        return states
 
 
 class _Nfa:

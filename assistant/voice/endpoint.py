@@ -65,6 +65,7 @@ class Endpointer:
             )  # fmt: skip
         except ValueError as exc:
             raise AudioError(f"endpointer settings {self.config} are not usable: {exc}") from exc
+        self._vad: Any = pocketsphinx.Vad(self.config.vad_mode, rate, self._ep.frame_length)
         self.frame_samples = self._ep.frame_bytes // 2
         """Samples per detector frame."""
         self.rate = rate
@@ -73,6 +74,13 @@ class Endpointer:
         self._pending_start = 0.0
         self._origin = 0.0
         self._fed = 0
+        self._voiced_end = float("-inf")
+
+    @property
+    def voiced_end(self) -> float:
+        """End of the last frame the voice activity detector itself (no window, no hangover) called speech,
+        seconds on the source's timeline."""
+        return self._voiced_end
 
     @property
     def in_speech(self) -> bool:
@@ -94,6 +102,7 @@ class Endpointer:
         self._pending = np.zeros(0, np.int16)
         self._origin = at
         self._fed = 0
+        self._voiced_end = float("-inf")
 
     def process(self, chunk: AudioChunk) -> list[SpeechEvent]:
         """Feed one chunk; the events it caused, in order."""
@@ -106,9 +115,12 @@ class Endpointer:
         usable = samples.size - samples.size % n
         for first in range(0, usable, n):
             was = self._ep.in_speech
-            self._ep.process(samples[first : first + n].tobytes())
+            frame = samples[first : first + n].tobytes()
+            self._ep.process(frame)
             self._fed += n
             now = self._origin + self._fed / self.rate
+            if self._vad.is_speech(frame):
+                self._voiced_end = now
             if self._ep.in_speech and not was:
                 events.append(SpeechEvent("start", self._origin + float(self._ep.speech_start), now))
             elif was and not self._ep.in_speech:

@@ -104,6 +104,10 @@ class LoopOptions:
     """Only requests shorter than this many phones get the second pass (see ``_needs_second_pass``)."""
     verify_margin: float = 0.3
     """Audio kept before the spotted wake phrase and after the request for the second pass, seconds."""
+    early_end: float = 0.12
+    """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
+    heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
+    that may go on ("set a timer for five" → "… minutes") waits for the endpointer as before."""
     min_command: float = 0.25
     """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
     max_utterance: float = 10.0
@@ -235,6 +239,7 @@ class VoiceLoop:
         self._mute_until = 0.0
         self._now = 0.0
         self._last_speech_end = float("-inf")
+        self._peeked_at = float("-inf")
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -368,6 +373,8 @@ class VoiceLoop:
                 self._start_decoding(_quietest(self._ring, self._deferred, min(cut_by, chunk.end)))
         elif not fed:
             self.recognizer.feed(chunk.samples)
+        if self._ended_early(chunk):
+            return
         for event in events:
             if event.kind == "end":
                 self._end_utterance(event.speech_time, event.at)
@@ -375,6 +382,28 @@ class VoiceLoop:
         if chunk.end - self._utt_start >= self.options.max_utterance:
             log.info("utterance cut at %.1f s (the cap)", self.options.max_utterance)
             self._end_utterance(chunk.end, chunk.end)
+
+    def _ended_early(self, chunk: AudioChunk) -> bool:
+        """End the utterance now if a short silence follows a sentence the grammar cannot continue."""
+        assert self._endpointer is not None
+        voiced_end = self._endpointer.voiced_end
+        wait = self.options.early_end
+        if wait <= 0 or self._deferred is not None or voiced_end <= self._utt_start:
+            return False
+        if chunk.end - voiced_end < wait or self._peeked_at == voiced_end:
+            return False
+        self._peeked_at = voiced_end  # once per pause
+        t0 = time.perf_counter()
+        recognition = self.recognizer.peek()
+        fsa = self.engine.listening_grammar().fsa
+        if recognition is None or recognition.result is None or fsa is None:
+            return False
+        if fsa.can_continue(recognition.transcript.split()):
+            return False
+        log.debug("%r cannot go on: utterance ended after %.2f s of silence", recognition.transcript, wait)
+        self.recognizer.discard()
+        self._end_utterance(voiced_end, chunk.end, (recognition, t0))
+        return True
 
     def _input_ended(self) -> None:
         if self._state is _State.UTTERANCE:
@@ -412,11 +441,18 @@ class VoiceLoop:
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
 
-    def _end_utterance(self, speech_end: float, at: float) -> None:
-        if self._deferred is not None:
-            self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
-        t0 = time.perf_counter()
-        recognition = self.recognizer.finish()
+    def _end_utterance(
+        self, speech_end: float, at: float, decoded_early: tuple[Recognition, float] | None = None
+    ) -> None:
+        """The utterance is over: decode it (unless ``decoded_early`` gives its recognition and the wall time its
+        decoding began), confirm a wake word, and hand it to the engine."""
+        if decoded_early is not None:
+            recognition, t0 = decoded_early
+        else:
+            if self._deferred is not None:
+                self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
+            t0 = time.perf_counter()
+            recognition = self.recognizer.finish()
         decoded = time.perf_counter()
         wake = self._utt_wake
         if wake is not None and speech_end - wake.end < self.options.min_command:

@@ -1,0 +1,94 @@
+"""Early end of an utterance: a sentence the grammar cannot continue ends after a short silence, without waiting
+for the endpointer; one that can go on waits for it. Real espeak-ng speech through the real loop and decoder."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.asr.decoder import Recognizer
+from assistant.audio.chunk import AudioChunk
+from assistant.grammar.compiler import CompiledGrammar, compile_session
+from assistant.model.loader import model_from_dict
+from assistant.nlu.result import IntentResult
+from assistant.runtime.engine import Turn
+from assistant.tts.synth import silence, synthesize_samples
+from assistant.voice.loop import LoopOptions, TurnRecord, Trigger, VoiceLoop, chunks_of
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+MODEL = {"interactionModel": {"languageModel": {"invocationName": "fact finder", "intents": [
+    {"name": "FactIntent", "samples": ["tell me a fact", "tell me a fact about the moon"]},
+    {"name": "HelloIntent", "samples": ["say hello"]},
+]}}}
+
+
+class Listening:
+    """A stand-in engine: one grammar, no sessions, nothing said."""
+
+    def __init__(self, grammar: CompiledGrammar) -> None:
+        self.grammar = grammar
+
+    def listening_grammar(self) -> CompiledGrammar:
+        return self.grammar
+
+    def expects_answer(self) -> bool:
+        return False
+
+    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn:
+        return Turn(transcript, result, None, (), (), None, False, None, None, False, False)
+
+    def handle_silence(self) -> Turn:
+        return Turn("", None, None, (), (), None, False, None, None, False, False)
+
+
+@pytest.fixture(scope="module")
+def parts() -> Iterator[dict[str, Any]]:
+    with Recognizer() as recognizer:
+        yield {"grammar": compile_session(model_from_dict(MODEL, source="<test>")), "recognizer": recognizer}
+
+
+def _turns(parts: dict[str, Any], text: str, early_end: float) -> tuple[list[TurnRecord], float]:
+    speech = synthesize_samples(text, voice="en-us")
+    loud = np.nonzero(np.abs(speech.astype(np.int32)) > 200)[0]
+    audio = np.concatenate([silence(1.0), speech, silence(2.0)])
+    options = LoopOptions(trigger=Trigger.ALWAYS, early_end=early_end)
+    loop = VoiceLoop(Listening(parts["grammar"]), parts["recognizer"], None, (), options)  # type: ignore[arg-type]
+
+    class Source:
+        rate, block_ms, realtime = 16000, 30, False
+
+        def __iter__(self) -> Iterator[AudioChunk]:
+            return chunks_of(audio, 480)
+
+    return loop.run(Source()), 1.0 + (loud[-1] + 1) / 16000  # type: ignore[arg-type]
+
+
+def test_a_sentence_that_cannot_go_on_ends_early(parts: dict[str, Any]) -> None:
+    (early,), end = _turns(parts, "say hello", early_end=0.12)
+    (late,), _ = _turns(parts, "say hello", early_end=0.0)
+    assert early.turn.heard == late.turn.heard == "say hello"
+    print(f"\nend of speech -> decision: {early.at - end:.3f} s early, {late.at - end:.3f} s with the endpointer")
+    assert early.at - end < 0.26  # measured 0.23 s (0.32 s with the endpointer alone)
+    assert late.at - early.at > 0.05  # the endpointer alone decides later
+
+
+def test_a_sentence_that_may_go_on_waits_for_the_endpointer(parts: dict[str, Any]) -> None:
+    (short,), _ = _turns(parts, "tell me a fact", early_end=0.12)  # "... about the moon" may follow
+    (plain,), _ = _turns(parts, "tell me a fact", early_end=0.0)
+    assert short.turn.heard == "tell me a fact" and short.at == pytest.approx(plain.at)
+    (longer,), _ = _turns(parts, "tell me a fact about the moon", early_end=0.12)
+    (longer_plain,), _ = _turns(parts, "tell me a fact about the moon", early_end=0.0)
+    assert longer.turn.heard == "tell me a fact about the moon" and longer.at < longer_plain.at
+
+
+def test_the_automaton_knows_which_sentences_can_go_on(parts: dict[str, Any]) -> None:
+    fsa = parts["grammar"].fsa
+    assert fsa.can_continue("tell me a fact".split())
+    assert not fsa.can_continue("tell me a fact about the moon".split())
+    assert not fsa.can_continue("say hello".split())
+    assert fsa.can_continue(["say"]) and not fsa.can_continue(["moon"])
