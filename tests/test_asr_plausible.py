@@ -81,3 +81,10 @@ def test_a_prefixed_grammar_hears_the_phrase_then_any_sentence() -> None:
     assert parse("open space facts", woken) is None
     assert with_prefix(grammar, ["alexa"]) is woken  # cached by content
     assert "alexa" in woken.pronunciations.known | set(woken.pronunciations.extra)
+
+
+def test_a_word_put_over_silence_is_implausible() -> None:
+    audio = np.concatenate([silence(0.2), _tone(0.5), silence(0.5)])
+    p = measure(audio, [W("tell", 0.2, 0.7), W("earth", 0.8, 0.95)], lambda w: 2)
+    assert p.silent_words == 1 and p.uncovered_seconds == 0.0 and not plausible(p)
+    assert measure(audio, [W("tell", 0.2, 0.7)], lambda w: 2).silent_words == 0

@@ -46,6 +46,8 @@ class Plausibility:
     """Seconds of loud audio in all."""
     slowest_phone_seconds: float
     """The longest average phone duration of any word, seconds per phone."""
+    silent_words: int = 0
+    """Words with no frame within ``quiet_db`` of the loudest frame: placed over silence."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ class PlausibilityLimits:
     """More loud audio than this outside the words, seconds: implausible."""
     max_phone_seconds: float = 0.4
     """A word longer than this many seconds per phone: implausible."""
+    quiet_db: float = 30.0
+    """A word none of whose frames comes within this many dB of the loudest frame was put over silence."""
 
 
 def measure(
@@ -81,17 +85,21 @@ def measure(
     loud = energy >= energy.max() - lim.loud_db
     covered = np.zeros(n, bool)
     slowest = 0.0
+    silent = 0
     for w in words:
         first = max(int((w.start - start - lim.tolerance) / FRAME_SECONDS), 0)
         last = min(int(np.ceil((w.end - start + lim.tolerance) / FRAME_SECONDS)), n)
         covered[first:last] = True
         slowest = max(slowest, (w.end - w.start) / max(phones(w.word), 1))
+        inner = energy[max(int((w.start - start) / FRAME_SECONDS), 0) : int(np.ceil((w.end - start) / FRAME_SECONDS))]
+        silent += bool(inner.size) and float(inner.max()) < energy.max() - lim.quiet_db
     return Plausibility(
-        float(np.sum(loud & ~covered)) * FRAME_SECONDS, float(np.sum(loud)) * FRAME_SECONDS, slowest
+        float(np.sum(loud & ~covered)) * FRAME_SECONDS, float(np.sum(loud)) * FRAME_SECONDS, slowest, silent
     )
 
 
 def plausible(p: Plausibility, limits: PlausibilityLimits | None = None) -> bool:
     """True when neither trace of a bent hypothesis exceeds its limit."""
     lim = limits or PlausibilityLimits()
-    return p.uncovered_seconds <= lim.max_uncovered_seconds and p.slowest_phone_seconds <= lim.max_phone_seconds
+    return (p.uncovered_seconds <= lim.max_uncovered_seconds and p.slowest_phone_seconds <= lim.max_phone_seconds
+            and p.silent_words == 0)
