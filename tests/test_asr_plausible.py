@@ -86,5 +86,9 @@ def test_a_prefixed_grammar_hears_the_phrase_then_any_sentence() -> None:
 def test_a_word_put_over_silence_is_implausible() -> None:
     audio = np.concatenate([silence(0.2), _tone(0.5), silence(0.5)])
     p = measure(audio, [W("tell", 0.2, 0.7), W("earth", 0.8, 0.95)], lambda w: 2)
-    assert p.silent_words == 1 and p.uncovered_seconds == 0.0 and not plausible(p)
-    assert measure(audio, [W("tell", 0.2, 0.7)], lambda w: 2).silent_words == 0
+    assert p.quiet_share == 1.0 and p.uncovered_seconds == 0.0 and not plausible(p)
+    assert measure(audio, [W("tell", 0.2, 0.7)], lambda w: 2).quiet_share == 0.0
+    mostly = measure(audio, [W("tell", 0.2, 0.6), W("earth", 0.6, 0.9)], lambda w: 2)  # 0.1 s loud, 0.2 s quiet
+    assert mostly.quiet_share == pytest.approx(2 / 3, abs=0.05) and plausible(mostly)
+    assert not plausible(measure(audio, [W("tell", 0.2, 0.65), W("earth", 0.65, 1.0)], lambda w: 2))
+

@@ -1,10 +1,12 @@
-"""Early end of an utterance: a sentence the grammar cannot continue ends after a short silence, without waiting
-for the endpointer; one that can go on waits for it. Real espeak-ng speech through the real loop and decoder."""
+"""When an utterance ends. Early: a sentence the grammar cannot continue ends after a short silence, without waiting
+for the endpointer; one that can go on waits for it. Late: speech not understood when the endpointer hears a pause
+is held open a little, in case the user goes on. Real espeak-ng speech through the real loop and decoder."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,12 +15,13 @@ import pytest
 from assistant.asr.decoder import Recognizer
 from assistant.audio.chunk import AudioChunk
 from assistant.grammar.compiler import CompiledGrammar, compile_session
-from assistant.model.loader import model_from_dict
+from assistant.model.loader import load_model, model_from_dict
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.loop import LoopOptions, Trigger, TurnRecord, VoiceLoop, chunks_of
 
+ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
 
 MODEL = {"interactionModel": {"languageModel": {"invocationName": "fact finder", "intents": [
@@ -52,12 +55,14 @@ def parts() -> Iterator[dict[str, Any]]:
         yield {"grammar": compile_session(model_from_dict(MODEL, source="<test>")), "recognizer": recognizer}
 
 
-def _turns(parts: dict[str, Any], text: str, early_end: float) -> tuple[list[TurnRecord], float]:
-    speech = synthesize_samples(text, voice="en-us")
+def _turns(
+    parts: dict[str, Any], text: str, early_end: float, grammar: CompiledGrammar | None = None, **options: Any
+) -> tuple[list[TurnRecord], float]:
+    speech = np.concatenate([synthesize_samples(t, voice="en-us") if t else silence(0.25) for t in text.split("|")])
     loud = np.nonzero(np.abs(speech.astype(np.int32)) > 200)[0]
     audio = np.concatenate([silence(1.0), speech, silence(2.0)])
-    options = LoopOptions(trigger=Trigger.ALWAYS, early_end=early_end)
-    loop = VoiceLoop(Listening(parts["grammar"]), parts["recognizer"], None, (), options)  # type: ignore[arg-type]
+    listen = LoopOptions(trigger=Trigger.ALWAYS, early_end=early_end, **options)
+    loop = VoiceLoop(Listening(grammar or parts["grammar"]), parts["recognizer"], None, (), listen)  # type: ignore[arg-type]
 
     class Source:
         rate, block_ms, realtime = 16000, 30, False
@@ -92,3 +97,16 @@ def test_the_automaton_knows_which_sentences_can_go_on(parts: dict[str, Any]) ->
     assert not fsa.can_continue(["tell", "me", "a", "fact", "about", "the", "moon"])
     assert not fsa.can_continue(["say", "hello"])
     assert fsa.can_continue(["say"]) and not fsa.can_continue(["moon"])
+
+
+def test_a_pause_inside_a_request_does_not_split_it() -> None:
+    grammar = compile_session(load_model(ROOT / "skills" / "space-facts"))
+    with Recognizer() as recognizer:
+        parts = {"recognizer": recognizer}
+        held, _ = _turns(parts, "tell me about||mars", 0.12, grammar)  # a 0.25 s pause after "about"
+        split, _ = _turns(parts, "tell me about||mars", 0.12, grammar, hold_on_reject=0.0)
+    assert [t.turn.heard for t in held] == ["tell me about mars"]
+    assert held[0].turn.result is not None and held[0].turn.result.slots["Planet"].value == "mars"
+    # Without holding, the endpointer cuts at the pause: "tell me about" is forced onto a sentence ("... earth")
+    # that the plausibility check refuses, and "mars" comes alone.
+    assert len(split) == 2 and split[0].turn.result is None

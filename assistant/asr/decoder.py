@@ -31,7 +31,7 @@ from ..grammar.pronounce import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
 from .frontend import WienerConfig, suppress_noise
-from .plausible import Plausibility, measure, plausible
+from .plausible import Plausibility, measure, plausible, reasons
 
 log = logging.getLogger(__name__)
 
@@ -391,9 +391,8 @@ class Recognizer:
             return replace(rec, rejected=f"the audio does not sound like {' '.join(clean)!r} ({confidence:.2f})")
         p = rec.plausibility
         if self.config.plausibility and not rec.noisy and p is not None and not plausible(p):
-            return replace(rec, rejected=(
-                f"{' '.join(clean)!r} does not account for the audio ({p.uncovered_seconds:.2f} s of loud speech "
-                f"outside its words, slowest word {p.slowest_phone_seconds:.2f} s per phone)"))
+            why = "; ".join(reasons(p))
+            return replace(rec, rejected=f"{' '.join(clean)!r} does not account for the audio ({why})")
         return replace(rec, result=result)
 
     def _verify(self, transcript: str, audio: np.ndarray, grammar: CompiledGrammar) -> float:

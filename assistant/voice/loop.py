@@ -27,7 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
-from assistant.asr.plausible import plausible
+from assistant.asr.plausible import plausible, reasons
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
@@ -108,6 +108,9 @@ class LoopOptions:
     """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
     heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
     that may go on ("set a timer for five" → "… minutes") waits for the endpointer as before."""
+    hold_on_reject: float = 0.5
+    """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
+    this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
     min_command: float = 0.25
     """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
     max_utterance: float = 10.0
@@ -240,6 +243,7 @@ class VoiceLoop:
         self._now = 0.0
         self._last_speech_end = float("-inf")
         self._peeked_at = float("-inf")
+        self._held: tuple[float, Recognition, float] | None = None
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -376,12 +380,39 @@ class VoiceLoop:
         if self._ended_early(chunk):
             return
         for event in events:
+            if event.kind == "start" and self._held is not None:
+                log.debug("speech resumed: the utterance goes on")
+                self._held = None
             if event.kind == "end":
-                self._end_utterance(event.speech_time, event.at)
+                self._speech_ended(event.speech_time, event.at)
                 return
+        if self._held is not None and chunk.end >= self._held[2]:
+            speech_end, recognition, _ = self._held
+            self._held = None
+            self._end_utterance(speech_end, chunk.end, (recognition, time.perf_counter()))
+            return
         if chunk.end - self._utt_start >= self.options.max_utterance:
             log.info("utterance cut at %.1f s (the cap)", self.options.max_utterance)
             self._end_utterance(chunk.end, chunk.end)
+
+    def _speech_ended(self, speech_end: float, at: float) -> None:
+        """The endpointer heard the end of speech: end the utterance, or hold it open a little longer when what
+        was heard so far is not understood (the user may only have paused: "tell me about … mars")."""
+        hold = self.options.hold_on_reject
+        if hold <= 0:
+            self._end_utterance(speech_end, at)
+            return
+        if self._deferred is not None:
+            self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
+        t0 = time.perf_counter()
+        recognition = self.recognizer.peek()
+        if recognition is None:  # streaming decoder: no look before the end
+            self._end_utterance(speech_end, at)
+        elif recognition.result is not None:
+            self._end_utterance(speech_end, at, (recognition, t0))
+        else:
+            log.debug("%r not understood at %.2f s: holding %.2f s for more", recognition.transcript, at, hold)
+            self._held = (speech_end, recognition, at + hold)
 
     def _ended_early(self, chunk: AudioChunk) -> bool:
         """End the utterance now if a short silence follows a sentence the grammar cannot continue."""
@@ -401,7 +432,6 @@ class VoiceLoop:
         if fsa.can_continue(recognition.transcript.split()):
             return False
         log.debug("%r cannot go on: utterance ended after %.2f s of silence", recognition.transcript, wait)
-        self.recognizer.discard()
         self._end_utterance(voiced_end, chunk.end, (recognition, t0))
         return True
 
@@ -446,8 +476,10 @@ class VoiceLoop:
     ) -> None:
         """The utterance is over: decode it (unless ``decoded_early`` gives its recognition and the wall time its
         decoding began), confirm a wake word, and hand it to the engine."""
+        self._held = None
         if decoded_early is not None:
             recognition, t0 = decoded_early
+            self.recognizer.discard()
         else:
             if self._deferred is not None:
                 self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
@@ -516,9 +548,7 @@ class VoiceLoop:
         """A wake word followed by speech the grammar rejected: a false wake, most likely; back to sleep."""
         p = recognition.plausibility
         why = recognition.rejected or (
-            f"{recognition.transcript!r} leaves {p.uncovered_seconds:.2f} s of loud audio outside its words, "
-            f"slowest word {p.slowest_phone_seconds:.2f} s per phone"
-            if p is not None else "no intent"
+            f"{recognition.transcript!r}: {'; '.join(reasons(p))}" if p is not None else "no intent"
         )
         log.info("wake word at %.2f s not confirmed: what followed was rejected (%s); back to sleep", wake.start, why)
         if wake in self.wakes:
