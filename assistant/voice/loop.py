@@ -104,7 +104,7 @@ class LoopOptions:
     """Only requests shorter than this many phones get the second pass (see ``_needs_second_pass``)."""
     verify_margin: float = 0.3
     """Audio kept before the spotted wake phrase and after the request for the second pass, seconds."""
-    early_end: float = 0.12
+    early_end: float = 0.09
     """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
     heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
     that may go on ("set a timer for five" → "… minutes") waits for the endpointer as before."""
