@@ -110,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     rows = {
         "end of speech -> reply": [r.reply_start - end for r, end in warm],  # type: ignore[operator]
+        "  after the wake word": [r.reply_start - end for r, end in warm if r.wake is not None],  # type: ignore[operator]
+        "  in a session": [r.reply_start - end for r, end in warm if r.wake is None],  # type: ignore[operator]
         "endpoint event -> reply": [r.reply_start - r.at for r, _ in warm],  # type: ignore[operator]
         "end of speech -> endpoint": [r.at - end for r, end in warm],
         "  decode": [r.decode_seconds for r, _ in warm],
