@@ -31,7 +31,7 @@ from assistant.skills.worker import WorkerPool
 from assistant.tts.speaker import EspeakSpeaker
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.endpoint import EndpointConfig
-from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+from assistant.voice.loop import LoopOptions, TurnRecord, VoiceLoop, chunks_of
 
 RATE = 16000
 PLANETS = ("mars", "jupiter", "saturn", "venus", "neptune", "mercury", "uranus", "earth")
@@ -75,6 +75,12 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
 
 
+def _reply(record: TurnRecord) -> float:
+    """When the first sample of the reply was ready: the decision, plus the wall time taken from there (the loop
+    places replies on a replayed recording's timeline by a fixed delay, ``LoopOptions.replay_response``)."""
+    return record.at + record.first_audio_seconds
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -109,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"only {len(matched)} replies were heard; nothing to report")
         return 1
     rows = {
-        "end of speech -> reply": [r.reply_start - end for r, end in warm],  # type: ignore[operator]
-        "  after the wake word": [r.reply_start - end for r, end in warm if r.wake is not None],  # type: ignore[operator]
-        "  in a session": [r.reply_start - end for r, end in warm if r.wake is None],  # type: ignore[operator]
-        "endpoint event -> reply": [r.reply_start - r.at for r, _ in warm],  # type: ignore[operator]
+        "end of speech -> reply": [_reply(r) - end for r, end in warm],
+        "  after the wake word": [_reply(r) - end for r, end in warm if r.wake is not None],
+        "  in a session": [_reply(r) - end for r, end in warm if r.wake is None],
+        "endpoint event -> reply": [r.first_audio_seconds for r, _ in warm],
         "end of speech -> endpoint": [r.at - end for r, end in warm],
         "  decode": [r.decode_seconds for r, _ in warm],
         "  engine + skill": [r.engine_seconds for r, _ in warm],

@@ -121,6 +121,12 @@ class LoopOptions:
     """Audio remembered for decoding from just after the wake word, seconds."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     """End-of-speech detection."""
+    replay_response: float | None = 0.15
+    """For a recording (a source that is not real time): seconds on the recording's timeline from the decision that
+    an utterance is over to the first sample of the reply, and to listening again when nothing is said. Fixed, so
+    that replaying a recording gives the same conversation on any machine under any load (``assistant test`` on
+    recorded audio must not flake); the wall times actually taken are in each ``TurnRecord``. None: place replies
+    by the wall time taken, as with a live microphone (always the case for a real-time source)."""
     barge_in: bool = False
     """Listen for the wake word while speaking, and stop speaking when it is heard."""
     push: Callable[[], bool] | None = None
@@ -172,15 +178,17 @@ class TurnRecord:
 
     @property
     def latency_from_endpoint(self) -> float | None:
-        """Endpoint event → first sample of the reply, seconds."""
-        return None if self.reply_start is None else self.reply_start - self.at
+        """Endpoint event → first sample of the reply, seconds, by the wall time taken (also when the reply was
+        placed on a replayed recording's timeline by ``LoopOptions.replay_response``)."""
+        return None if self.reply_start is None else self.first_audio_seconds
 
     @property
     def latency_from_speech_end(self) -> float | None:
-        """End of speech (as detected) → first sample of the reply, seconds."""
+        """End of speech (as detected) → first sample of the reply, seconds: the audio heard after the end of
+        speech before the decision, plus the wall time taken from there."""
         if self.reply_start is None or self.speech_end is None:
             return None
-        return self.reply_start - self.speech_end
+        return self.at - self.speech_end + self.first_audio_seconds
 
 
 class _State(enum.Enum):
@@ -244,6 +252,7 @@ class VoiceLoop:
         self._last_speech_end = float("-inf")
         self._peeked_at = float("-inf")
         self._held: tuple[float, Recognition, float] | None = None
+        self._replay: float | None = None
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -256,6 +265,7 @@ class VoiceLoop:
             else None
         )
         self._verify = wake is not None and opts.confirm_wake and opts.verify_wake
+        self._replay = None if source.realtime else opts.replay_response
         try:
             if wake is not None:
                 self._wake = wake.start()
@@ -429,6 +439,8 @@ class VoiceLoop:
         fsa = self.engine.listening_grammar().fsa
         if recognition is None or recognition.result is None or fsa is None:
             return False
+        if recognition.noisy:  # in noise the VAD finds short "silences" inside speech: the endpointer decides
+            return False
         if fsa.can_continue(recognition.transcript.split()):
             return False
         log.debug("%r cannot go on: utterance ended after %.2f s of silence", recognition.transcript, wait)
@@ -587,7 +599,10 @@ class VoiceLoop:
             start, end, first_audio = self._speak(turn, record.at, t0)
         record = replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio)
         self.records.append(record)
-        resume = end if end is not None else record.at + (time.perf_counter() - t0)
+        if end is not None:
+            resume = end
+        else:
+            resume = record.at + (self._replay if self._replay is not None else time.perf_counter() - t0)
         self._feedback(Feedback("done", resume, "", turn))
         self._mute_until = max(self._mute_until, resume)
         if self.engine.expects_answer():
@@ -605,7 +620,7 @@ class VoiceLoop:
         for index, samples in enumerate(self.speaker.synthesize_sentences(turn.speech, turn.speech_ssml)):
             if index == 0:
                 first_audio = time.perf_counter() - t0
-                start = cursor = at + first_audio
+                start = cursor = at + (self._replay if self._replay is not None else first_audio)
                 self._feedback(Feedback("speaking", start, turn.speech, turn))
             for sink in self.sinks:
                 sink.play(samples, 16000, at=cursor)
