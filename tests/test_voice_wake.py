@@ -147,18 +147,19 @@ def test_no_false_wakes_in_minutes_of_speech(loop_parts: dict[str, Any], negativ
     assert all(engine.heard)  # only understood requests reached the engine
 
 
-def test_few_false_wakes_with_kitchen_noise(loop_parts: dict[str, Any], negatives: np.ndarray) -> None:
+@pytest.mark.parametrize("snr_db", [20.0, 10.0])
+def test_no_false_wakes_with_kitchen_noise(loop_parts: dict[str, Any], negatives: np.ndarray, snr_db: float) -> None:
     if not NOISE.exists():
         pytest.skip(f"the kitchen noise recording is not at {NOISE} (shared corpora absent)")
-    noisy = mix_noise(negatives, read_wav(NOISE), snr_db=10.0, seed=7)
+    noisy = mix_noise(negatives, read_wav(NOISE), snr_db=snr_db, seed=7)
     loop, engine = _run(loop_parts, noisy)
     hours = noisy.size / RATE / 3600
-    print(f"\nspeech + kitchen noise at 10 dB SNR: {len(loop.wakes)} false wakes in {hours * 60:.1f} min "
+    print(f"\nspeech + kitchen noise at {snr_db:.0f} dB SNR: {len(loop.wakes)} false wakes in {hours * 60:.1f} min "
           f"({len(loop.wakes) / hours:.0f}/h); {len(loop.unconfirmed_wakes)} spotted and dropped")  # fmt: skip
-    # Measured: 1 acted on in 8 minutes of continuous talk in a noisy kitchen ("how much does a gallon of gas cost"
-    # heard as "alexa, what can i say"), about 20 spotted and dropped. Before the second pass and the plausibility
-    # check: 2 in the first 4.2 minutes alone.
-    assert len(loop.wakes) <= 1
+    # Measured: none at 20 and 10 dB, about 20 spotted and dropped. Before the second pass's own checks (the wake
+    # phrase's length, a tighter fit, both passes agreeing), 2 at 10 dB: "how tall is the eiffel tower" and "how
+    # much does a gallon of gas cost" heard as "alexa, what can i say".
+    assert len(loop.wakes) == 0
     assert all(engine.heard)
 
 
@@ -172,7 +173,7 @@ def test_alexa_requests_wake_it(loop_parts: dict[str, Any], positives: Any) -> N
     assert spotted / len(spans) >= 0.85  # measured 33/36 (25/36 at the old threshold, 1e-40)
     # Two of the six requests are outside the test's grammar (high low game is not installed; "tell me about
     # mars" needs "ask space facts to"): those wakes are dropped silently, as false ones are.
-    assert understood / len(spans) >= 0.33  # measured 14/36 (8/36 when decoding started right at the wake)
+    assert understood / len(spans) >= 0.33  # measured 13/36 (8/36 when decoding started right at the wake)
     assert len(loop.wakes) + len(loop.unconfirmed_wakes) <= len(spans)  # never twice for one request
     assert "open space facts" in engine.heard  # the request after the wake word, in the same breath, decoded
     assert all(engine.heard)  # nothing rejected reached the engine
@@ -188,7 +189,7 @@ def test_alexa_requests_in_noise(loop_parts: dict[str, Any], positives: Any) -> 
     print(f"\nwake word spotted, kitchen noise at 20 dB SNR: {spotted}/{len(spans)} ({spotted / len(spans):.0%}); "
           f"request understood after it: {understood}")  # fmt: skip
     assert spotted / len(spans) >= 0.5  # measured 22/36
-    assert understood / len(spans) >= 0.3  # measured 16/36
+    assert understood / len(spans) >= 0.3  # measured 14/36
 
 
 def test_any_pronounceable_phrase_can_be_the_wake_word() -> None:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -25,6 +26,9 @@ from assistant.errors import AudioError
 from assistant.tts.ssml import AudioClip, espeak_segments, split_sentences
 
 log = logging.getLogger(__name__)
+
+_SAVE_WAIT = 0.5
+"""Seconds to wait for pyttsx3's callback thread to write its WAV after ``runAndWait`` returned."""
 
 ENGLISH_VOICES: tuple[str, ...] = (
     "en-us",
@@ -166,6 +170,10 @@ class EspeakSpeaker:
             chatter = io.StringIO()
             with contextlib.redirect_stdout(chatter):  # pyttsx3 prints "Audio saved to ..." on stdout
                 engine.runAndWait()
+                if not path.exists():  # pyttsx3 2.99 sometimes returns before espeak's callback wrote the file
+                    deadline = time.monotonic() + _SAVE_WAIT
+                    while "saved" not in chatter.getvalue() and time.monotonic() < deadline:
+                        time.sleep(0.005)  # it prints "Audio saved to ..." once the file is complete
             if chatter.getvalue().strip():
                 log.debug("pyttsx3: %s", chatter.getvalue().strip())
             if not path.exists():

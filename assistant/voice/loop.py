@@ -2,9 +2,10 @@
 
 One audio path for a microphone and a recording alike. Every decision is taken on the source's timeline: a
 recording is processed as fast as the CPU allows, and its silences and the reprompt timeouts are measured in
-recording time. What the assistant says is placed on the same timeline (``AudioSink.play(at=...)``), shifted by
-the processing time actually spent, and the input heard while it speaks is dropped, as a microphone next to the
-speaker would have heard it, unless barge-in is on.
+recording time. What the assistant says is placed on the same timeline (``AudioSink.play(at=...)``): after the
+processing time actually spent for a microphone, after a fixed time for a recording (so that a replay is
+reproducible, ``LoopOptions.replay_response``). The input heard while it speaks is dropped, as a microphone next
+to the speaker would have heard it, unless barge-in is on.
 
 States, per 30 ms chunk:
 
@@ -27,13 +28,14 @@ from typing import Protocol
 import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
-from assistant.asr.plausible import plausible, reasons
+from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
 from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
+from assistant.voice.second_pass import SecondPass, shared_second_pass
 from assistant.voice.wake import (
     DEFAULT_MIN_PHONE_SECONDS,
     DEFAULT_PHRASE,
@@ -103,7 +105,22 @@ class LoopOptions:
     verify_below_phones: int = 15
     """Only requests shorter than this many phones get the second pass (see ``_needs_second_pass``)."""
     verify_margin: float = 0.3
-    """Audio kept before the spotted wake phrase and after the request for the second pass, seconds."""
+    """Audio kept before the spotted wake phrase for the second pass, seconds."""
+    verify_tail: float = 0.06
+    """...and after the last voiced frame of the request, seconds. The second pass starts, in a helper process
+    on the other core, as soon as this much silence follows the request, before the loop knows whether the
+    pause ends it; if the user goes on, the answer is not used."""
+    verify_max_uncovered: float = 0.2
+    """In the second pass, which covers the wake phrase and the request, at most this many seconds of loud speech
+    may lie outside the words (0.35 s for other utterances, ``PlausibilityLimits``): "alexa, what can I say" fits
+    "how much does a gallon of gas cost" in noise except for 0.25 s; requests heard right leave none."""
+    verify_min_phone_seconds: float = 0.05
+    """In the second pass the wake phrase must last at least this many seconds per phone ("alexa": 0.3 s). Its
+    alignment there is precise (synthesized "alexa": 0.48-0.59 s, clean or in noise), unlike the spotter's; a
+    false wake squeezes the phrase into the first syllables of another sentence ("how tall is…": 0.26 s)."""
+    verify_in_helper: bool = True
+    """Run the second pass in a helper process (``voice.second_pass``), beside the first pass; False: after it,
+    in this process (same answers, later)."""
     early_end: float = 0.09
     """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
     heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
@@ -212,6 +229,7 @@ class VoiceLoop:
         sinks: Sequence[AudioSink] = (),
         options: LoopOptions | None = None,
         feedback: Callable[[Feedback], None] | None = None,
+        second_pass: SecondPass | None = None,
     ) -> None:
         self.engine = engine
         """The runtime engine: grammars, turns, sessions."""
@@ -253,6 +271,9 @@ class VoiceLoop:
         self._peeked_at = float("-inf")
         self._held: tuple[float, Recognition, float] | None = None
         self._replay: float | None = None
+        self._second_pass = second_pass
+        self._helper: SecondPass | None = None
+        self._checked_at = float("-inf")
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -266,6 +287,9 @@ class VoiceLoop:
         )
         self._verify = wake is not None and opts.confirm_wake and opts.verify_wake
         self._replay = None if source.realtime else opts.replay_response
+        self._helper = None
+        if self._verify and opts.verify_in_helper:
+            self._helper = (self._second_pass or shared_second_pass(self.recognizer.config)).start()
         try:
             if wake is not None:
                 self._wake = wake.start()
@@ -387,6 +411,7 @@ class VoiceLoop:
                 self._start_decoding(_quietest(self._ring, self._deferred, min(cut_by, chunk.end)))
         elif not fed:
             self.recognizer.feed(chunk.samples)
+        self._check_ahead(chunk)
         if self._ended_early(chunk):
             return
         for event in events:
@@ -510,7 +535,9 @@ class VoiceLoop:
             return
         if pending is not None and confirm and self._needs_second_pass(pending, recognition):
             whole = self._verify_wake(pending, speech_end)
-            if not _confirms(whole):
+            log.debug("second pass: %r (first: %r)", whole.transcript, recognition.transcript)
+            strict = PlausibilityLimits(max_uncovered_seconds=self.options.verify_max_uncovered)
+            if not _confirms(whole, strict) or not self._phrase_whole(pending, whole) or not _agree(recognition, whole):
                 self._drop_wake(pending, whole, at)
                 return
         if not recognition.transcript and wake is None:  # noise, a cough: not an utterance
@@ -535,26 +562,77 @@ class VoiceLoop:
         )  # fmt: skip
         self._respond(record, t0)
 
+    def _check_ahead(self, chunk: AudioChunk) -> None:
+        """When the user pauses after "alexa, <request>" in one breath, start the wake word's second pass in the
+        helper now, so that its answer is ready about when the loop decides the request is over."""
+        assert self._endpointer is not None
+        wake, voiced_end = self._pending_wake, self._endpointer.voiced_end
+        if self._helper is None or wake is None or self._utt_wake is not wake or self._deferred is not None:
+            return
+        if voiced_end <= wake.end or voiced_end == self._checked_at:
+            return
+        if chunk.end - voiced_end < self.options.verify_tail or not self._verifiable(wake):
+            return
+        self._checked_at = voiced_end
+        grammar, audio = self._second_pass_input(wake, voiced_end)
+        self._helper.submit((wake.start, voiced_end), grammar, audio, self.options.verify_noisy_entry, early=True)
+
+    def _verifiable(self, wake: WakeDetection) -> bool:
+        """The second pass is possible: on, for a wake word in the same breath as the request, and heard whole."""
+        if not self._verify or self._utt_wake is not wake:
+            return False
+        muted = self._mute_until > 0.0 and wake.start - self.options.verify_margin < self._mute_until
+        return not muted  # the margin before the phrase may be cut by the start of the input, not by a reply
+
     def _needs_second_pass(self, wake: WakeDetection, recognition: Recognition) -> bool:
         """Short requests said in the same breath as the wake word are checked again together with it. Not checked:
         long requests, which carry their own evidence (a 15-phone sentence of the grammar does not fit unrelated
         speech by chance); a request after a pause, which was decoded as an utterance of its own; and a wake word
         begun while the assistant was still speaking, which was partly muted and cannot be checked whole."""
-        if not self._verify or self._utt_wake is not wake:
-            return False
-        if wake.start - self.options.verify_margin < self._mute_until:
+        if not self._verifiable(wake):
             return False
         phones = sum(self.recognizer.phone_count(w) for w in recognition.transcript.split())
         return phones < self.options.verify_below_phones
 
     def _verify_wake(self, wake: WakeDetection, speech_end: float) -> Recognition:
-        """The wake phrase and the request after it, decoded again as one utterance (second pass)."""
+        """The wake phrase and the request after it, decoded again as one utterance (second pass): the helper's
+        answer when it started early on the same audio, else decoded now (in the helper, or here)."""
+        assert self._endpointer is not None
+        voiced_end = self._endpointer.voiced_end
+        end = voiced_end if voiced_end > wake.end else speech_end
+        key = (wake.start, end)
+        entry = self.options.verify_noisy_entry
+        if self._helper is not None and self._helper.usable:
+            self._helper.submit(key, *self._second_pass_input(wake, end), entry)  # unless submitted already
+            answer = self._helper.result(key)
+            if answer is not None:
+                log.debug("second pass (helper): %r", answer.transcript)
+                return answer
+        grammar, audio = self._second_pass_input(wake, end)
+        self.recognizer.use(grammar, noisy_entry=entry)
+        return self.recognizer.decode(audio)
+
+    def _phrase_whole(self, wake: WakeDetection, whole: Recognition) -> bool:
+        """True when the second pass gives the wake phrase a human length (``verify_min_phone_seconds``)."""
+        words = wake.phrase.split()
+        timed = [w for w in whole.words if w.word.split("(")[0] in words][: len(words)]
+        if len(timed) < len(words):
+            return False
+        seconds = timed[-1].end - timed[0].start
+        shortest = sum(self.recognizer.phone_count(w) for w in words) * self.options.verify_min_phone_seconds
+        if seconds < shortest:
+            log.info("wake phrase at %.2f s lasts %.2f s in the second pass (< %.2f s): not the phrase", wake.start,
+                     seconds, shortest)  # fmt: skip
+            return False
+        return True
+
+    def _second_pass_input(self, wake: WakeDetection, end: float) -> tuple[CompiledGrammar, np.ndarray]:
+        """The grammar with the wake phrase in front, and the audio from just before the phrase to just after
+        ``end`` (as much of it as has been heard)."""
         prefixed = with_prefix(self.engine.listening_grammar(), wake.phrase.split())  # cached by content
-        margin = self.options.verify_margin
-        start = max(wake.start - margin, self._ring[0].start)
+        start = max(wake.start - self.options.verify_margin, self._ring[0].start)
         audio = np.concatenate([_from(c, start) for c in self._ring if c.end > start])
-        self.recognizer.use(prefixed, noisy_entry=self.options.verify_noisy_entry)
-        return self.recognizer.decode(audio[: int((speech_end + margin - start) * 16000)])
+        return prefixed, audio[: int(round((end + self.options.verify_tail - start) * 16000))]
 
     def _drop_wake(self, wake: WakeDetection, recognition: Recognition, at: float) -> None:
         """A wake word followed by speech the grammar rejected: a false wake, most likely; back to sleep."""
@@ -630,12 +708,23 @@ class VoiceLoop:
         return start, cursor, first_audio
 
 
-def _confirms(recognition: Recognition) -> bool:
+def _confirms(recognition: Recognition, limits: PlausibilityLimits | None = None) -> bool:
     """True when what followed a wake word was understood and its words account for the speech heard, in
     noise too: a false wake in the middle of a sentence leaves the rest of the sentence outside the words, or
     stretches a word over it."""
     p = recognition.plausibility
-    return recognition.result is not None and (p is None or plausible(p))
+    return recognition.result is not None and (p is None or plausible(p, limits))
+
+
+def _agree(first: Recognition, whole: Recognition) -> bool:
+    """True when the second pass heard the same intent (of the same skill) as the first: a request heard right
+    survives being decoded with the wake word in front ("stop" and "shut up" agree); a false wake often turns into
+    another sentence ("list my skills", then "alexa, what can I say")."""
+    a, b = first.result, whole.result
+    same = a is not None and b is not None and (a.intent, a.skill) == (b.intent, b.skill)
+    if not same:
+        log.info("the two passes disagree: %r, then %r", first.transcript, whole.transcript)
+    return same
 
 
 def _from(chunk: AudioChunk, start: float) -> np.ndarray:

@@ -1,0 +1,114 @@
+"""The wake word's second pass in a helper process: same answers as decoding in-process, and a helper that dies
+costs nothing but time. Real decoders on espeak-ng speech; the fault is a real kill of the helper."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from assistant.asr.decoder import Recognizer
+from assistant.audio.chunk import AudioChunk
+from assistant.grammar.compiler import compile_launcher, with_prefix
+from assistant.model.loader import load_model
+from assistant.runtime.engine import Turn
+from assistant.tts.synth import silence, synthesize_samples
+from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+from assistant.voice.second_pass import SecondPass
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def grammar() -> Any:
+    return compile_launcher([load_model(ROOT / "skills" / "space-facts", "en-US")])
+
+
+def test_helper_answers_as_the_loop_would(grammar: Any) -> None:
+    prefixed = with_prefix(grammar, ["alexa"])
+    utterances = [synthesize_samples(t, voice=v) for t in ("alexa, open space facts", "alexa, stop")
+                  for v in ("en-us", "en-gb")]  # fmt: skip
+    helper = SecondPass().start()
+    try:
+        for i, audio in enumerate(utterances):
+            assert helper.submit(i, prefixed, audio, 1e-35)
+        answers = [helper.result(i) for i in reversed(range(len(utterances)))][::-1]  # out of order is fine
+    finally:
+        helper.close()
+    with Recognizer() as recognizer:
+        recognizer.use(prefixed, noisy_entry=1e-35)
+        expected = [recognizer.decode(a) for a in utterances]
+    assert [a.transcript if a else None for a in answers] == [e.transcript for e in expected]
+    assert [a.result for a in answers if a] == [e.result for e in expected]
+    assert answers[0] is not None and answers[0].transcript == "alexa open space facts"
+    assert helper.result(0) is None  # collected once
+
+
+def test_a_dead_helper_falls_back_to_decoding_here(grammar: Any) -> None:
+    prefixed = with_prefix(grammar, ["alexa"])
+    helper = SecondPass(timeout=10.0).start()
+    try:
+        assert helper._process is not None
+        helper._process.kill()
+        helper._process.wait()
+        helper.submit("x", prefixed, synthesize_samples("alexa, stop"), 1e-35)
+        assert helper.result("x") is None
+        assert not helper.usable
+    finally:
+        helper.close()
+
+
+class _Listening:
+    def __init__(self, grammar: Any) -> None:
+        self.grammar, self.heard = grammar, []
+
+    def listening_grammar(self) -> Any:
+        return self.grammar
+
+    def expects_answer(self) -> bool:
+        return False
+
+    def handle_recognition(self, result: Any, transcript: str) -> Turn:
+        self.heard.append(transcript)
+        return Turn(transcript, result, None, (), (), None, False, None, None, False, False)
+
+    def handle_silence(self) -> Turn:
+        return Turn("", None, None, (), (), None, False, None, None, False, False)
+
+
+def _run(grammar: Any, audio: np.ndarray, options: LoopOptions, helper: SecondPass | None) -> tuple[VoiceLoop, Any]:
+    engine = _Listening(grammar)
+
+    class Source:
+        rate, block_ms, realtime = 16000, 30, False
+
+        def __iter__(self) -> Iterator[AudioChunk]:
+            return chunks_of(audio, 480)
+
+    with Recognizer() as recognizer:
+        loop = VoiceLoop(engine, recognizer, None, (), options, second_pass=helper)  # type: ignore[arg-type]
+        loop.run(Source())  # type: ignore[arg-type]
+    return loop, engine
+
+
+def test_the_loop_decides_the_same_with_or_without_the_helper(grammar: Any) -> None:
+    said = ("alexa, open space facts", "alexa, what can you do", "what is the weather like in paris today",
+            "alexa, stop", "how much does a gallon of milk cost")  # fmt: skip
+    audio = np.concatenate([silence(1.0)] + [np.concatenate([synthesize_samples(t, voice="en-us+f3"), silence(2.5)])
+                                             for t in said])  # fmt: skip
+    helper = SecondPass()
+    try:
+        loop, engine = _run(grammar, audio, LoopOptions(), helper)
+        assert helper.usable and helper._process is not None  # it did the work
+    finally:
+        helper.close()
+    alone, engine_alone = _run(grammar, audio, LoopOptions(verify_in_helper=False), None)
+    assert engine.heard == engine_alone.heard
+    assert [w.start for w in loop.wakes] == [w.start for w in alone.wakes]
+    assert "open space facts" in engine.heard and "what can you do" in engine.heard
