@@ -102,7 +102,7 @@ class LoopOptions:
     verify_noisy_entry: float = 1e-35
     """The phone loop's prior in that second pass for noisy utterances (the recogniser's default, 1e-45, lets
     too many false wakes through in noise)."""
-    verify_below_phones: int = 15
+    verify_below_phones: int = 20
     """Only requests shorter than this many phones get the second pass (see ``_needs_second_pass``)."""
     verify_margin: float = 0.3
     """Audio kept before the spotted wake phrase for the second pass, seconds."""
@@ -586,7 +586,7 @@ class VoiceLoop:
 
     def _needs_second_pass(self, wake: WakeDetection, recognition: Recognition) -> bool:
         """Short requests said in the same breath as the wake word are checked again together with it. Not checked:
-        long requests, which carry their own evidence (a 15-phone sentence of the grammar does not fit unrelated
+        long requests, which carry their own evidence (a 20-phone sentence of the grammar does not fit unrelated
         speech by chance); a request after a pause, which was decoded as an utterance of its own; and a wake word
         begun while the assistant was still speaking, which was partly muted and cannot be checked whole."""
         if not self._verifiable(wake):
