@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.accuracy import parse_overrides
 from assistant.asr.decoder import DecoderConfig, Recognizer
 from assistant.audio.chunk import AudioChunk
 from assistant.runtime.engine import Engine
@@ -37,6 +36,7 @@ from assistant.tts.speaker import EspeakSpeaker
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.endpoint import EndpointConfig
 from assistant.voice.loop import LoopOptions, TurnRecord, VoiceLoop, chunks_of
+from bench.accuracy import parse_overrides
 
 RATE = 16000
 PLANETS = ("mars", "jupiter", "saturn", "venus", "neptune", "mercury", "uranus", "earth")
