@@ -106,7 +106,7 @@ class LoopOptions:
     """Only requests shorter than this many phones get the second pass (see ``_needs_second_pass``)."""
     verify_margin: float = 0.3
     """Audio kept before the spotted wake phrase for the second pass, seconds."""
-    verify_tail: float = 0.06
+    verify_tail: float = 0.03
     """...and after the last voiced frame of the request, seconds. The second pass starts, in a helper process
     on the other core, as soon as this much silence follows the request, before the loop knows whether the
     pause ends it; if the user goes on, the answer is not used."""
