@@ -532,17 +532,21 @@ class Engine:
 
     def _follow(self, turn: _TurnBuilder, session: Session, sent: dict[str, Any], reply: Reply) -> None:
         """Act on a reply to ``sent``, following its Dialog directives."""
+        self._run_steps(turn, session, self._after(turn, session, sent, reply))
+
+    def _after(self, turn: _TurnBuilder, session: Session, sent: dict[str, Any], reply: Reply) -> DialogStep | None:
+        """Act on a reply to ``sent``: the dialog step its Dialog directives lead to, or None when the turn is done."""
         try:
             follow = self.dialog.after_response(session, sent, reply)
         except SkillFault as fault:  # a Dialog directive Alexa would reject (INVALID_RESPONSE)
             self._fault(turn, session, fault)
-            return
+            return None
         if follow is None:
             self._act_on(turn, session, reply)
-            return
+            return None
         self._apply_directives(turn, session, reply)
         turn.say(reply.speech)
-        self._run_steps(turn, session, follow)
+        return follow
 
     def _run_steps(self, turn: _TurnBuilder, session: Session, step: DialogStep | None) -> None:
         """Run dialog steps until one needs the user (or the skill answers without a Dialog directive)."""
@@ -560,17 +564,7 @@ class Engine:
             reply = self._exchange(turn, session, request, act=False)
             if reply is None:
                 return
-            try:
-                follow = self.dialog.after_response(session, step.intent, reply)
-            except SkillFault as fault:  # a Dialog directive Alexa would reject (INVALID_RESPONSE)
-                self._fault(turn, session, fault)
-                return
-            if follow is None:
-                self._act_on(turn, session, reply)
-                return
-            self._apply_directives(turn, session, reply)
-            turn.say(reply.speech)
-            step = follow
+            step = self._after(turn, session, step.intent, reply)
         logger.error(
             "skill %s: more than %d dialog steps in one turn; ending", session.skill, MAX_DIALOG_STEPS
         )

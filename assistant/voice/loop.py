@@ -567,7 +567,7 @@ class VoiceLoop:
         helper now, so that its answer is ready about when the loop decides the request is over."""
         assert self._endpointer is not None
         wake, voiced_end = self._pending_wake, self._endpointer.voiced_end
-        if self._helper is None or wake is None or self._utt_wake is not wake or self._deferred is not None:
+        if self._helper is None or wake is None or self._deferred is not None:
             return
         if voiced_end <= wake.end or voiced_end == self._checked_at:
             return
@@ -602,13 +602,12 @@ class VoiceLoop:
         end = voiced_end if voiced_end > wake.end else speech_end
         key = (wake.start, end)
         entry = self.options.verify_noisy_entry
+        grammar, audio = self._second_pass_input(wake, end)
         if self._helper is not None and self._helper.usable:
-            self._helper.submit(key, *self._second_pass_input(wake, end), entry)  # unless submitted already
+            self._helper.submit(key, grammar, audio, entry)  # unless it was submitted early
             answer = self._helper.result(key)
             if answer is not None:
-                log.debug("second pass (helper): %r", answer.transcript)
                 return answer
-        grammar, audio = self._second_pass_input(wake, end)
         self.recognizer.use(grammar, noisy_entry=entry)
         return self.recognizer.decode(audio)
 
