@@ -100,44 +100,39 @@ class SecondPass:
 
     def _collect_ready(self) -> bool:
         """Take in the answers already sent, without waiting (so the answer pipe never fills); False on failure."""
-        assert self._process is not None and self._process.stdout is not None
-        while self._pending:
-            try:
-                message = _receive(self._process.stdout, 0.0)
-            except (EOFError, OSError, pickle.UnpicklingError) as exc:
-                self._fail(f"the helper process ended ({exc})")
-                return False
-            if message is None:
-                break
-            self._keep(*message)
-        return True
+        while self._pending and self._take_one(0.0):
+            pass
+        return not self._broken
 
-    def _keep(self, done: Hashable, answer: Recognition | str) -> None:
+    def _take_one(self, timeout: float) -> bool:
+        """Take in the next answer if it comes within ``timeout`` seconds; False when none did or the helper died."""
+        assert self._process is not None and self._process.stdout is not None
+        try:
+            message = _receive(self._process.stdout, timeout)
+        except (EOFError, OSError, pickle.UnpicklingError) as exc:
+            self._fail(f"the helper process ended ({exc})")
+            return False
+        if message is None:
+            return False
+        done, answer = message
         self._pending.remove(done)
         if isinstance(answer, str):
             log.warning("second pass failed in the helper: %s", answer)
-            return
+            return True
         self._answers[done] = answer
         while len(self._answers) > KEPT_ANSWERS:  # the oldest were early starts the loop did not use
             del self._answers[next(iter(self._answers))]
+        return True
 
     def result(self, key: Hashable) -> Recognition | None:
         """The answer for ``key`` (waiting for it); None if it was not submitted or the helper failed."""
         if key in self._answers:
             return self._answers.pop(key)
-        if key not in self._pending:
-            return None
-        assert self._process is not None and self._process.stdout is not None
         while key in self._pending:
-            try:
-                message = _receive(self._process.stdout, self.timeout)
-            except (EOFError, OSError, pickle.UnpicklingError) as exc:
-                self._fail(f"the helper process ended ({exc})")
+            if not self._take_one(self.timeout):
+                if not self._broken:
+                    self._fail(f"no answer from the helper process in {self.timeout:.0f} s")
                 return None
-            if message is None:
-                self._fail(f"no answer from the helper process in {self.timeout:.0f} s")
-                return None
-            self._keep(*message)
         return self._answers.pop(key, None)
 
     def close(self) -> None:
@@ -146,17 +141,8 @@ class SecondPass:
         self._pending.clear()
         self._answers.clear()
         self._sent.clear()
-        if process is None:
-            return
-        try:
-            if process.stdin is not None:
-                process.stdin.close()  # the helper ends at end of input
-            process.wait(1.0)
-        except (OSError, subprocess.TimeoutExpired):
-            process.kill()
-            process.wait()
-        if process.stdout is not None:
-            process.stdout.close()
+        if process is not None:
+            _stop(process, gently=True)
 
     def _fail(self, why: str) -> None:
         log.warning("wake word second pass: %s; decoding it in the main process instead", why)
@@ -164,11 +150,7 @@ class SecondPass:
         process, self._process = self._process, None
         self._pending.clear()
         if process is not None:
-            process.kill()
-            process.wait()
-            for stream in (process.stdin, process.stdout):
-                if stream is not None:
-                    stream.close()
+            _stop(process, gently=False)
 
 
 _SHARED: dict[DecoderConfig, SecondPass] = {}
@@ -188,6 +170,22 @@ def _close_shared() -> None:
     for helper in _SHARED.values():
         helper.close()
     _SHARED.clear()
+
+
+def _stop(process: subprocess.Popen[bytes], gently: bool) -> None:
+    """End the helper: ``gently`` by closing its input (it stops at end of input), else by killing it."""
+    try:
+        if gently and process.stdin is not None:
+            process.stdin.close()
+            process.wait(1.0)
+    except (OSError, subprocess.TimeoutExpired):
+        gently = False
+    if not gently:
+        process.kill()
+        process.wait()
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
 
 
 def _send(stream: IO[bytes], obj: object) -> None:
