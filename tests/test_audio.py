@@ -403,3 +403,20 @@ def test_devices_work_through_a_real_portaudio_stream(tmp_path: Path) -> None:
     assert result["end"] >= result["before"] + 0.1
     assert result["after"] >= result["end"] + 0.1 - 1e-9
     assert "no input device named like 'no such microphone'; choose one of:" in str(result["bad"])
+
+
+def test_flac_and_ogg_are_read_through_ffmpeg(tmp_path):
+    """Recordings come as FLAC too (the wake corpus): any container ffmpeg decodes is read, resampled to 16 kHz."""
+    import shutil
+
+    if shutil.which("sox") is None:
+        pytest.skip("sox is not installed")
+    t = np.arange(22050) / 22050
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
+    src = write_wav(tmp_path / "tone.wav", tone, 22050)
+    for ext in ("flac", "ogg"):
+        out = tmp_path / f"tone.{ext}"
+        subprocess.run(["sox", str(src), str(out)], check=True)
+        samples = read_wav(out)
+        assert abs(samples.size - 16000) < 400, ext
+        assert 0.2 < np.abs(samples).max() / 32767 < 0.4, ext

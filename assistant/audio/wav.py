@@ -2,7 +2,9 @@
 
 ``read_wav`` parses the RIFF container itself (the standard ``wave`` module knows neither float samples nor
 WAVE_FORMAT_EXTENSIBLE in Python 3.11), converts any sample format to float, downmixes to mono and resamples with
-a polyphase anti-aliasing filter (``scipy.signal.resample_poly``).
+a polyphase anti-aliasing filter (``scipy.signal.resample_poly``). Any other container (FLAC, Ogg, MP3, M4A, RF64)
+is decoded by ffmpeg's libraries through PyAV, which also reads the frames of a damaged FLAC that libsndfile and
+sox give up on.
 """
 
 from __future__ import annotations
@@ -53,13 +55,7 @@ def read_wav_native(source: str | Path | bytes, name: str | None = None) -> tupl
 
 def _decode(data: bytes, label: str) -> tuple[np.ndarray, int]:
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX") or data[8:12] != b"WAVE":
-        head = data[:4]
-        kind = (
-            "RF64 (over 4 GB) WAVs are not supported"
-            if head == b"RF64"
-            else "not a WAV file (no RIFF/WAVE header)"
-        )
-        raise AudioError(f"{label}: {kind}")
+        return _decode_other(data, label)
     if data[:4] == b"RIFX":
         raise AudioError(
             f"{label}: big-endian (RIFX) WAVs are not supported; convert with `sox in.wav -L out.wav`"
@@ -86,6 +82,42 @@ def _decode(data: bytes, label: str) -> tuple[np.ndarray, int]:
         pos = body + size + (size & 1)
     missing = "fmt" if fmt is None else "data"
     raise AudioError(f"{label}: truncated or malformed WAV: no {missing} chunk")
+
+
+def _decode_other(data: bytes, label: str) -> tuple[np.ndarray, int]:
+    """Any container ffmpeg knows (FLAC, Ogg, MP3, M4A, RF64…) as mono float64 at its own rate, through PyAV."""
+    import io
+
+    try:
+        import av
+    except ImportError as exc:  # pragma: no cover - a declared dependency
+        raise AudioError(f"{label}: not a WAV file, and PyAV (package 'av') is not installed to decode it") from exc
+    parts: list[np.ndarray] = []
+    rate = 0
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise AudioError(f"{label}: no audio stream in this file")
+            stream = container.streams.audio[0]
+            rate = stream.rate or stream.codec_context.sample_rate
+            resampler = av.AudioResampler(format="dbl", layout="mono", rate=rate)
+            try:
+                for frame in container.decode(stream):
+                    parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+            except av.error.FFmpegError as exc:  # keep what decoded before the damage
+                if not parts:
+                    raise
+                log.warning("%s: decoding stopped early (%s); using the %d frames before it", label, exc,
+                            sum(p.size for p in parts))  # fmt: skip
+            parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    except av.error.FFmpegError as exc:
+        raise AudioError(f"{label}: not a WAV file, and not audio that ffmpeg can decode ({exc})") from exc
+    if not parts or rate <= 0:
+        raise AudioError(f"{label}: no audio samples in this file")
+    x = np.concatenate(parts).astype(np.float64)
+    if not np.all(np.isfinite(x)):
+        raise AudioError(f"{label}: the audio holds NaN or infinite samples")
+    return np.clip(x, -1.0, 1.0), int(rate)
 
 
 def _parse_fmt(body: bytes, label: str) -> tuple[int, int, int, int]:
