@@ -8,6 +8,8 @@ channel, and each write is committed to the ``AttributeStore`` before the skill 
 
 Whatever a skill does, the assistant goes on: a handler that raises, a process that dies, a handler that hangs
 past its timeout, or a reply that is not a valid response envelope all become ``SkillFault(skill, kind, detail)``.
+The one reply that is not checked is the reply to a SessionEndedRequest: Alexa ignores it, so a skill may answer
+nothing at all (the 2015 ``AlexaSkill.js`` calls ``context.succeed()`` with no response); that gives ``{}``.
 A dead or hung process is killed and started afresh on the next ``invoke``; after a handled error the warm process
 is kept, as Lambda keeps its execution environment.
 """
@@ -31,7 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol, runtime_checkable
+from typing import IO, Any, Protocol, cast, runtime_checkable
 
 import jsonschema
 
@@ -69,7 +71,8 @@ class SkillWorker(Protocol):
         """Start the process and load the handler; raises SkillFault if the handler cannot be loaded."""
 
     def invoke(self, event: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
-        """Call the handler with a request envelope and return its valid response envelope, or raise SkillFault."""
+        """Call the handler with a request envelope and return its valid response envelope, or raise SkillFault.
+        A reply to a SessionEndedRequest is returned unchecked (``{}`` for no reply): Alexa ignores it."""
 
     def stop(self) -> None:
         """Stop the process; stopping a stopped worker does nothing."""
@@ -93,11 +96,27 @@ def response_validator() -> jsonschema.protocols.Validator:
 def response_problem(response: object) -> str | None:
     """Why ``response`` is not a valid response envelope (``/response/outputSpeech: 'text' is a required
     property``), or None when it is."""
-    error = jsonschema.exceptions.best_match(response_validator().iter_errors(response))
+    error = jsonschema.exceptions.best_match(response_validator().iter_errors(cast(Any, response)))
     if error is None:
         return None
     pointer = "".join(f"/{part}" for part in error.absolute_path) or "(root)"
     return f"{pointer}: {error.message}"
+
+
+def _request_type(event: dict[str, Any]) -> object:
+    request = event.get("request")
+    return request.get("type") if isinstance(request, dict) else None
+
+
+def _ignored_reply(skill: str, response: object) -> dict[str, Any]:
+    """A skill's reply to a SessionEndedRequest, which Alexa ignores: kept when it is an object, else ``{}``; never
+    a fault, whatever it is (a problem is logged at debug level only)."""
+    if response is None or response == {}:
+        return {}
+    problem = response_problem(response)
+    if problem is not None:
+        logger.debug("skill %r: its reply to SessionEndedRequest is ignored (%s)", skill, problem)
+    return response if isinstance(response, dict) else {}
 
 
 def _exit_detail(returncode: int) -> str:
@@ -336,6 +355,8 @@ class ProcessWorker(abc.ABC):
             self._tail.clear()
             deadline = time.monotonic() + timeout
             response = self._call(request_id, event, timeout, deadline)
+        if _request_type(event) == "SessionEndedRequest":
+            return _ignored_reply(self.package.name, response)
         problem = response_problem(response)
         if problem is not None or not isinstance(response, dict):
             raise self._fault("invalid-response", problem or "(root): not an object")
