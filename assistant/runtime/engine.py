@@ -20,7 +20,35 @@ Session rules, as Alexa documents them (alexa-contract.md section 2, and Amazon'
   ``ENDPOINT_TIMEOUT`` for a timeout and ``INVALID_RESPONSE`` otherwise (what came back was no valid response).
   The user hears a short apology; the skill's reply to a SessionEndedRequest is ignored, as Alexa ignores it.
 - Text a session's grammar does not cover goes to ``AMAZON.FallbackIntent`` when the skill declares it; otherwise
-  the user hears "Sorry, I didn't catch that." and the reprompt, and the session stays open.
+  the user hears "Sorry, I didn't catch that." and the reprompt, and the session stays open. So does an utterance
+  the recogniser rejected (``handle_recognition(None, transcript)``): only an *understood* "exit" (the intent
+  ``System.Exit``) ends a session, never the words of a rejected hypothesis that happen to spell "exit skill".
+
+The wake word at any time (issue 11). On an Echo the wake word works while a skill waits for an answer too, and
+so it does here. The wake phrase is the constructor's ``wake_phrase`` ("alexa" by default; users pick others).
+
+- **By voice**, the loop decodes what follows a wake word heard inside an open session with
+  ``listening_grammar(woken=True)``: the union (``grammar.union``) of what the session listens with now (the
+  dialog's or the skill's grammar), stop / cancel / help whether the skill declares them or not, and the
+  top-level launcher ("open / ask / tell <skill>", "what skills do I have"). It is built once per session grammar
+  (a few ms) and cached. The loop hands the recognition over with ``handle_recognition(result, transcript,
+  woken=True)``; the transcript is what followed the wake word.
+- **By text**, ``handle_text`` strips a leading wake phrase ("alexa stop", "Alexa, open wise guy") and does the
+  same. At the top level the wake phrase is simply stripped; the wake phrase alone does nothing.
+- What a woken utterance does inside a session:
+
+  - "stop" / "cancel" go to the skill as ``AMAZON.StopIntent`` / ``AMAZON.CancelIntent`` (the launcher's own
+    stop words, "goodbye", "be quiet", count as stop). Alexa requires every skill to declare both; for one that
+    does not (a 2015 skill could), "stop" and "cancel" still work, as on an Echo: the session ends with a
+    SessionEndedRequest ``USER_INITIATED``, as "exit" does, rather than sending an intent the skill never
+    declared.
+  - "help" (or "what can I say") goes to the skill as ``AMAZON.HelpIntent``; a skill without it gets nothing and
+    the user hears how to leave it or open another skill, and the session goes on (event ``help:<skill>``).
+  - "open <skill>", "ask <skill> to …", "what skills do I have": this session ends (SessionEndedRequest
+    ``USER_INITIATED``) and the top level takes the request, as on an Echo, where another request ends the
+    skill's session. Opening the same skill again starts a new session.
+  - Anything else is an answer, parsed with the session's grammar, exactly as without the wake word: ties
+    between the session's grammar and the launcher go to the session.
 
 Multi-turn dialogs are the business of a :class:`DialogManager`: the engine asks it what to listen with, what to
 send for an understood intent, and what to do after a response. :class:`PassThroughDialog` is the minimal one
@@ -40,14 +68,16 @@ from typing import Any, Protocol
 
 from assistant.errors import AssistantError, SkillError, SkillFault
 from assistant.grammar.compiler import (
+    DIALOG_BUILTINS,
     CompiledGrammar,
     compile_launcher,
     compile_session,
     compile_slot,
     compile_yes_no,
 )
+from assistant.grammar.union import union
 from assistant.model.loader import load_model
-from assistant.model.types import InteractionModel, TypeValue
+from assistant.model.types import Intent, InteractionModel, TypeValue
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
 from assistant.runtime import envelopes
@@ -78,6 +108,15 @@ ERROR_TYPE_OF_FAULT = {
 """``SessionEndedRequest.error.type`` for each kind of SkillFault."""
 SETUP_COMMAND = "assistant setup"
 """The command that builds the bundled skills' environments (``make run`` runs it too)."""
+DEFAULT_WAKE_PHRASE = "alexa"
+"""The wake phrase unless the user picks another (``Engine(wake_phrase=…)``, ``--wake-word``)."""
+STOP_INTENT = "AMAZON.StopIntent"
+CANCEL_INTENT = "AMAZON.CancelIntent"
+HELP_INTENT = "AMAZON.HelpIntent"
+WOKEN_ALIASES = {"System.Stop": STOP_INTENT, "System.Help": HELP_INTENT}
+"""The launcher's own intents as a session's skill receives them after the wake word ("alexa, goodbye")."""
+MAX_WOKEN_GRAMMARS = 8
+"""Woken grammars kept per engine (one per session grammar: the dialog's steps and dynamic entities make more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,6 +310,7 @@ class Engine:
         rng: random.Random | None = None,
         dialog: DialogManager | None = None,
         extra_skills: Sequence[SkillPackage] = (),
+        wake_phrase: str = DEFAULT_WAKE_PHRASE,
     ) -> None:
         self.settings = settings
         """Locale and timeouts."""
@@ -294,7 +334,11 @@ class Engine:
         self._device: Device | None = None
         self._skills: dict[str, _Skill] | None = None
         self._notices: list[str] = []
+        self.wake_phrase = wake_phrase
+        """The wake word or phrase: stripped from the front of typed text, which is then handled as woken."""
+        self._wake_words: tuple[str, ...] | None = None
         self._launcher: CompiledGrammar | None = None
+        self._woken: dict[tuple[str, str], CompiledGrammar] = {}
         self._session: Session | None = None
 
     def __enter__(self) -> Engine:
@@ -310,11 +354,32 @@ class Engine:
         """The open session, or None."""
         return self._session
 
-    def listening_grammar(self) -> CompiledGrammar:
-        """What to listen with now: the launcher without a session, else the dialog's or the skill's grammar."""
-        if self._session is None:
+    def listening_grammar(self, woken: bool = False) -> CompiledGrammar:
+        """What to listen with now: the launcher without a session, else the dialog's or the skill's grammar.
+
+        ``woken``: for what follows a wake word heard while a session is open, that grammar together with stop /
+        cancel / help and the launcher (see the module's docstring); the same object for the same session
+        grammar. Without a session it is the launcher either way.
+        """
+        session = self._session
+        if session is None:
             return self.launcher()
-        return self.dialog.grammar(self._session) or self._session.grammar
+        current = self.dialog.grammar(session) or session.grammar
+        if not woken:
+            return current
+        launcher = self.launcher()
+        key = (current.name, launcher.name)
+        grammar = self._woken.get(key)
+        if grammar is None:
+            missing = tuple(Intent(name) for name in DIALOG_BUILTINS if name not in current.intents)
+            parts = [current]
+            if missing:  # stop / cancel / help are heard whether the skill declares them or not
+                parts.append(compile_session(InteractionModel(session.model.invocation_name, missing)))
+            grammar = union([*parts, launcher])
+            if len(self._woken) >= MAX_WOKEN_GRAMMARS:
+                self._woken.pop(next(iter(self._woken)))
+            self._woken[key] = grammar
+        return grammar
 
     def expects_answer(self) -> bool:
         """True when a session is open and the skill asked something: the microphone reopens."""
@@ -358,20 +423,39 @@ class Engine:
     # --- turns -------------------------------------------------------------------------------------------
 
     def handle_text(self, text: str) -> Turn:
-        """Typed text through the same NLU as speech; "" (or only spaces) stands for silence."""
+        """Typed text through the same NLU as speech; "" (or only spaces) stands for silence.
+
+        Text that begins with the wake phrase ("alexa stop", "Alexa, open wise guy") is handled as said after
+        the wake word (``woken``); the wake phrase alone does nothing.
+        """
         if not text.strip():
             return self.handle_silence()
         words = tokens(text)
+        wake = self.wake_words()
+        woken = bool(wake) and tuple(words[: len(wake)]) == wake
+        if woken:
+            words = words[len(wake) :]
+            if not words:  # "alexa" and nothing else: an Echo waits for the request; typed, nothing comes
+                skill = self._session.skill if self._session is not None else None
+                return self._finish(_TurnBuilder(heard=text, skill=skill))
         if self._session is not None and tuple(words) in EXIT_PHRASES:
-            return self.handle_recognition(None, text)
-        result = parse(words, self.listening_grammar(), now=self._now_local()) if words else None
-        return self.handle_recognition(result, text)
+            # "exit" works in every session, even while a dialog step listens with a grammar without it
+            return self.handle_recognition(IntentResult("System.Exit", text=" ".join(words)), text, woken)
+        result = parse(words, self.listening_grammar(woken), now=self._now_local()) if words else None
+        return self.handle_recognition(result, text, woken)
 
-    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn:
-        """An utterance as the recogniser understood it (None: heard but not understood)."""
+    def handle_recognition(self, result: IntentResult | None, transcript: str, woken: bool = False) -> Turn:
+        """An utterance as the recogniser understood it (None: heard but not understood, or rejected).
+
+        ``woken``: the utterance followed the wake word (and was decoded with ``listening_grammar(woken=True)``);
+        inside a session it may then stop, cancel or ask for help whatever the skill declares, or leave the
+        skill for the top level (see the module's docstring). Without a session it changes nothing.
+        """
         turn = _TurnBuilder(heard=transcript, result=result)
         if self._session is None:
             self._top_level(turn, result)
+        elif woken:
+            self._woken_in_session(turn, self._session, result)
         else:
             self._in_session(turn, self._session, result)
         return self._finish(turn)
@@ -503,12 +587,41 @@ class Engine:
 
     # --- in a session --------------------------------------------------------------------------------------
 
+    def _woken_in_session(self, turn: _TurnBuilder, session: Session, result: IntentResult | None) -> None:
+        """What follows the wake word inside a session: the top level's requests leave the skill, stop / cancel /
+        help always work, anything else is an answer to the skill."""
+        if result is not None and (result.skill is not None or result.intent == "System.ListSkills"):
+            turn.skill = session.skill
+            self._end_session(turn, session, "USER_INITIATED")
+            self._top_level(turn, result)
+            return
+        if result is not None and result.intent in WOKEN_ALIASES:
+            result = replace(result, intent=WOKEN_ALIASES[result.intent])
+            turn.result = result
+        if result is not None and session.model.intent(result.intent) is None:
+            if result.intent in (STOP_INTENT, CANCEL_INTENT):
+                turn.skill = session.skill
+                self._end_session(turn, session, "USER_INITIATED")
+                return
+            if result.intent == HELP_INTENT:
+                turn.skill = session.skill
+                session.reprompted = False
+                turn.events.append(f"help:{session.skill}")
+                turn.say(
+                    f"You're in {session.model.invocation_name}. To leave it, say exit; to use another skill, "
+                    "say open, and its name."
+                )
+                if session.reprompt is not None:
+                    turn.say(session.reprompt)
+                    turn.reprompt = session.reprompt
+                session.listening = True
+                return
+        self._in_session(turn, session, result)
+
     def _in_session(self, turn: _TurnBuilder, session: Session, result: IntentResult | None) -> None:
         turn.skill = session.skill
         session.reprompted = False
-        if (result is None and tuple(tokens(turn.heard)) in EXIT_PHRASES) or (
-            result is not None and result.intent == "System.Exit"
-        ):
+        if result is not None and result.intent == "System.Exit":  # understood; never a rejected transcript
             self._end_session(turn, session, "USER_INITIATED")
             return
         if result is None:
@@ -673,7 +786,9 @@ class Engine:
         )
         turn.requests.append(event)
         try:
-            turn.responses.append(self.pool.get(session.package).invoke(event))
+            response = self.pool.get(session.package).invoke(event)
+            if response:  # a skill may answer nothing at all (the 2015 AlexaSkill.js does)
+                turn.responses.append(response)
         except SkillError as error:  # the reply to a SessionEndedRequest is ignored, and so is its failure
             logger.info("skill %s: its answer to SessionEndedRequest is ignored: %s", session.skill, error)
 
@@ -692,6 +807,12 @@ class Engine:
             user_id, device_id = installation_ids(self.settings)
             self._device = Device(user_id, device_id, self._locale())
         return self._device
+
+    def wake_words(self) -> tuple[str, ...]:
+        """The wake phrase as words, normalised as typed text is (read on first use)."""
+        if self._wake_words is None:
+            self._wake_words = tuple(tokens(self.wake_phrase))
+        return self._wake_words
 
     def _locale(self) -> str:
         return self.settings.locale
