@@ -1,6 +1,8 @@
 """``assistant chat``: talk to the skills by typing, through the same engine the voice loop uses.
 
-Each line is an utterance; an empty line is silence (the skill's reprompt, then the session ends). With an
+Each line is an utterance; an empty line is silence (the skill's reprompt, then the session ends). A line that
+begins with the wake word ("alexa stop", "alexa, open wise guy") is what an Echo hears after its wake word: inside a
+session it can stop, cancel, ask for help or open another skill (``--wake-word`` for another phrase). With an
 UTTERANCE argument, that one utterance is run and the command exits, ending a session left open. Without a
 terminal on stdin, lines are read until end of input, without prompts, so tests and scripts can pipe input.
 """
@@ -14,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..runtime.engine import Engine, Turn
+from ..runtime.engine import DEFAULT_WAKE_PHRASE, Engine, Turn
 from ..settings import Settings
 from ..skills.layout import detect
 from ..skills.package import SkillPackage
@@ -44,6 +46,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="a skill folder to use for this run without installing it (repeatable)",
     )
     p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
+    p.add_argument(
+        "--wake-word",
+        default=DEFAULT_WAKE_PHRASE,
+        metavar="PHRASE",
+        help=f"the wake phrase a typed line may begin with, as said inside a session (default {DEFAULT_WAKE_PHRASE!r})",
+    )
     p.set_defaults(handler=run)
 
 
@@ -67,7 +75,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     with (
         store,
         Engine(
-            settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra
+            settings,
+            Registry(settings),
+            WorkerPool(settings, store),
+            store,
+            extra_skills=extra,
+            wake_phrase=args.wake_word,
         ) as engine,
     ):
         if interactive:
@@ -75,7 +88,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             for notice in engine.notices:
                 print(f"note: {notice}", file=sys.stderr)
             names = ", ".join(sorted(engine.skills())) or "none"
-            print(f"Skills: {names}. Type what you would say; an empty line is silence; Ctrl-D ends.")
+            print(
+                f"Skills: {names}. Type what you would say; an empty line is silence; "
+                f"'{args.wake_word}, …' works inside a skill too; Ctrl-D ends."
+            )
         if args.utterance is not None:
             show(engine.handle_text(args.utterance), args.json, sys.stdout)
             return 0
