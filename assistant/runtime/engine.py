@@ -149,7 +149,8 @@ class Turn:
     """What happened: ``session-started:<skill>``, ``session-ended:<skill>:<REASON>`` (a SessionEndedRequest
     reason, or ``SHOULD_END_SESSION`` when the skill's response ended it),
     ``fault:<skill>:<kind>``, ``reprompt:<skill>``, ``fallback:<skill>``, ``not-understood``, ``list-skills``,
-    ``unknown-skill:<name>``, ``setup-needed:<skill>``, ``dialog:<skill>:<directive>``."""
+    ``unknown-skill:<name>``, ``setup-needed:<skill>``, ``dialog:<skill>:<directive>``, ``help:<skill>`` (the
+    assistant's own help after "alexa, help" in a skill without AMAZON.HelpIntent)."""
     error: str | None = None
     """The exact error behind a failed turn (a skill fault, a missing environment), for logs and ``--json``."""
 
