@@ -28,20 +28,22 @@ from typing import Protocol
 import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
-from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
+from assistant.asr.plausible import PlausibilityLimits, reasons
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
+from assistant.voice.confirm import CutOptions, agree, confirms, request_start
 from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
 from assistant.voice.second_pass import SecondPass, shared_second_pass
+from assistant.voice.vad import SpeechDetector
 from assistant.voice.wake import (
     DEFAULT_MIN_PHONE_SECONDS,
     DEFAULT_PHRASE,
-    DEFAULT_THRESHOLD,
     WakeDetection,
-    WakeWordDetector,
+    WakeSpotter,
+    make_detector,
 )
 
 log = logging.getLogger(__name__)
@@ -75,8 +77,11 @@ class LoopOptions:
     """What opens the microphone when no skill asked anything."""
     wake_phrase: str = DEFAULT_PHRASE
     """The wake word or phrase."""
-    wake_threshold: float = DEFAULT_THRESHOLD
-    """Keyphrase threshold: lower is more sensitive."""
+    wake_engine: str = "keyphrase"
+    """``neural`` (openWakeWord, for "alexa" and its other models) or ``keyphrase`` (pocketsphinx, any phrase);
+    see ``voice.wake``."""
+    wake_threshold: float | None = None
+    """The detector's threshold (lower is more sensitive); None: the detector's default (``make_detector``)."""
     wake_lead: float = 0.3
     """The wake phrase must begin within this many seconds of the start of speech (it opens an utterance)."""
     wake_quiet_before: float = 0.5
@@ -89,6 +94,9 @@ class LoopOptions:
     """After a wake phrase in the same breath as the request, decoding starts at the quietest 10 ms in this many
     seconds after the spotted end (the spotter often ends the phrase before its last phone is over, and a phone
     left over at the start makes the grammar reject the request); 0: right at the spotted end."""
+    wake_cut: CutOptions = field(default_factory=CutOptions)
+    """For a detector that only says when it heard the phrase: how the start of a same-breath request is found
+    (the first pause after the word)."""
     wake_min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
     """A wake phrase shorter than this many seconds per phone is a fragment of another word: ignored."""
     confirm_wake: bool = True
@@ -128,6 +136,16 @@ class LoopOptions:
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
+    speech_check: bool = True
+    """Drop an utterance when the neural voice activity detector (``voice.vad``) hears too little speech under
+    its words: noise must not answer for the user."""
+    min_speech: float = 0.15
+    """Seconds of speech needed under the recognised words."""
+    speech_probability: float = 0.5
+    """A 30 ms frame is speech at or above this Silero probability."""
+    speech_margin: float = 0.15
+    """Seconds before the words (twice that after them) where speech outside them is not counted: word
+    boundaries are approximate, and the VAD trails the end of speech."""
     min_command: float = 0.25
     """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
     max_utterance: float = 10.0
@@ -253,7 +271,7 @@ class VoiceLoop:
         self.unconfirmed_wakes: list[WakeDetection] = []
         """Wake words followed by speech the grammar rejected: dropped silently (``LoopOptions.confirm_wake``)."""
         self._feedback = feedback or (lambda _f: None)
-        self._wake: WakeWordDetector | None = None
+        self._wake: WakeSpotter | None = None
         self._verify = False
         self._endpointer: Endpointer | None = None
         self._ring: collections.deque[AudioChunk] = collections.deque()
@@ -274,6 +292,8 @@ class VoiceLoop:
         self._second_pass = second_pass
         self._helper: SecondPass | None = None
         self._checked_at = float("-inf")
+        self._decode_from = 0.0
+        self._vad: SpeechDetector | None = None
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -281,7 +301,7 @@ class VoiceLoop:
         opts = self.options
         self._endpointer = Endpointer(opts.endpoint, source.rate)
         wake = (
-            WakeWordDetector(opts.wake_phrase, opts.wake_threshold, opts.wake_min_phone_seconds)
+            make_detector(opts.wake_phrase, opts.wake_threshold, opts.wake_min_phone_seconds, opts.wake_engine)
             if opts.trigger is Trigger.WAKE_WORD
             else None
         )
@@ -290,9 +310,12 @@ class VoiceLoop:
         self._helper = None
         if self._verify and opts.verify_in_helper:
             self._helper = (self._second_pass or shared_second_pass(self.recognizer.config)).start()
+        self._vad = SpeechDetector(keep=opts.ring_seconds) if opts.speech_check else None
         try:
             if wake is not None:
                 self._wake = wake.start()
+            if self._vad is not None:
+                self._vad.start()
             self.warm_up()
             self._enter_idle(0.0)
             for chunk in source:
@@ -302,6 +325,8 @@ class VoiceLoop:
             if wake is not None:
                 self.short_wakes += wake.implausible
                 wake.stop()
+            if self._vad is not None:
+                self._vad.stop()
             self._wake = None
         return self.records
 
@@ -324,6 +349,8 @@ class VoiceLoop:
             chunk = AudioChunk(samples, chunk.rate, chunk.start)
         assert self._endpointer is not None
         events = self._endpointer.process(chunk)
+        if self._vad is not None:
+            self._vad.process(chunk)
         if self._state is not _State.IDLE:
             self._last_speech_end = float("-inf")  # listening: whatever came before was not speech to us
         self._ring.append(chunk)
@@ -372,13 +399,14 @@ class VoiceLoop:
         detection = self._wake.process(chunk)
         if detection is None:
             return
-        if not self._opens_utterance(detection):
+        if self._wake.timed and not self._opens_utterance(detection):
             self.ignored_wakes.append(detection)
             log.info("wake phrase at %.2f s is inside speech, not at its start: ignored", detection.start)
             return
         self._accept_wake(detection)
         if self._endpointer.in_speech:  # "alexa, open high low game" in one breath
-            self._begin_utterance(detection.end, detection, defer=opts.wake_cut_search)
+            start = detection.end if self._wake.timed else detection.end - opts.wake_cut.before
+            self._begin_utterance(start, detection, defer=opts.wake_cut_search)
         else:
             self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
 
@@ -406,9 +434,9 @@ class VoiceLoop:
 
     def _utterance(self, chunk: AudioChunk, events: list[SpeechEvent], fed: bool = False) -> None:
         if self._deferred is not None:
-            cut_by = self._deferred + self.options.wake_cut_search
+            cut_by = self._deferred + self._cut_window()
             if chunk.end >= cut_by or any(e.kind == "end" for e in events):
-                self._start_decoding(_quietest(self._ring, self._deferred, min(cut_by, chunk.end)))
+                self._start_decoding(self._cut(min(cut_by, chunk.end)))
         elif not fed:
             self.recognizer.feed(chunk.samples)
         self._check_ahead(chunk)
@@ -438,7 +466,7 @@ class VoiceLoop:
             self._end_utterance(speech_end, at)
             return
         if self._deferred is not None:
-            self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
+            self._start_decoding(self._cut(speech_end))
         t0 = time.perf_counter()
         recognition = self.recognizer.peek()
         if recognition is None:  # streaming decoder: no look before the end
@@ -501,8 +529,27 @@ class VoiceLoop:
         if self._deferred is None:
             self._start_decoding(start)
 
+    def _cut_window(self) -> float:
+        """Seconds after the deferred start during which the request's start is searched for."""
+        if self._wake is not None and not self._wake.timed:
+            return self.options.wake_cut.before + self.options.wake_cut.after
+        return self.options.wake_cut_search
+
+    def _cut(self, upto: float) -> float:
+        """Where the request after the wake word begins, from what has been heard up to ``upto`` seconds."""
+        assert self._deferred is not None
+        if self._wake is None or self._wake.timed or self._utt_wake is None:
+            return _quietest(self._ring, self._deferred, upto)
+        origin = self._ring[0].start
+        audio = np.concatenate([c.samples for c in self._ring])
+        audio = audio[: int(round((upto - origin) * 16000))]
+        cut = request_start(audio, 16000, origin, self._utt_wake.end, self.options.wake_cut)
+        log.debug("wake word heard at %.2f s: the request starts at %.2f s", self._utt_wake.end, cut)
+        return cut
+
     def _start_decoding(self, start: float) -> None:
         self._deferred = None
+        self._decode_from = start
         self.recognizer.begin(self.engine.listening_grammar())
         backlog = [_from(c, start) for c in self._ring if c.end > start]
         if backlog:
@@ -519,9 +566,10 @@ class VoiceLoop:
             self.recognizer.discard()
         else:
             if self._deferred is not None:
-                self._start_decoding(_quietest(self._ring, self._deferred, speech_end))
+                self._start_decoding(self._cut(speech_end))
             t0 = time.perf_counter()
             recognition = self.recognizer.finish()
+        recognition = self._spoken(recognition)
         decoded = time.perf_counter()
         wake = self._utt_wake
         if wake is not None and speech_end - wake.end < self.options.min_command:
@@ -530,14 +578,14 @@ class VoiceLoop:
             return
         pending, self._pending_wake = self._pending_wake, None
         confirm = self.options.confirm_wake and not self.engine.expects_answer()
-        if pending is not None and confirm and not _confirms(recognition):
+        if pending is not None and confirm and not confirms(recognition, None, self._outside_speech(recognition, speech_end)):
             self._drop_wake(pending, recognition, at)
             return
         if pending is not None and confirm and self._needs_second_pass(pending, recognition):
             whole = self._verify_wake(pending, speech_end)
             log.debug("second pass: %r (first: %r)", whole.transcript, recognition.transcript)
             strict = PlausibilityLimits(max_uncovered_seconds=self.options.verify_max_uncovered)
-            if not _confirms(whole, strict) or not self._phrase_whole(pending, whole) or not _agree(recognition, whole):
+            if not confirms(whole, strict) or not self._phrase_whole(pending, whole) or not agree(recognition, whole):
                 self._drop_wake(pending, whole, at)
                 return
         if not recognition.transcript and wake is None:  # noise, a cough: not an utterance
@@ -562,6 +610,37 @@ class VoiceLoop:
         )  # fmt: skip
         self._respond(record, t0)
 
+    def _outside_speech(self, recognition: Recognition, speech_end: float) -> float | None:
+        """Seconds of speech (by the VAD) in the decoded audio but outside the recognised words; None without the
+        VAD or words."""
+        words = [w for w in recognition.words if not w.word.startswith(("<", "["))]
+        if self._vad is None or not words:
+            return None
+        start, end = self._decode_from + words[0].start, self._decode_from + words[-1].end
+        p, margin = self.options.speech_probability, self.options.speech_margin
+        before = self._vad.speech_seconds(self._decode_from, start - margin, p)
+        after = self._vad.speech_seconds(end + 2 * margin, speech_end, p)  # the VAD trails speech by ~0.2 s
+        log.debug("speech outside %r: %.2f s before %.2f, %.2f s after %.2f", recognition.transcript, before, start,
+                  after, end)  # fmt: skip
+        return before + after
+
+    def _spoken(self, recognition: Recognition) -> Recognition:
+        """The recognition, or nothing when the voice activity detector heard (almost) no speech under its words:
+        a clatter, a click or a breath that the grammar was forced to call "no" or "stop"."""
+        if self._vad is None or not recognition.words or recognition.result is None:
+            return recognition
+        words = [w for w in recognition.words if not w.word.startswith(("<", "["))]
+        if not words:
+            return recognition
+        start, end = self._decode_from + words[0].start, self._decode_from + words[-1].end
+        speech = self._vad.speech_seconds(start, end, self.options.speech_probability)
+        log.debug("%r at %.2f-%.2f s: %.2f s of speech", recognition.transcript, start, end, speech)
+        if speech >= self.options.min_speech:
+            return recognition
+        log.info("%r at %.2f-%.2f s: %.2f s of speech under the words (VAD peak %.2f): noise, ignored",
+                 recognition.transcript, start, end, speech, self._vad.peak(start, end))  # fmt: skip
+        return replace(recognition, transcript="", result=None, rejected="no speech under the words")
+
     def _check_ahead(self, chunk: AudioChunk) -> None:
         """When the user pauses after "alexa, <request>" in one breath, start the wake word's second pass in the
         helper now, so that its answer is ready about when the loop decides the request is over."""
@@ -579,7 +658,7 @@ class VoiceLoop:
 
     def _verifiable(self, wake: WakeDetection) -> bool:
         """The second pass is possible: on, for a wake word in the same breath as the request, and heard whole."""
-        if not self._verify or self._utt_wake is not wake:
+        if not self._verify or self._utt_wake is not wake or self._wake is None or not self._wake.timed:
             return False
         muted = self._mute_until > 0.0 and wake.start - self.options.verify_margin < self._mute_until
         return not muted  # the margin before the phrase may be cut by the start of the input, not by a reply
@@ -634,11 +713,21 @@ class VoiceLoop:
         return prefixed, audio[: int(round((end + self.options.verify_tail - start) * 16000))]
 
     def _drop_wake(self, wake: WakeDetection, recognition: Recognition, at: float) -> None:
-        """A wake word followed by speech the grammar rejected: a false wake, most likely; back to sleep."""
+        """A wake word followed by speech the grammar rejected: with a spotter that cannot tell the phrase from
+        a fragment of another word, a false wake, most likely: back to sleep. After the neural detector, which
+        is rarely wrong, it was a breath, a noise or the tail of the word: keep listening for the request until
+        the wake's deadline."""
         p = recognition.plausibility
         why = recognition.rejected or (
             f"{recognition.transcript!r}: {'; '.join(reasons(p))}" if p is not None else "no intent"
         )
+        deadline = wake.end + self.options.command_timeout
+        if self._wake is not None and not self._wake.timed and at < deadline:
+            log.info("after the wake word at %.2f s: %s; still listening for the request", wake.end, why)
+            self._pending_wake = wake
+            self._utt_wake = None
+            self._begin_waiting(at, deadline - at, answering=False)
+            return
         log.info("wake word at %.2f s not confirmed: what followed was rejected (%s); back to sleep", wake.start, why)
         if wake in self.wakes:
             self.wakes.remove(wake)
@@ -646,7 +735,10 @@ class VoiceLoop:
         self._enter_idle(at)
 
     def _silence(self, at: float) -> None:
-        self._pending_wake = None
+        pending, self._pending_wake = self._pending_wake, None
+        if pending is not None and pending in self.wakes:  # nothing understood followed it
+            self.wakes.remove(pending)
+            self.unconfirmed_wakes.append(pending)
         if not self._answering:
             log.info("no request heard after %.1f s", self.options.command_timeout)
             self._enter_idle(at)
@@ -705,25 +797,6 @@ class VoiceLoop:
         for sink in self.sinks:
             sink.wait()
         return start, cursor, first_audio
-
-
-def _confirms(recognition: Recognition, limits: PlausibilityLimits | None = None) -> bool:
-    """True when what followed a wake word was understood and its words account for the speech heard, in
-    noise too: a false wake in the middle of a sentence leaves the rest of the sentence outside the words, or
-    stretches a word over it."""
-    p = recognition.plausibility
-    return recognition.result is not None and (p is None or plausible(p, limits))
-
-
-def _agree(first: Recognition, whole: Recognition) -> bool:
-    """True when the second pass heard the same intent (of the same skill) as the first: a request heard right
-    survives being decoded with the wake word in front ("stop" and "shut up" agree); a false wake often turns into
-    another sentence ("list my skills", then "alexa, what can I say")."""
-    a, b = first.result, whole.result
-    same = a is not None and b is not None and (a.intent, a.skill) == (b.intent, b.skill)
-    if not same:
-        log.info("the two passes disagree: %r, then %r", first.transcript, whole.transcript)
-    return same
 
 
 def _from(chunk: AudioChunk, start: float) -> np.ndarray:

@@ -1,9 +1,16 @@
-"""Wake word spotting with pocketsphinx keyphrase search: one continuously fed decoder, its own timeline.
+"""Wake word spotting, the first stage: a detector fed every chunk, on the source's timeline.
 
-The detector owns a pocketsphinx decoder separate from the grammar recogniser, so spotting never waits for a
-grammar switch. Audio is fed block by block; when the keyphrase search fires, the detection carries where the
-phrase ended on the source's timeline, so the loop can decode the rest of the same breath ("alexa, open high low
-game") from its ring buffer. After a detection (or ``reset``) the search restarts with fresh state.
+Two detectors share one interface (``WakeSpotter``):
+
+- ``NeuralWakeDetector``: openWakeWord 0.5.1's pre-trained models ("alexa", "hey jarvis", "hey mycroft",
+  "hey rhasspy"), loaded from the installed package (ONNX, one thread). It scores every 80 ms of audio from a
+  melspectrogram and a speech embedding, and fires when the score reaches the threshold. It is trained on many
+  real voices, which a phonetic spotter is not.
+- ``WakeWordDetector``: pocketsphinx's keyphrase search, for any other wake phrase the user picks.
+
+``make_detector`` picks the first for phrases that have a model, the second otherwise. Either way the detection
+carries where the phrase ended on the source's timeline, so the loop can decode the rest of the same breath
+("alexa, open high low game") from its ring buffer; after a detection (or ``reset``) the search restarts.
 """
 
 from __future__ import annotations
@@ -11,8 +18,9 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
 
@@ -37,6 +45,26 @@ the false wakes of the tests (0.23-0.25 s "alexa"s) but also fast espeak voices'
 
 _SEARCH = "_wake"
 
+NEURAL_MODELS = {
+    "alexa": "alexa_v0.1",
+    "hey jarvis": "hey_jarvis_v0.1",
+    "hey mycroft": "hey_mycroft_v0.1",
+    "hey rhasspy": "hey_rhasspy_v0.1",
+}
+"""Wake phrases with a pre-trained openWakeWord model in its wheel → the model's file name (without .onnx)."""
+
+NEURAL_THRESHOLD = 0.5
+"""Default score threshold of the neural detector (openWakeWord's own default), 0..1: lower fires more readily."""
+
+NEURAL_FRAME = 1280
+"""openWakeWord's step: 80 ms of 16 kHz audio."""
+
+_NEURAL_WINDOW_STEPS = 17
+"""openWakeWord's classifier looks at the last 16 embeddings (1.28 s); one more step flushes its window."""
+
+NEURAL_PHRASE_SECONDS = 0.7
+"""The neural detector does not place the phrase's start; a detection starts this many seconds before its end."""
+
 
 class WakeWordError(AssistantError):
     """A wake word that cannot be used: empty, unpronounceable, or a threshold out of range."""
@@ -54,6 +82,8 @@ class WakeDetection:
     """Where the phrase ended, seconds on the source's timeline."""
     detected_at: float
     """When the detector fired (end of the block that completed it), seconds on the source's timeline."""
+    score: float = 1.0
+    """The detector's confidence, 0..1 (1 for the keyphrase spotter, which gives none)."""
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -79,6 +109,154 @@ def pronunciations(phrase: str, lexicon: Lexicon | None = None) -> dict[str, str
     return out
 
 
+class WakeSpotter(Protocol):
+    """What the loop needs of a wake word detector."""
+
+    phrase: str
+    threshold: float
+    implausible: list[WakeDetection]
+    timed: bool
+    """True when a detection gives the phrase's own start and end; False when only the moment it was heard."""
+
+    def start(self) -> Any: ...
+    def stop(self) -> None: ...
+    def reset(self, at: float) -> None: ...
+    def process(self, chunk: AudioChunk) -> WakeDetection | None: ...
+
+
+WAKE_ENGINES = ("neural", "keyphrase")
+"""``neural``: openWakeWord, for the phrases it has a model for; ``keyphrase``: pocketsphinx, any phrase."""
+
+
+def make_detector(
+    phrase: str, threshold: float | None = None, min_phone_seconds: float = 0.0, engine: str = "neural"
+) -> WakeSpotter:
+    """The detector for ``phrase``: openWakeWord when ``engine`` is ``neural`` and the phrase has a model,
+    pocketsphinx's keyphrase search otherwise. ``threshold`` None is the chosen detector's default (the scales
+    differ: a score in 0..1, a probability ratio)."""
+    if engine not in WAKE_ENGINES:
+        raise WakeWordError(f"unknown wake word engine {engine!r}; choose one of {', '.join(WAKE_ENGINES)}")
+    normal = normalise_phrase(phrase)
+    if engine == "neural" and normal in NEURAL_MODELS:
+        return NeuralWakeDetector(normal, NEURAL_THRESHOLD if threshold is None else threshold)
+    return WakeWordDetector(normal, DEFAULT_THRESHOLD if threshold is None else threshold, min_phone_seconds)
+
+
+def neural_model_path(phrase: str) -> Path:
+    """The installed openWakeWord model for ``phrase`` (a WakeWordError when the package or file is missing)."""
+    try:
+        import openwakeword
+    except ImportError as exc:
+        raise WakeWordError(
+            "openWakeWord is not installed (pip install openwakeword==0.5.1); it is needed for the wake word "
+            f"{phrase!r}"
+        ) from exc
+    path = Path(openwakeword.__file__).parent / "resources" / "models" / f"{NEURAL_MODELS[phrase]}.onnx"
+    if not path.exists():
+        raise WakeWordError(
+            f"openWakeWord's model for {phrase!r} is missing ({path}); openwakeword 0.5.1 ships it in its wheel "
+            "(later releases download models at run time, which cannot work offline)"
+        )
+    return path
+
+
+class NeuralWakeDetector:
+    """Spots a phrase with openWakeWord (see the module docstring) in a stream of 16 kHz int16 chunks.
+
+    Chunks of any size are re-framed into 80 ms steps. A detection's ``end`` is the end of the step whose score
+    reached the threshold (the model fires near the end of the word); its ``start`` is an estimate.
+    """
+
+    def __init__(self, phrase: str = DEFAULT_PHRASE, threshold: float = NEURAL_THRESHOLD) -> None:
+        if not 0.0 < threshold < 1.0:
+            raise WakeWordError(f"wake threshold must lie between 0 and 1 exclusive (e.g. 0.5), got {threshold}")
+        self.phrase = normalise_phrase(phrase)
+        """The wake phrase."""
+        if self.phrase not in NEURAL_MODELS:
+            raise WakeWordError(
+                f"no openWakeWord model for {self.phrase!r}; models: {', '.join(sorted(NEURAL_MODELS))}"
+            )
+        self.threshold = threshold
+        """Score (0..1) at which the detector fires."""
+        self.implausible: list[WakeDetection] = []
+        """Always empty (the interface's place for detections dropped as fragments)."""
+        self.timed = False
+        """Detections give the moment the phrase was heard, not its exact span."""
+        self.scores: list[tuple[float, float]] = []
+        """With ``keep_scores``: (end of step, score) for every 80 ms step, for benchmarks."""
+        self.keep_scores = False
+        """Record every step's score in ``scores``."""
+        self._model: Any = None
+        self._key = ""
+        self._pending = np.zeros(0, np.int16)
+        self._pending_start = 0.0
+        self._position = 0.0
+        self._quiet_until = 0.0
+
+    def start(self) -> Self:
+        """Load the models (about 0.2 s): the phrase's classifier, openWakeWord's melspectrogram and embedding."""
+        if self._model is not None:
+            return self
+        path = neural_model_path(self.phrase)
+        from openwakeword.model import Model
+
+        try:
+            self._model = Model(wakeword_models=[str(path)], inference_framework="onnx")
+        except Exception as exc:  # onnxruntime raises its own types
+            raise WakeWordError(f"openWakeWord cannot load {path}: {exc}") from exc
+        self._key = next(iter(self._model.models))
+        self.reset(0.0)
+        log.info("wake word %r (openWakeWord %s), threshold %g", self.phrase, path.name, self.threshold)
+        return self
+
+    def stop(self) -> None:
+        """Release the models (safe to call twice)."""
+        self._model = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def reset(self, at: float) -> None:
+        """Forget the audio heard so far; the next chunk fed starts at ``at`` seconds on the timeline."""
+        if self._model is None:
+            raise WakeWordError("the wake word detector was not started")
+        self._model.reset()
+        self._model.predict(np.zeros(NEURAL_FRAME * _NEURAL_WINDOW_STEPS, np.int16))  # flush the old audio
+        self._model.reset()
+        self._pending = np.zeros(0, np.int16)
+        self._pending_start = at
+        self._position = at
+        self._quiet_until = at
+
+    def process(self, chunk: AudioChunk) -> WakeDetection | None:
+        """Feed one chunk; a detection when the score reaches the threshold in it."""
+        if self._model is None:
+            raise WakeWordError("the wake word detector was not started")
+        if abs(chunk.start - self._position) > 1e-6:
+            self.reset(chunk.start)
+        self._pending = np.concatenate([self._pending, np.asarray(chunk.samples, np.int16)])
+        self._position = chunk.end
+        found: WakeDetection | None = None
+        while self._pending.size >= NEURAL_FRAME:
+            step, self._pending = self._pending[:NEURAL_FRAME], self._pending[NEURAL_FRAME:]
+            self._pending_start += NEURAL_FRAME / 16000
+            end = self._pending_start
+            score = float(self._model.predict(step)[self._key])
+            if self.keep_scores:
+                self.scores.append((end, score))
+            if found is None and score >= self.threshold and end > self._quiet_until:
+                found = WakeDetection(self.phrase, max(end - NEURAL_PHRASE_SECONDS, 0.0), end, chunk.end, score)
+        if found is not None:
+            log.debug("wake word at %.2f s (score %.2f)", found.end, found.score)
+            self._quiet_until = found.end + 1.0  # one detection per utterance of the phrase
+        return found
+
+
 class WakeWordDetector:
     """Spots one phrase in a stream of 16 kHz int16 chunks with pocketsphinx's keyphrase search.
 
@@ -100,7 +278,7 @@ class WakeWordDetector:
             )
         self.phrase = normalise_phrase(phrase)
         """The wake phrase, normalised to dictionary words."""
-        self.threshold = threshold
+        self.threshold: float = threshold
         """pocketsphinx ``kws_threshold``: detection probability ratio; lower fires more readily."""
         self.min_phone_seconds = min_phone_seconds
         """A detection must last at least this many seconds per phone of the phrase (0: no duration check)."""
@@ -108,6 +286,8 @@ class WakeWordDetector:
         """The shortest plausible detection, seconds (set by ``start`` from the phrase's phones)."""
         self.implausible: list[WakeDetection] = []
         """Detections dropped because they were too short to be the whole phrase."""
+        self.timed = True
+        """Detections carry the phrase's span as the search aligned it."""
         self._decoder: Any = None
         self._origin = 0.0
         self._position = 0.0
