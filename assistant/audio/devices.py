@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any, BinaryIO, Literal, Self
@@ -135,7 +136,51 @@ def _sounddevice() -> ModuleType:
         ) from exc
     except ImportError as exc:
         raise DeviceError(f"the sounddevice package is missing ({exc}); `pip install sounddevice`") from exc
+    _quiet_alsa()
     return sounddevice
+
+
+# ALSA prints its own complaints ("ALSA lib pcm.c:8570:(snd_pcm_recover) underrun occurred") straight to stderr,
+# hundreds of them on a loaded machine. They go to this module's log at debug level instead, counted.
+_ALSA_HANDLER: Any = None
+_alsa_messages: collections.Counter[str] = collections.Counter()
+
+
+def _quiet_alsa() -> None:
+    """Route ALSA's library messages to the log (once per process; nothing to do without ALSA)."""
+    global _ALSA_HANDLER
+    if _ALSA_HANDLER is not None or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("asound")
+    if name is None:
+        _ALSA_HANDLER = False
+        return
+    try:
+        alsa = ctypes.CDLL(name)
+    except OSError:
+        _ALSA_HANDLER = False
+        return
+    # void handler(const char *file, int line, const char *function, int err, const char *fmt, ...): the
+    # variadic part is not read, so ``fmt`` is logged as it is ("underrun occurred" has no arguments).
+    handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                    ctypes.c_char_p)  # fmt: skip
+
+    def handler(file: bytes | None, line: int, function: bytes | None, err: int, fmt: bytes | None) -> None:
+        text = (fmt or b"").decode(errors="replace")
+        _alsa_messages[text] += 1
+        log.debug("ALSA %s:%d (%s) %s [%d so far]", (file or b"?").decode(errors="replace"), line,
+                  (function or b"?").decode(errors="replace"), text, _alsa_messages[text])  # fmt: skip
+
+    _ALSA_HANDLER = handler_type(handler)  # kept alive for as long as ALSA may call it
+    alsa.snd_lib_error_set_handler(_ALSA_HANDLER)
+
+
+def alsa_messages() -> dict[str, int]:
+    """How many times ALSA reported each message in this process (e.g. ``{"underrun occurred": 3}``)."""
+    return dict(_alsa_messages)
 
 
 def _pick_device(
@@ -186,6 +231,37 @@ def _stream_rate(sd: ModuleType, info: dict[str, Any], kind: Literal["input", "o
         return native
 
 
+CLOSE_TIMEOUT = 3.0
+"""Seconds to wait for PortAudio to stop a stream before giving up on it (a sound server that died)."""
+
+
+def _close_stream(stream: Any, name: str, timeout: float = CLOSE_TIMEOUT) -> None:
+    """Abort and close a PortAudio stream, giving up after ``timeout`` seconds.
+
+    PortAudio's ALSA code can block for good in ``abort()`` when the sound server behind the device died; the
+    call runs in a thread of its own, so the caller (and Ctrl-C) is never stuck behind it. A stream given up on
+    is left to the process's exit.
+    """
+    failure: list[BaseException] = []
+
+    def close() -> None:
+        try:
+            try:
+                stream.abort()
+            finally:
+                stream.close()
+        except Exception as exc:  # noqa: BLE001 - reported below, in the caller's thread
+            failure.append(exc)
+
+    closer = threading.Thread(target=close, name=f"close {name}", daemon=True)
+    closer.start()
+    closer.join(timeout)
+    if closer.is_alive():
+        log.warning("device %r did not stop within %.0f s (did the sound server die?); left behind", name, timeout)
+    elif failure:
+        log.warning("device %r did not close cleanly: %s", name, failure[0])
+
+
 class MicrophoneSource:
     """The microphone as an AudioSource: 16 kHz mono chunks in real time (resampled if the device needs it)."""
 
@@ -202,6 +278,7 @@ class MicrophoneSource:
         self._stream: Any = None
         self._name = ""
         self._resampler: StreamResampler | None = None
+        self._anchor = (0.0, 0.0)
 
     def __enter__(self) -> Self:
         sd = _sounddevice()
@@ -216,6 +293,7 @@ class MicrophoneSource:
         except sd.PortAudioError as exc:
             raise DeviceError(f"cannot open input device {self._name!r}: {exc}; {_INPUT_HINT}") from exc
         self._sd, self._stream = sd, stream
+        self._anchor = (time.monotonic(), 0.0)
         return self
 
     def __exit__(
@@ -223,26 +301,37 @@ class MicrophoneSource:
     ) -> None:
         self.close()
 
+    def timeline(self, when: float) -> float:
+        """The time on the chunks' timeline (seconds) of the instant ``when`` (a ``time.monotonic()`` value).
+
+        Chunks are placed by the samples read, and a consumer that falls behind reads them late; this maps a wall
+        time, such as ``SpeakerSink``'s ``Playback.started_at``, onto the same timeline, from how much audio the
+        device had captured at the latest read (what was read plus what waited in its buffer). The device's own
+        input latency, a few milliseconds, is not counted.
+        """
+        read_at, captured = self._anchor
+        return captured + (when - read_at)
+
     def close(self) -> None:
-        """Stop and close the input stream (safe to call twice)."""
+        """Stop and close the input stream (safe to call twice; gives up after ``CLOSE_TIMEOUT`` seconds)."""
         stream, self._stream = self._stream, None
-        if stream is None:
-            return
-        try:
-            stream.abort()
-        finally:
-            stream.close()
+        if stream is not None:
+            _close_stream(stream, self._name)
 
     def __iter__(self) -> Iterator[AudioChunk]:
         if self._stream is None or self._sd is None:
             raise AudioError("MicrophoneSource must be entered (`with MicrophoneSource() as mic`) first")
         block = _block_samples(self.block_ms, SAMPLE_RATE)
         read_size = _block_samples(self.block_ms, int(self._stream.samplerate))
+        device_rate = float(self._stream.samplerate)
         pending = np.zeros(0, np.int16)
         emitted = 0
+        read = 0
         while self._stream is not None:
             try:
                 data, overflowed = self._stream.read(read_size)
+                read += len(data)
+                self._anchor = (time.monotonic(), (read + self._stream.read_available) / device_rate)
             except self._sd.PortAudioError as exc:
                 raise DeviceError(
                     f"input device {self._name!r} stopped working ({exc}); check it is still plugged in"
@@ -259,22 +348,70 @@ class MicrophoneSource:
                 emitted += block
 
 
-class SpeakerSink:
-    """The speaker as an AudioSink: a PortAudio output stream fed from a queue; the clock is wall time."""
+@dataclass(slots=True)
+class Playback:
+    """One ``SpeakerSink.play`` call, and when its sound left for the device. Times are ``time.monotonic()``
+    seconds, so they compare with other clocks (``MicrophoneSource.timeline`` maps them onto the input's).
 
-    def __init__(self, device: int | str | None = None) -> None:
+    ``started_at`` and ``ended_at`` are PortAudio's estimate of when the first and the last sample reach the
+    device's output (the callback's ``outputBufferDacTime``, which counts the sound server's buffer too), set as
+    the stream takes them; both are known once ``SpeakerSink.wait`` returns.
+    """
+
+    queued_at: float
+    """When ``play`` was called, seconds."""
+    samples: int
+    """Length, in samples at the device's rate."""
+    started_at: float | None = None
+    """When the first sample left, seconds (None until it has been taken; it stays None if the queue was
+    dropped first)."""
+    ended_at: float | None = None
+    """Just after the last sample left, seconds."""
+
+    @property
+    def delay(self) -> float | None:
+        """Seconds from ``play`` to the first sample leaving: what to add to a reply's queued start."""
+        return None if self.started_at is None else self.started_at - self.queued_at
+
+
+class SpeakerSink:
+    """The speaker as an AudioSink: a PortAudio output stream fed from a queue; the clock is wall time.
+
+    The stream runs only while there is something to play: ``play`` starts it with its buffer primed from the
+    queue, so the first sample leaves at once instead of behind a buffer of silence, and it stops itself once the
+    queue is empty (no audio callbacks, so no CPU, while the assistant listens). Its buffer (``latency``, 0.2 s)
+    is deep enough for the callback to survive the interpreter being busy for 150 ms (a decode holding the GIL):
+    with PortAudio's default ("low", 9 ms through PulseAudio's ALSA plugin) such a pause underran the device,
+    and PulseAudio's recovery from an underrun put the next reply about 2 s late.
+
+    Each ``play`` is a :class:`Playback` (``last_playback``) that records when its sound actually left.
+    """
+
+    STALL_TIMEOUT = 3.0
+    """Seconds without progress, with audio queued, after which ``wait`` gives up on the device."""
+
+    def __init__(self, device: int | str | None = None, latency: float = 0.2) -> None:
         self.device = device
         """PortAudio device index, a substring of its name, or None for the default output."""
+        self.latency = latency
+        """Output buffer, seconds (PortAudio's suggested latency)."""
+        self.last_playback: Playback | None = None
+        """The latest ``play`` call."""
+        self.underruns = 0
+        """Buffers the device ran dry on (PortAudio's output underflow flag) so far."""
         self._sd: ModuleType | None = None
         self._stream: Any = None
         self._rate = SAMPLE_RATE
         self._name = ""
-        self._queue: collections.deque[np.ndarray] = collections.deque()
+        self._queue: collections.deque[tuple[Playback, np.ndarray, int]] = collections.deque()
         self._lock = threading.Lock()
         self._drained = threading.Event()
         self._drained.set()
         self._t0 = 0.0
         self._busy_until = 0.0
+        self._sounding_until = 0.0
+        self._stopping = False
+        self._progress = 0.0
 
     def __enter__(self) -> Self:
         sd = _sounddevice()
@@ -283,12 +420,13 @@ class SpeakerSink:
         self._name = info["name"]
         try:
             stream = sd.OutputStream(device=info["index"], samplerate=self._rate, channels=1, dtype="int16",
-                                     callback=self._callback)  # fmt: skip
-            stream.start()
+                                     latency=self.latency, callback=self._callback,
+                                     prime_output_buffers_using_stream_callback=True)  # fmt: skip
         except sd.PortAudioError as exc:
             raise DeviceError(f"cannot open output device {self._name!r}: {exc}; {_OUTPUT_HINT}") from exc
         self._sd, self._stream = sd, stream
         self._t0 = time.monotonic()
+        log.info("output %r: %d Hz, %.0f ms buffer", self._name, self._rate, stream.latency * 1000)
         return self
 
     def __exit__(
@@ -297,42 +435,82 @@ class SpeakerSink:
         self.close()
 
     def close(self) -> None:
-        """Drop what is queued, stop and close the stream (safe to call twice)."""
+        """Drop what is queued, stop and close the stream (safe to call twice; gives up after
+        ``CLOSE_TIMEOUT`` seconds)."""
         self.stop()
         stream, self._stream = self._stream, None
         if stream is None:
             return
-        try:
-            stream.abort()
-        finally:
-            stream.close()
+        if self.underruns:
+            log.info("output %r ran dry %d time(s)", self._name, self.underruns)
+        _close_stream(stream, self._name)
 
     @property
     def clock(self) -> float:
         """Seconds since the sink was entered."""
         return time.monotonic() - self._t0
 
-    def _callback(self, outdata: np.ndarray, frames: int, _time: Any, status: Any) -> None:
-        """PortAudio's thread: copy queued audio out, silence when there is none."""
-        if status:
-            log.debug("output status on %r: %s", self._name, status)
+    def _callback(self, outdata: np.ndarray, frames: int, when: Any, status: Any) -> None:
+        """PortAudio's thread: copy queued audio out, silence when there is none; stop after a while of none."""
+        now = time.monotonic()
+        # When this buffer's first frame reaches the output; PortAudio's estimate, which
+        # on some devices is missing (0) or nonsense: then "now".
+        ahead = when.outputBufferDacTime - when.currentTime
+        leaves = now + (ahead if 0.0 <= ahead < 5.0 else 0.0)
+        if status.output_underflow:
+            self.underruns += 1
+            log.debug("output underrun on %r (%d so far)", self._name, self.underruns)
         filled = 0
         with self._lock:
+            self._progress = now
             while filled < frames and self._queue:
-                head = self._queue[0]
-                take = min(frames - filled, head.size)
-                outdata[filled : filled + take, 0] = head[:take]
+                playback, head, offset = self._queue[0]
+                take = min(frames - filled, head.size - offset)
+                outdata[filled : filled + take, 0] = head[offset : offset + take]
+                if offset == 0:
+                    playback.started_at = leaves + filled / self._rate
                 filled += take
-                if take == head.size:
+                if offset + take == head.size:
+                    playback.ended_at = leaves + filled / self._rate
+                    self._sounding_until = max(self._sounding_until, playback.ended_at)
                     self._queue.popleft()
                 else:
-                    self._queue[0] = head[take:]
-            if not self._queue:
-                self._drained.set()
-        outdata[filled:, 0] = 0
+                    self._queue[0] = (playback, head, offset + take)
+            outdata[filled:, 0] = 0
+            if self._queue:
+                return
+            # Nothing more to play: this buffer is the last. Running on, the stream would fill the device's buffer
+            # with silence, and the next reply would wait behind it.
+            self._drained.set()
+            self._stopping = True
+            assert self._sd is not None
+            raise self._sd.CallbackStop
+
+    def _ensure_running(self) -> None:
+        """Start the stream if it is not running (it stops itself when idle); the caller holds no lock."""
+        stream, sd = self._stream, self._sd
+        assert stream is not None and sd is not None
+        with self._lock:
+            running = stream.active and not self._stopping
+            if running:
+                return
+        try:
+            if not stream.stopped:
+                stream.stop()  # a stream that stopped itself (or died) must be stopped before it starts again
+            with self._lock:
+                self._stopping = False
+                self._progress = time.monotonic()
+            stream.start()
+        except sd.PortAudioError as exc:
+            raise DeviceError(
+                f"output device {self._name!r} cannot play ({exc}); check it is still connected"
+            ) from exc
 
     def play(self, samples: np.ndarray, rate: int = SAMPLE_RATE, at: float | None = None) -> float:
-        """Queue samples behind whatever is playing (``at`` is ignored: a speaker plays now); returns their end."""
+        """Queue samples behind whatever is playing (``at`` is ignored: a speaker plays now); returns their end.
+
+        ``last_playback`` then tells when they actually leave (see :class:`Playback`).
+        """
         if self._stream is None:
             raise AudioError("SpeakerSink must be entered (`with SpeakerSink() as speaker`) first")
         out = (
@@ -341,25 +519,40 @@ class SpeakerSink:
             else np.asarray(samples, np.int16)
         )
         with self._lock:
-            self._queue.append(out)
-            self._drained.clear()
+            playback = Playback(time.monotonic(), int(out.size))
+            self.last_playback = playback
+            if out.size:
+                self._queue.append((playback, out, 0))
+                self._drained.clear()
             self._busy_until = max(self._busy_until, self.clock) + out.size / self._rate
-            return self._busy_until
+            end = self._busy_until
+        if out.size:
+            self._ensure_running()
+        return end
 
     def wait(self) -> None:
-        """Block until the queue has been played out (a DeviceError if the device stops meanwhile)."""
+        """Block until everything queued has left for the device (a DeviceError if the device stops taking
+        audio for ``STALL_TIMEOUT`` seconds meanwhile)."""
         while not self._drained.wait(0.1):
-            if self._stream is None or not self._stream.active:
+            with self._lock:
+                stalled = time.monotonic() - self._progress > self.STALL_TIMEOUT
+            if self._stream is None or stalled:
                 raise DeviceError(
-                    f"output device {self._name!r} stopped while playing; check it is still connected"
+                    f"output device {self._name!r} stopped taking audio for {self.STALL_TIMEOUT:.0f} s while "
+                    "playing; check it is still connected (or the sound server still runs)"
                 )
+        with self._lock:
+            left = self._sounding_until - time.monotonic()
+        if left > 0:  # the last samples are in the device's buffer: wait until they have been heard
+            time.sleep(min(left, self.latency + 0.5))
 
     def stop(self, at: float | None = None) -> None:
-        """Drop everything queued; playback stops within one device buffer."""
+        """Drop everything queued; playback stops within one device buffer (``latency``)."""
         with self._lock:
             self._queue.clear()
             self._drained.set()
             self._busy_until = self.clock
+            self._sounding_until = min(self._sounding_until, time.monotonic() + self.latency)
 
 
 class WavRecorder:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import select
+import signal
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -97,11 +99,24 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.push_to_talk and args.input is None and not sys.stdin.isatty():
+        print("assistant: --push-to-talk needs a terminal to press Enter in (stdin is not one); use the wake "
+              "word (the default), --no-wake, or --input FILE.wav", file=sys.stderr)  # fmt: skip
+        return 2
     if args.no_bundled:
         settings = settings.with_(include_bundled=False)
-    source = _source(args)
+    try:
+        source = _source(args)
+    except DeviceError as err:  # a device the user named that is not there: no fallback, they meant that one
+        print(f"assistant: {err}", file=sys.stderr)
+        return 2
     if source is None:
         return _text_console(args, settings)
+    with _terminate_as_exit():
+        return _run_loop(args, settings, source)
+
+
+def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource) -> int:
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     options = LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
@@ -111,7 +126,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )  # fmt: skip
     speaker = EspeakSpeaker(args.voice, args.rate, args.volume)
     store = AttributeStore(settings.database)
-    printer = _Printer(realtime=args.input is None)
+    printer = _Printer(realtime=args.input is None, push_to_talk=args.push_to_talk)
     with contextlib.ExitStack() as stack:
         stack.enter_context(store)
         engine = stack.enter_context(
@@ -121,7 +136,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         for notice in engine.notices:
             print(f"note: {notice}", file=sys.stderr)
         recognizer = stack.enter_context(Recognizer(DecoderConfig()))
-        sinks = _sinks(args, stack)
+        try:
+            sinks = _sinks(args, stack)
+        except DeviceError as err:  # the --output-device the user named
+            print(f"assistant: {err}", file=sys.stderr)
+            return 2
         if args.push_to_talk:
             if args.input is not None:
                 print(
@@ -135,13 +154,20 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             stack.enter_context(source)
         except DeviceError as err:
             print(f"assistant: {err}", file=sys.stderr)
+            if not sys.stdin.isatty():
+                print("assistant: no terminal to continue in the text console; stopping", file=sys.stderr)
+                return 1
             return _text_console(args, settings)
         print(_banner(args, engine), file=sys.stderr)
         try:
             loop.run(source)
         except DeviceError as err:  # a device that disappears mid-session
             print(f"\nassistant: {err}", file=sys.stderr)
+            if args.input is not None or not sys.stdin.isatty():
+                print("assistant: stopping (no terminal to continue in the text console)", file=sys.stderr)
+                return 1
             print("assistant: continuing in the text console (assistant chat)", file=sys.stderr)
+            stack.close()  # let go of the devices, the skills and the database before the console opens them
             return _text_console(args, settings)
         finally:
             if args.transcript is not None:
@@ -151,8 +177,28 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM ends the run the way Ctrl-C does (the transcript is written, devices and skills are stopped),
+    with the conventional status 143. The CLI is the only place that installs a signal handler."""
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (run from a test harness's thread): leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def _source(args: argparse.Namespace) -> AudioSource | None:
-    """The audio source, or None (with the reason printed) when there is no usable microphone."""
+    """The audio source, or None (with the reason printed) when there is no usable microphone; a DeviceError
+    when the microphone named with ``--input-device`` cannot be used (the message lists the devices)."""
     if args.input == "-":
         return StdinSource(block_ms=30)
     if args.input is not None:
@@ -165,6 +211,8 @@ def _source(args: argparse.Namespace) -> AudioSource | None:
         with MicrophoneSource(device, block_ms=30):
             pass
     except DeviceError as err:
+        if device is not None:
+            raise
         print(f"assistant: no usable microphone: {err}", file=sys.stderr)
         return None
     return mic
@@ -183,6 +231,8 @@ def _sinks(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[AudioS
     try:
         sinks.append(stack.enter_context(SpeakerSink(device)))
     except DeviceError as err:
+        if device is not None:
+            raise
         if args.input is None:
             print(f"assistant: no speaker, replies are shown as text only: {err}", file=sys.stderr)
     return sinks
@@ -191,7 +241,8 @@ def _sinks(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[AudioS
 def _text_console(args: argparse.Namespace, settings: Settings) -> int:
     print("assistant: starting the text console instead (`assistant chat`); type what you would say",
           file=sys.stderr)  # fmt: skip
-    chat_args = argparse.Namespace(utterance=None, json=False, skill=args.skill, no_bundled=args.no_bundled)
+    chat_args = argparse.Namespace(utterance=None, json=False, skill=args.skill, no_bundled=args.no_bundled,
+                                   wake_word=args.wake_word)  # fmt: skip
     return chat_cmd.run(chat_args, settings)
 
 
@@ -210,13 +261,16 @@ def _fields(options: LoopOptions) -> dict[str, Any]:
 class _Printer:
     """Terminal feedback: listening, heard "…", thinking, speaking, cards."""
 
-    def __init__(self, realtime: bool) -> None:
+    def __init__(self, realtime: bool, push_to_talk: bool = False) -> None:
         self.realtime = realtime
+        """Live input: no timestamps (they are on the recording's clock otherwise)."""
+        self.push_to_talk = push_to_talk
+        """Idle means waiting for Enter, not for the wake word."""
 
     def show(self, f: Feedback) -> None:
         stamp = "" if self.realtime else f"[{f.at:7.2f}s] "
         if f.kind == "idle":
-            line = f"(waiting for {f.text!r})"
+            line = "(press Enter, then speak)" if self.push_to_talk else f"(waiting for {f.text!r})"
         elif f.kind == "wake":
             line = f"* {f.text}"
         elif f.kind == "listening":

@@ -17,6 +17,7 @@ import logging
 import os
 import pickle
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -235,4 +236,8 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
+    # The helper is in the terminal's process group, so Ctrl-C reaches it as well as the assistant. The assistant
+    # decides when it stops (it closes the pipe, and the helper ends at the end of its input), so the helper
+    # ignores SIGINT instead of dying with a KeyboardInterrupt traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _serve()
