@@ -32,7 +32,7 @@ from ..tts.ssml import ssml_to_text
 from ..voice.endpoint import DEFAULT_WINDOW, EndpointConfig
 from ..voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
 from ..voice.transcript import transcript_json, write_transcript
-from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD
+from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, NEURAL_THRESHOLD, WAKE_ENGINES
 from . import chat_cmd
 
 
@@ -65,10 +65,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--wake-word", default=DEFAULT_PHRASE, help=f"wake phrase (default {DEFAULT_PHRASE!r})"
     )
     listen.add_argument(
+        "--wake-engine",
+        choices=WAKE_ENGINES,
+        default="keyphrase",
+        help="neural: openWakeWord (for 'alexa', 'hey jarvis', 'hey mycroft', 'hey rhasspy'; far better with real "
+        "voices, see the README); keyphrase: pocketsphinx, any phrase (default keyphrase)",
+    )
+    listen.add_argument(
         "--wake-threshold",
         type=float,
-        default=DEFAULT_THRESHOLD,
-        help=f"wake sensitivity, 1e-50 (eager) .. 1e-10 (strict); default {DEFAULT_THRESHOLD:g}",
+        default=None,
+        help=f"wake sensitivity: neural 0..1 (default {NEURAL_THRESHOLD:g}, lower is eager); keyphrase "
+        f"1e-50 (eager) .. 1e-10 (strict) (default {DEFAULT_THRESHOLD:g})",
     )
     listen.add_argument(
         "--answer-timeout",
@@ -120,7 +128,8 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     options = LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
-        wake_phrase=args.wake_word, wake_threshold=args.wake_threshold, answer_timeout=args.answer_timeout,
+        wake_phrase=args.wake_word, wake_engine=args.wake_engine, wake_threshold=args.wake_threshold,
+        answer_timeout=args.answer_timeout,
         max_utterance=args.max_utterance, endpoint=EndpointConfig(window=args.endpoint_window),
         barge_in=args.barge_in,
     )  # fmt: skip
