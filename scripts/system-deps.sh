@@ -3,13 +3,14 @@
 # As root, install the missing ones with apt-get; otherwise name them and stop.
 #   pulseaudio, pulseaudio-utils, libasound2-plugins: the live sound-server test (a private PulseAudio server
 #     with virtual devices; the ALSA pulse plugin lets PortAudio's default device reach it)
-#   festival, festvox-kallpc16k, festvox-us-slt-hts: the voice benchmark's festival voices
+#   festival, festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts, flite: the voice benchmark's other voices
 #   bubblewrap: the skill sandbox
 set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in espeak-ng libespeak-ng1 sox libportaudio2 python3-venv \
-  pulseaudio pulseaudio-utils libasound2-plugins festival festvox-kallpc16k festvox-us-slt-hts bubblewrap; do
+  pulseaudio pulseaudio-utils libasound2-plugins festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts flite \
+  bubblewrap; do
   case "$pkg" in
     python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null && continue ;;
   esac
