@@ -7,6 +7,7 @@ missing and how to get going anyway; nothing here needs a sound card unless a de
 
 from __future__ import annotations
 
+import atexit
 import collections
 import logging
 import sys
@@ -258,6 +259,11 @@ def _close_stream(stream: Any, name: str, timeout: float = CLOSE_TIMEOUT) -> Non
     closer.join(timeout)
     if closer.is_alive():
         log.warning("device %r did not stop within %.0f s (did the sound server die?); left behind", name, timeout)
+        # sounddevice stops its last stream and terminates PortAudio at exit, which would block on this same
+        # stream: the process would never end. PortAudio goes with the process instead.
+        handler = getattr(sys.modules.get("sounddevice"), "_exit_handler", None)
+        if handler is not None:
+            atexit.unregister(handler)
     elif failure:
         log.warning("device %r did not close cleanly: %s", name, failure[0])
 
