@@ -352,3 +352,53 @@ def test_the_voice_loop_path_for_the_game(game: Engine) -> None:
         turn = game.handle_recognition(result, said, woken=True)
         assert intents_sent(turn) == [intent]
     assert game.session is None
+
+
+# --- by voice: the wake word inside an open session (the neural detector listens at any time) -------------------
+
+
+def _spoken_after_alexa(text: str) -> object:
+    """A real person's "alexa" (the wake corpus), 0.3 s, then ``text`` at that person's loudness."""
+    import numpy as np
+    from conftest import CORPORA
+
+    from assistant.audio.mix import max_frame_energy
+    from assistant.audio.wav import read_wav
+    from assistant.tts.synth import silence
+
+    folder = CORPORA / "wake" / "alexa"
+    if not folder.is_dir():
+        pytest.skip(f"the wake corpus is not at {folder} (it lives in ../shared/corpora)")
+    alexa = read_wav(sorted(folder.iterdir())[1])
+    said = synthesize_samples(text, voice="en-gb")
+    said = (said * np.sqrt(max_frame_energy(alexa) / max_frame_energy(said))).astype(np.int16)
+    return np.concatenate([silence(1.0), alexa, silence(0.3), said, silence(3.0)])
+
+
+def _talk(engine: Engine, audio: object) -> list[Turn]:
+    from assistant.audio.chunk import AudioChunk
+    from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+
+    class Source:
+        rate, block_ms, realtime = 16000, 30, False
+
+        def __iter__(self) -> Iterator[AudioChunk]:
+            return chunks_of(audio, 480)  # type: ignore[arg-type]
+
+    with Recognizer(DecoderConfig()) as recognizer:
+        loop = VoiceLoop(engine, recognizer, None, (), LoopOptions(wake_engine="neural"))
+        return [r.turn for r in loop.run(Source()) if r.kind == "speech"]  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_by_voice_alexa_stop_inside_the_game_stops_it(game: Engine) -> None:
+    turns = _talk(game, _spoken_after_alexa("stop"))
+    assert [intents_sent(t) for t in turns] == [["AMAZON.StopIntent"]]
+    assert not turns[0].session_open
+
+
+@pytest.mark.slow
+def test_by_voice_alexa_open_another_skill_leaves_the_game(game: Engine) -> None:
+    turns = _talk(game, _spoken_after_alexa("open wise guy"))
+    assert len(turns) == 1 and turns[0].skill == "knock-knock"
+    assert "session-ended:high-low:USER_INITIATED" in turns[0].events

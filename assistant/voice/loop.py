@@ -27,10 +27,10 @@ from typing import Protocol
 
 import numpy as np
 
-from assistant.asr.decoder import Recognition, Recognizer
+from assistant.asr.decoder import Recognition, Recognizer, WordTiming
 from assistant.asr.plausible import PlausibilityLimits, reasons
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
-from assistant.grammar.compiler import CompiledGrammar, with_prefix
+from assistant.grammar.compiler import WAKE_TAIL, CompiledGrammar, with_prefix, with_wake_tail
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
@@ -52,9 +52,9 @@ log = logging.getLogger(__name__)
 class VoiceEngine(Protocol):
     """What the loop needs of the runtime engine (``assistant.runtime.engine.Engine``)."""
 
-    def listening_grammar(self) -> CompiledGrammar: ...
+    def listening_grammar(self, woken: bool = False) -> CompiledGrammar: ...
     def expects_answer(self) -> bool: ...
-    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn: ...
+    def handle_recognition(self, result: IntentResult | None, transcript: str, woken: bool = False) -> Turn: ...
     def handle_silence(self) -> Turn: ...
 
 
@@ -97,6 +97,11 @@ class LoopOptions:
     wake_cut: CutOptions = field(default_factory=CutOptions)
     """For a detector that only says when it heard the phrase: how the start of a same-breath request is found
     (the first pause after the word)."""
+    wake_tail: float = 0.0
+    """After a neural wake (which says when the phrase was heard, not where it ended): decoding starts this many
+    seconds before the detection, with the end of the phrase as an optional first word of the grammar
+    (``grammar.with_wake_tail``), so the decoder places the boundary itself; 0: cut at the first pause after the
+    word instead (``wake_cut``)."""
     wake_min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
     """A wake phrase shorter than this many seconds per phone is a fragment of another word: ignored."""
     confirm_wake: bool = True
@@ -293,6 +298,9 @@ class VoiceLoop:
         self._helper: SecondPass | None = None
         self._checked_at = float("-inf")
         self._decode_from = 0.0
+        self._woken = False
+        self._tail = False
+        self._saying = ""
         self._vad: SpeechDetector | None = None
 
     # -- running --------------------------------------------------------------------------------------------
@@ -317,7 +325,10 @@ class VoiceLoop:
             if self._vad is not None:
                 self._vad.start()
             self.warm_up()
-            self._enter_idle(0.0)
+            if self.engine.expects_answer():  # a session already waits for an answer
+                self._begin_waiting(0.0, self.options.answer_timeout, answering=True)
+            else:
+                self._enter_idle(0.0)
             for chunk in source:
                 self._step(chunk)
             self._input_ended()
@@ -356,6 +367,10 @@ class VoiceLoop:
         self._ring.append(chunk)
         while self._ring and self._ring[0].end < chunk.end - self.options.ring_seconds:
             self._ring.popleft()
+        if self._state is not _State.IDLE and self._wake is not None and not self._wake.timed:
+            detection = self._wake.process(chunk)  # the wake word works at any time (the neural detector)
+            if detection is not None and self._wake_at_any_time(detection, chunk):
+                return
         if self._state is _State.IDLE:
             self._idle(chunk, events)
         elif self._state is _State.WAITING:
@@ -367,11 +382,16 @@ class VoiceLoop:
                 self._last_speech_end = event.speech_time
 
     def _while_speaking(self, chunk: AudioChunk) -> None:
-        """Input heard while the assistant speaks: dropped, except for the wake word with barge-in on."""
-        if not (self.options.barge_in and self._wake is not None):
+        """Input heard while the assistant speaks: dropped, except for the wake word, which always interrupts (a
+        reply that says the wake word itself cannot be interrupted: it would wake itself). The keyphrase spotter,
+        which is eager and relies on the grammar to confirm it, listens while speaking only with barge-in on."""
+        if self._wake is None or (self._wake.timed and not self.options.barge_in):
             return
         detection = self._wake.process(chunk)
         if detection is None:
+            return
+        if f" {self._wake.phrase} " in _words(self._saying):
+            log.info("wake word at %.2f s while saying it ourselves: ignored", detection.end)
             return
         log.info("barge-in: wake word at %.2f s stops the reply", detection.end)
         for sink in self.sinks:
@@ -380,8 +400,42 @@ class VoiceLoop:
         assert self._endpointer is not None
         self._endpointer.reset(chunk.end)
         self._ring.clear()
+        self._woken = self.engine.expects_answer()
         self._accept_wake(detection)
         self._begin_waiting(chunk.end, self.options.command_timeout, answering=False)
+
+    def _wake_at_any_time(self, detection: WakeDetection, chunk: AudioChunk) -> bool:
+        """The wake word while listening for an answer or hearing an utterance: what follows it is decoded with the
+        session's grammar, stop/cancel/help and the top level ("alexa, open another skill"), and handed to the
+        engine as said after the wake word. False when the detection is ignored."""
+        assert self._endpointer is not None and self._wake is not None
+        if self._pending_wake is not None:  # already awake: a request after the wake word is being heard
+            return False
+        if self._wake.timed and not self._opens_utterance(detection):
+            return False
+        if self._state is _State.UTTERANCE:
+            self.recognizer.discard()
+            self._held = None
+            self._deferred = None
+        log.info("wake word at %.2f s while listening: what follows goes to the engine as after the wake word",
+                 detection.end)  # fmt: skip
+        self._woken = self.engine.expects_answer()
+        self._accept_wake(detection)
+        self._after_wake(detection, chunk)
+        return True
+
+    def _after_wake(self, detection: WakeDetection, chunk: AudioChunk) -> None:
+        """Decode the request in the same breath as the wake word, or wait for it."""
+        assert self._endpointer is not None and self._wake is not None
+        opts = self.options
+        if not self._wake.timed and opts.wake_tail > 0:  # the decoder places the end of the word itself
+            self._tail = True
+            self._begin_utterance(max(detection.end - opts.wake_tail, self._ring[0].start), detection)
+        elif self._endpointer.in_speech:  # "alexa, open high low game" in one breath
+            start = detection.end if self._wake.timed else detection.end - opts.wake_cut.before
+            self._begin_utterance(start, detection, defer=opts.wake_cut_search)
+        else:
+            self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
 
     def _idle(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
         opts = self.options
@@ -403,12 +457,9 @@ class VoiceLoop:
             self.ignored_wakes.append(detection)
             log.info("wake phrase at %.2f s is inside speech, not at its start: ignored", detection.start)
             return
+        self._woken = False
         self._accept_wake(detection)
-        if self._endpointer.in_speech:  # "alexa, open high low game" in one breath
-            start = detection.end if self._wake.timed else detection.end - opts.wake_cut.before
-            self._begin_utterance(start, detection, defer=opts.wake_cut_search)
-        else:
-            self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
+        self._after_wake(detection, chunk)
 
     def _opens_utterance(self, detection: WakeDetection) -> bool:
         """True when the phrase begins near the start of speech that follows silence (not mid-sentence)."""
@@ -489,7 +540,7 @@ class VoiceLoop:
         self._peeked_at = voiced_end  # once per pause
         t0 = time.perf_counter()
         recognition = self.recognizer.peek()
-        fsa = self.engine.listening_grammar().fsa
+        fsa = self._grammar().fsa
         if recognition is None or recognition.result is None or fsa is None:
             return False
         if recognition.noisy:  # in noise the VAD finds short "silences" inside speech: the endpointer decides
@@ -507,6 +558,7 @@ class VoiceLoop:
     # -- transitions ----------------------------------------------------------------------------------------
     def _enter_idle(self, at: float) -> None:
         self._state = _State.IDLE
+        self._woken = False
         if self.options.trigger is not Trigger.ALWAYS:
             self._feedback(Feedback("idle", at, self.options.wake_phrase))
         else:
@@ -529,6 +581,14 @@ class VoiceLoop:
         if self._deferred is None:
             self._start_decoding(start)
 
+    def _grammar(self) -> CompiledGrammar:
+        """The grammar to decode with: after the wake word inside a session, the engine's woken grammar; right
+        after a neural wake, with the end of the wake phrase as an optional first word."""
+        grammar = self.engine.listening_grammar(woken=True) if self._woken else self.engine.listening_grammar()
+        if self._tail and self._wake is not None:
+            return with_wake_tail(grammar, self._wake.phrase.split())
+        return grammar
+
     def _cut_window(self) -> float:
         """Seconds after the deferred start during which the request's start is searched for."""
         if self._wake is not None and not self._wake.timed:
@@ -550,7 +610,7 @@ class VoiceLoop:
     def _start_decoding(self, start: float) -> None:
         self._deferred = None
         self._decode_from = start
-        self.recognizer.begin(self.engine.listening_grammar())
+        self.recognizer.begin(self._grammar())
         backlog = [_from(c, start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
@@ -569,6 +629,7 @@ class VoiceLoop:
                 self._start_decoding(self._cut(speech_end))
             t0 = time.perf_counter()
             recognition = self.recognizer.finish()
+        self._tail = False
         recognition = self._spoken(recognition)
         decoded = time.perf_counter()
         wake = self._utt_wake
@@ -602,7 +663,11 @@ class VoiceLoop:
             return
         self._feedback(Feedback("heard", at, recognition.transcript))
         self._feedback(Feedback("thinking", at))
-        turn = self.engine.handle_recognition(recognition.result, recognition.transcript)
+        if self._woken:
+            turn = self.engine.handle_recognition(recognition.result, recognition.transcript, woken=True)
+        else:
+            turn = self.engine.handle_recognition(recognition.result, recognition.transcript)
+        self._woken = False
         handled = time.perf_counter()
         record = TurnRecord(
             turn, "speech", at, wake, self._utt_start if wake is None else wake.start, speech_end, recognition,
@@ -613,12 +678,14 @@ class VoiceLoop:
     def _outside_speech(self, recognition: Recognition, speech_end: float) -> float | None:
         """Seconds of speech (by the VAD) in the decoded audio but outside the recognised words; None without the
         VAD or words."""
-        words = [w for w in recognition.words if not w.word.startswith(("<", "["))]
+        words = _request_words(recognition)
         if self._vad is None or not words:
             return None
         start, end = self._decode_from + words[0].start, self._decode_from + words[-1].end
+        tail = [w for w in recognition.words if w.word.startswith(WAKE_TAIL)]
+        origin = self._decode_from + tail[-1].end if tail else self._decode_from
         p, margin = self.options.speech_probability, self.options.speech_margin
-        before = self._vad.speech_seconds(self._decode_from, start - margin, p)
+        before = self._vad.speech_seconds(origin, start - margin, p)
         after = self._vad.speech_seconds(end + 2 * margin, speech_end, p)  # the VAD trails speech by ~0.2 s
         log.debug("speech outside %r: %.2f s before %.2f, %.2f s after %.2f", recognition.transcript, before, start,
                   after, end)  # fmt: skip
@@ -629,7 +696,7 @@ class VoiceLoop:
         a clatter, a click or a breath that the grammar was forced to call "no" or "stop"."""
         if self._vad is None or not recognition.words or recognition.result is None:
             return recognition
-        words = [w for w in recognition.words if not w.word.startswith(("<", "["))]
+        words = _request_words(recognition)
         if not words:
             return recognition
         start, end = self._decode_from + words[0].start, self._decode_from + words[-1].end
@@ -707,7 +774,7 @@ class VoiceLoop:
     def _second_pass_input(self, wake: WakeDetection, end: float) -> tuple[CompiledGrammar, np.ndarray]:
         """The grammar with the wake phrase in front, and the audio from just before the phrase to just after
         ``end`` (as much of it as has been heard)."""
-        prefixed = with_prefix(self.engine.listening_grammar(), wake.phrase.split())  # cached by content
+        prefixed = with_prefix(self._grammar(), wake.phrase.split())  # cached by content
         start = max(wake.start - self.options.verify_margin, self._ring[0].start)
         audio = np.concatenate([_from(c, start) for c in self._ring if c.end > start])
         return prefixed, audio[: int(round((end + self.options.verify_tail - start) * 16000))]
@@ -778,12 +845,13 @@ class VoiceLoop:
             self._begin_waiting(resume, self.options.answer_timeout, answering=True)
         else:
             self._enter_idle(resume)
-        if self._wake is not None:
+        if self._wake is not None and self._wake.timed:  # it did not listen while we spoke
             self._wake.reset(resume)
 
     def _speak(self, turn: Turn, at: float, t0: float) -> tuple[float, float, float]:
         """Synthesize sentence by sentence, placing each on the timeline; (start, end, first-sentence wall s)."""
         assert self.speaker is not None and turn.speech is not None
+        self._saying = turn.speech
         start = cursor = 0.0
         first_audio = 0.0
         for index, samples in enumerate(self.speaker.synthesize_sentences(turn.speech, turn.speech_ssml)):
@@ -797,6 +865,18 @@ class VoiceLoop:
         for sink in self.sinks:
             sink.wait()
         return start, cursor, first_audio
+
+
+def _request_words(recognition: Recognition) -> list[WordTiming]:
+    """The recognised words of the request: no fillers, no end of the wake phrase (``with_wake_tail``)."""
+    return [w for w in recognition.words if not w.word.startswith(("<", "[", WAKE_TAIL))]
+
+
+def _words(text: str) -> str:
+    """Lower-case words of ``text`` (tags removed), space-separated with spaces around, for phrase look-ups."""
+    import re
+
+    return " " + " ".join(re.findall(r"[a-z0-9']+", re.sub(r"<[^>]*>", " ", text.lower()))) + " "
 
 
 def _from(chunk: AudioChunk, start: float) -> np.ndarray:
