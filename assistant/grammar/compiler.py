@@ -608,7 +608,7 @@ def with_wake_tail(grammar: CompiledGrammar, phrase: Sequence[str], lexicon: Lex
         tails = {f"{WAKE_TAIL}{i}": " ".join(phones[i:]) for i in range(len(phones))}
         fsa = grammar.fsa
         start = fsa.n_states
-        arcs = [(start, fsa.start, 1.0, w) for w in tails]
+        arcs: list[tuple[int, int, float, str | None]] = [(start, fsa.start, 1.0, w) for w in tails]
         arcs += [(start, b, p, w) for a, b, p, w in fsa.transitions if a == fsa.start]
         tailed = WordFsa(fsa.n_states + 1, start, fsa.final, (*fsa.transitions, *arcs))
         prons = replace(grammar.pronunciations, extra={**grammar.pronunciations.extra, **tails})

@@ -582,7 +582,8 @@ def _schema_message(error: ValidationError) -> str:
         return f"must have at least {expected} item(s)"
     if keyword == "enum":
         shown = _short(value) if isinstance(value, str) else _kind(value)
-        return f"must be one of {', '.join(map(str, expected))}, found {shown}"
+        choices = ", ".join(str(e) for e in expected)  # type: ignore[union-attr]
+        return f"must be one of {choices}, found {shown}"
     if keyword == "required":
         return error.message
     return error.message[:200]

@@ -23,7 +23,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -215,6 +215,9 @@ class TurnRecord:
     """Wall time the engine (and the skill) took."""
     first_audio_seconds: float = 0.0
     """Wall time to synthesize the first sentence of the reply."""
+    reply_left: float | None = None
+    """When the reply's first sample actually left for the loudspeaker, on the source's timeline (a live
+    microphone and speaker only: ``SpeakerSink.last_playback`` mapped by ``MicrophoneSource.timeline``)."""
 
     @property
     def latency_from_endpoint(self) -> float | None:
@@ -228,6 +231,8 @@ class TurnRecord:
         speech before the decision, plus the wall time taken from there."""
         if self.reply_start is None or self.speech_end is None:
             return None
+        if self.reply_left is not None:  # measured where the sound leaves
+            return self.reply_left - self.speech_end
         return self.at - self.speech_end + self.first_audio_seconds
 
 
@@ -299,6 +304,7 @@ class VoiceLoop:
         self._checked_at = float("-inf")
         self._decode_from = 0.0
         self._woken = False
+        self._timeline: Callable[[float], float] | None = None
         self._tail = False
         self._saying = ""
         self._vad: SpeechDetector | None = None
@@ -319,6 +325,7 @@ class VoiceLoop:
         if self._verify and opts.verify_in_helper:
             self._helper = (self._second_pass or shared_second_pass(self.recognizer.config)).start()
         self._vad = SpeechDetector(keep=opts.ring_seconds) if opts.speech_check else None
+        self._timeline = getattr(source, "timeline", None) if source.realtime else None
         try:
             if wake is not None:
                 self._wake = wake.start()
@@ -829,11 +836,11 @@ class VoiceLoop:
                     turn,
                 )
             )
-        start = end = None
+        start = end = left = None
         first_audio = 0.0
         if turn.speech and self.speaker is not None:
-            start, end, first_audio = self._speak(turn, record.at, t0)
-        record = replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio)
+            start, end, first_audio, left = self._speak(turn, record.at, t0)
+        record = replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio, reply_left=left)
         self.records.append(record)
         if end is not None:
             resume = end
@@ -848,12 +855,14 @@ class VoiceLoop:
         if self._wake is not None and self._wake.timed:  # it did not listen while we spoke
             self._wake.reset(resume)
 
-    def _speak(self, turn: Turn, at: float, t0: float) -> tuple[float, float, float]:
-        """Synthesize sentence by sentence, placing each on the timeline; (start, end, first-sentence wall s)."""
+    def _speak(self, turn: Turn, at: float, t0: float) -> tuple[float, float, float, float | None]:
+        """Synthesize sentence by sentence, placing each on the timeline; (start, end, first-sentence wall s,
+        when the first sample left a loudspeaker on the source's timeline or None)."""
         assert self.speaker is not None and turn.speech is not None
         self._saying = turn.speech
         start = cursor = 0.0
         first_audio = 0.0
+        first: Any = None
         for index, samples in enumerate(self.speaker.synthesize_sentences(turn.speech, turn.speech_ssml)):
             if index == 0:
                 first_audio = time.perf_counter() - t0
@@ -861,10 +870,16 @@ class VoiceLoop:
                 self._feedback(Feedback("speaking", start, turn.speech, turn))
             for sink in self.sinks:
                 sink.play(samples, 16000, at=cursor)
+                if index == 0 and first is None:
+                    first = getattr(sink, "last_playback", None)
             cursor += samples.size / 16000
         for sink in self.sinks:
             sink.wait()
-        return start, cursor, first_audio
+        left = None
+        started = getattr(first, "started_at", None)
+        if started is not None and self._timeline is not None:
+            left = float(self._timeline(started))
+        return start, cursor, first_audio, left
 
 
 def _request_words(recognition: Recognition) -> list[WordTiming]:

@@ -7,7 +7,7 @@ Shape (times in seconds on the input's timeline, wall durations in seconds)::
      "turns": [{"kind": "speech" | "silence", "at", "speech_start", "speech_end", "wake",
                 "heard", "confidence", "rejected", "intent", "slots", "skill",
                 "speech", "speech_ssml", "spoken_text", "reprompt", "card", "session_open", "listen",
-                "events", "error", "reply_start", "reply_end",
+                "events", "error", "reply_start", "reply_end", "reply_left" (live: when the sound left),
                 "latency": {"from_speech_end", "from_endpoint", "decode", "engine", "first_audio"}}],
      "summary": {"turns", "latency_from_speech_end_p50", ...}}
 """
@@ -59,6 +59,7 @@ def record_json(record: TurnRecord) -> dict[str, Any]:
         "error": turn.error,
         "reply_start": _r(record.reply_start),
         "reply_end": _r(record.reply_end),
+        "reply_left": _r(record.reply_left),
         "latency": {
             "from_speech_end": _r(record.latency_from_speech_end),
             "from_endpoint": _r(record.latency_from_endpoint),
