@@ -125,6 +125,8 @@ class Outcome:
     acted: list[str]
     spotted: int
     detail: str
+    ignored: int = 0
+    """Detections the loop ignored (no pause before them)."""
 
 
 def _acted(records: Sequence[TurnRecord]) -> list[TurnRecord]:
@@ -178,7 +180,7 @@ class Bench:
         heard = "; ".join(f"{r.recognition.transcript!r}" for r in records if r.recognition is not None)
         if self.engine.session is not None:
             self.engine.handle_text("exit")
-        return Outcome(case, ok, labels, spotted, heard)
+        return Outcome(case, ok, labels, spotted, heard, len(loop.ignored_wakes))
 
 
 # --- report --------------------------------------------------------------------------------------------------
@@ -245,7 +247,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps([
             {"kind": o.case.kind, "condition": o.case.condition, "voice": o.case.voice, "text": o.case.text,
-             "ok": o.ok, "acted": o.acted, "spotted": o.spotted, "heard": o.detail} for o in results
+             "ok": o.ok, "acted": o.acted, "spotted": o.spotted, "ignored": o.ignored, "heard": o.detail}
+            for o in results
         ], indent=1))  # fmt: skip
     return 0
 
@@ -259,8 +262,9 @@ def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
             minutes = sum(o.case.audio.size for o in g) / RATE / 60
             acted = len([a for o in g for a in o.acted])
             spotted = sum(o.spotted for o in g)
-            print(f"- {cond}: {minutes:.1f} min, {len(g)} recordings: wakes spotted {spotted}, "
-                  f"intents acted on {acted}")  # fmt: skip
+            ignored = sum(o.ignored for o in g)
+            print(f"- {cond}: {minutes:.1f} min, {len(g)} recordings: detector fired {spotted + ignored} "
+                  f"({ignored} ignored: no pause before), wakes taken {spotted}, intents acted on {acted}")  # fmt: skip
     else:
         print(table(outcomes, "voice"))
     failures = [o for o in outcomes if not o.ok]

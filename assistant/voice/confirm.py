@@ -36,6 +36,8 @@ class CutOptions:
     """How close to the room's level a quiet frame is, dB."""
     depth_db: float = 10.0
     """How far below the loudest frame of the second before the detection (the wake word) it is, dB."""
+    lookback: float = 0.2
+    """A pause that began up to this many seconds before the detection and goes on past it counts."""
     history: float = 3.0
     """Seconds before the detection over which the room's level is taken."""
     fallback: float = 0.3
@@ -59,15 +61,19 @@ def request_start(audio: np.ndarray, rate: int, origin: float, heard: float, opt
     floor = float(np.percentile(room, 10))
     quiet = (db < floor + options.floor_db) & (db < loudest - options.depth_db)
     need = max(1, int(round(options.pause / FRAME)))
-    run = 0
-    for i in range(first, last):
-        run = run + 1 if quiet[i] else 0
-        if run >= need:
-            j = i
-            while j + 1 < len(quiet) and quiet[j + 1] and j - i < int(0.3 / FRAME):
-                j += 1
-            middle = (i - run + 1 + j + 1) / 2
-            return origin + middle * FRAME
+    # the pause may have begun before the detection (the detector fires a little after the word ends): runs
+    # from ``lookback`` before it count, as long as they reach past it
+    i = max(0, first - int(options.lookback / FRAME))
+    while i < last:
+        if not quiet[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(quiet) and quiet[j + 1] and j + 1 - i < int(0.4 / FRAME):
+            j += 1
+        if j + 1 - i >= need and j >= first:
+            return origin + (i + j + 1) / 2 * FRAME
+        i = j + 1
     stop = min(last, first + int((options.before + options.fallback) / FRAME))
     k = first + int(np.argmin(db[first:stop])) if stop > first else first
     return origin + k * FRAME

@@ -97,6 +97,15 @@ class LoopOptions:
     wake_cut: CutOptions = field(default_factory=CutOptions)
     """For a detector that only says when it heard the phrase: how the start of a same-breath request is found
     (the first pause after the word)."""
+    wake_pause: float = 0.25
+    """Neural detector: the wake word counts only after a pause of this many seconds (by the VAD) in the
+    ``wake_pause_window`` seconds before the last ``wake_pause_skip`` seconds before the detection (the word
+    itself); people pause before they call the assistant, and in continuous talk a near-word does not wake it.
+    0: no such check."""
+    wake_pause_window: float = 1.5
+    """See ``wake_pause``."""
+    wake_pause_skip: float = 0.45
+    """See ``wake_pause``."""
     wake_tail: float = 0.0
     """After a neural wake (which says when the phrase was heard, not where it ended): decoding starts this many
     seconds before the detection, with the end of the phrase as an optional first word of the grammar
@@ -418,7 +427,7 @@ class VoiceLoop:
         assert self._endpointer is not None and self._wake is not None
         if self._pending_wake is not None:  # already awake: a request after the wake word is being heard
             return False
-        if self._wake.timed and not self._opens_utterance(detection):
+        if not self._opens_utterance(detection):
             return False
         if self._state is _State.UTTERANCE:
             self.recognizer.discard()
@@ -460,7 +469,7 @@ class VoiceLoop:
         detection = self._wake.process(chunk)
         if detection is None:
             return
-        if self._wake.timed and not self._opens_utterance(detection):
+        if not self._opens_utterance(detection):
             self.ignored_wakes.append(detection)
             log.info("wake phrase at %.2f s is inside speech, not at its start: ignored", detection.start)
             return
@@ -469,8 +478,19 @@ class VoiceLoop:
         self._after_wake(detection, chunk)
 
     def _opens_utterance(self, detection: WakeDetection) -> bool:
-        """True when the phrase begins near the start of speech that follows silence (not mid-sentence)."""
+        """True when the phrase begins near the start of speech that follows silence (not mid-sentence). For the
+        neural detector, which does not place the phrase's start: the voice activity detector heard a pause
+        (``wake_pause``) in the ``wake_pause_window`` seconds before the last ``wake_pause_skip`` seconds."""
         assert self._endpointer is not None
+        if not self._wake_timed():
+            if self._vad is None or self.options.wake_pause <= 0:
+                return True
+            end = detection.end - self.options.wake_pause_skip
+            quiet = self._vad.longest_quiet(end - self.options.wake_pause_window, end, self.options.speech_probability)
+            if quiet < self.options.wake_pause:
+                log.info("wake word at %.2f s without a pause before it (%.2f s): ignored", detection.end, quiet)
+                return False
+            return True
         start = self._endpointer.speech_start
         opts = self.options
         near_start = start <= detection.start + 0.05 and detection.start - start <= opts.wake_lead
@@ -587,6 +607,9 @@ class VoiceLoop:
         self._deferred = start if defer > 0 else None
         if self._deferred is None:
             self._start_decoding(start)
+
+    def _wake_timed(self) -> bool:
+        return self._wake is None or self._wake.timed
 
     def _grammar(self) -> CompiledGrammar:
         """The grammar to decode with: after the wake word inside a session, the engine's woken grammar; right

@@ -111,6 +111,19 @@ class SpeechDetector:
         n = sum(1 for t, p in self._frames if start < t <= end + FRAME_SECONDS and p >= threshold)
         return n * FRAME_SECONDS
 
+    def longest_quiet(self, start: float, end: float, threshold: float = 0.5) -> float:
+        """The longest run of frames below ``threshold`` between ``start`` and ``end``, seconds (time before the
+        first frame heard counts as quiet: nothing was said there)."""
+        best = run = 0
+        heard = [(t, p) for t, p in self._frames if start < t <= end + FRAME_SECONDS]
+        if not heard:
+            return max(end - start, 0.0)
+        lead = max(heard[0][0] - FRAME_SECONDS - start, 0.0)
+        for _, p in heard:
+            run = run + 1 if p < threshold else 0
+            best = max(best, run)
+        return max(best * FRAME_SECONDS, lead)
+
     def peak(self, start: float, end: float) -> float:
         """The highest speech probability between ``start`` and ``end`` (0 when no frame lies there)."""
         return max((p for t, p in self._frames if start < t <= end + FRAME_SECONDS), default=0.0)
