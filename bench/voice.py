@@ -59,6 +59,8 @@ from assistant.voice.wake import make_detector  # noqa: E402
 from bench.accuracy import corpora_dir, parse_overrides  # noqa: E402
 
 RATE = 16000
+NOISE_SECONDS = 20.0
+"""Seconds of noise alone after the opening request in a ``noise`` case (``bench.material.NOISE_SESSION``)."""
 KINDS = ("corpus", "real-wake", "other-wake", "request", "answer", "noise", "everyday")
 
 
@@ -93,15 +95,18 @@ class Case:
     ``none``: no turn may carry an intent to a skill."""
 
 
-def add_noise(audio: np.ndarray, typical: np.ndarray, noise: np.ndarray, snr: float, seed: int) -> np.ndarray:
+def add_noise(
+    audio: np.ndarray, typical: np.ndarray, noise: np.ndarray, snr: float, seed: int, noise_from: int = 0
+) -> np.ndarray:
     """The corpus rule over a whole recording: the noise gain is set against ``typical`` (an utterance), the noise
-    runs under everything, and the sum is peak-normalised to 0.5 of full scale."""
+    runs under everything (from sample ``noise_from`` on), and the sum is peak-normalised to 0.5 of full scale."""
     rng = np.random.default_rng(seed)
     reps = int(np.ceil(audio.size / noise.size)) + 1
     looped = np.tile(noise, reps)
     start = int(rng.integers(0, noise.size))
     segment = to_float(looped[start : start + audio.size])
     gain = noise_scale(typical, to_int16(segment[: max(typical.size, 2048)]), snr)
+    segment[:noise_from] = 0.0
     mixed = to_float(audio) + gain * segment
     peak = float(np.max(np.abs(mixed))) or 1.0
     return to_int16(mixed * (PEAK / peak))
@@ -127,6 +132,8 @@ class Outcome:
     detail: str
     ignored: int = 0
     """Detections the loop ignored (no pause before them)."""
+    opened: bool = False
+    """For ``noise``: the spoken request opened the skill's session."""
 
 
 def _acted(records: Sequence[TurnRecord]) -> list[TurnRecord]:
@@ -180,7 +187,8 @@ class Bench:
         heard = "; ".join(f"{r.recognition.transcript!r}" for r in records if r.recognition is not None)
         if self.engine.session is not None:
             self.engine.handle_text("exit")
-        return Outcome(case, ok, labels, spotted, heard, len(loop.ignored_wakes))
+        opened = bool(acted) and _matches(acted[0], case.expect) and acted[0].turn.session_open
+        return Outcome(case, ok, labels, spotted, heard, len(loop.ignored_wakes), opened)
 
 
 # --- report --------------------------------------------------------------------------------------------------
@@ -263,6 +271,12 @@ def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
             acted = len([a for o in g for a in o.acted])
             spotted = sum(o.spotted for o in g)
             ignored = sum(o.ignored for o in g)
+            if kind == "noise":
+                opened = [o for o in g if o.opened]
+                print(f"- {cond}: {len(opened)} of {len(g)} sessions opened by the spoken request; noise alone "
+                      f"under them {len(opened) * NOISE_SECONDS / 60:.1f} min: intents sent "
+                      f"{len([a for o in opened for a in o.acted])}")  # fmt: skip
+                continue
             print(f"- {cond}: {minutes:.1f} min, {len(g)} recordings: detector fired {spotted + ignored} "
                   f"({ignored} ignored: no pause before), wakes taken {spotted}, intents acted on {acted}")  # fmt: skip
     else:
