@@ -482,7 +482,7 @@ class VoiceLoop:
         neural detector, which does not place the phrase's start: the voice activity detector heard a pause
         (``wake_pause``) in the ``wake_pause_window`` seconds before the last ``wake_pause_skip`` seconds."""
         assert self._endpointer is not None
-        if not self._wake_timed():
+        if self._wake is not None and not self._wake.timed:
             if self._vad is None or self.options.wake_pause <= 0:
                 return True
             end = detection.end - self.options.wake_pause_skip
@@ -607,9 +607,6 @@ class VoiceLoop:
         self._deferred = start if defer > 0 else None
         if self._deferred is None:
             self._start_decoding(start)
-
-    def _wake_timed(self) -> bool:
-        return self._wake is None or self._wake.timed
 
     def _grammar(self) -> CompiledGrammar:
         """The grammar to decode with: after the wake word inside a session, the engine's woken grammar; right
