@@ -55,6 +55,7 @@ def cases(kind: str, corpora: Path, noise: np.ndarray, voice_names: Sequence[str
     build = {
         "real-wake": _wake_then_request, "other-wake": _other_then_request, "request": _requests,
         "answer": _answers, "noise": _noise_sessions, "everyday": _everyday,
+        "cut-request": _cut_requests, "cut-answer": _cut_answers,
     }[kind]  # fmt: skip
     yield from build(corpora, noise, list(voice_names), quick)
 
@@ -143,6 +144,38 @@ def _noise_sessions(corpora: Path, noise: np.ndarray, voice_names: list[str], qu
             audio = _conversation([1.0, said, NOISE_SESSION])
             audio = add_noise(audio, said, noise, snr, seed=5000 + i, noise_from=RATE + said.size + RATE // 2)
             yield Case("noise", cond, _tag(voice), r.spoken, audio, _request_expect(r), checks="noise")
+
+
+CUT_PAD = 0.3
+"""Seconds of silence either side of an utterance in a ``cut-*`` case."""
+
+
+def _cut_requests(corpora: Path, noise: np.ndarray, voice_names: list[str], quick: bool) -> Iterator[Case]:
+    """The requests of ``request`` without the wake word, cut exactly, decoded alone with the top-level grammar:
+    the most this acoustic model and grammar can give the loop (no wake word, no endpointing to get wrong)."""
+    requests = conv.REQUESTS[::3] if quick else conv.REQUESTS
+    for cond, snr in (("clean", None), ("20 dB", 20.0), ("10 dB", 10.0)):
+        for v, voice in enumerate(voice_names):
+            for i, r in enumerate(requests):
+                said = _say(r.text, voice)
+                audio = _conversation([CUT_PAD, said, CUT_PAD])
+                if snr is not None:
+                    audio = add_noise(audio, said, noise, snr, seed=100 * v + i)
+                yield Case("cut-request", cond, _tag(voice), r.text, audio, _request_expect(r), checks="cut")
+
+
+def _cut_answers(corpora: Path, noise: np.ndarray, voice_names: list[str], quick: bool) -> Iterator[Case]:
+    """The answers of ``answer``, cut exactly, decoded alone with the open session's grammar (the setup typed)."""
+    answers = conv.ANSWERS[::3] if quick else conv.ANSWERS
+    for cond, snr in (("clean", None), ("20 dB", 20.0)):
+        for v, voice in enumerate(voice_names):
+            for i, a in enumerate(answers):
+                said = _say(a.text, voice)
+                audio = _conversation([CUT_PAD, said, CUT_PAD])
+                if snr is not None:
+                    audio = add_noise(audio, said, noise, snr, seed=1000 + 100 * v + i)
+                expect = Expect(a.intent, a.skill, dict(a.slots))
+                yield Case("cut-answer", cond, _tag(voice), a.text, audio, expect, setup=a.setup, checks="cut")
 
 
 EVERYDAY_CHUNK = 300.0

@@ -14,6 +14,9 @@ user says). Reported per kind of case, per voice and per noise condition:
   "stop", a number, "who's there", …): the answer reaches the skill as the right intent.
 - ``noise``: a skill's session left open with only kitchen noise: no intent may reach the skill (the reprompt
   and the end of the session are what nobody speaking gives).
+- ``cut-request`` and ``cut-answer`` (the ceiling): the same requests and answers without the wake word, cut
+  exactly and decoded alone by the recogniser with the grammar the loop would use. No loop can do better than
+  the acoustic model and grammar do here; a gate above this figure is out of this acoustic model's reach.
 - ``everyday``: continuous everyday speech (``bench/everyday_sentences.txt``, several voices, ≥ 1 hour): wakes
   spotted, and requests acted on (must be 0).
 
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -49,7 +53,7 @@ from assistant.asr.decoder import DecoderConfig, Recognizer  # noqa: E402
 from assistant.audio.chunk import AudioChunk  # noqa: E402
 from assistant.audio.mix import PEAK, noise_scale  # noqa: E402
 from assistant.audio.wav import read_wav, to_float, to_int16  # noqa: E402
-from assistant.runtime.engine import Engine  # noqa: E402
+from assistant.runtime.engine import Engine, Turn  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from assistant.skills.registry import Registry  # noqa: E402
 from assistant.skills.store import AttributeStore  # noqa: E402
@@ -61,7 +65,7 @@ from bench.accuracy import corpora_dir, parse_overrides  # noqa: E402
 RATE = 16000
 NOISE_SECONDS = 20.0
 """Seconds of noise alone after the opening request in a ``noise`` case (``bench.material.NOISE_SESSION``)."""
-KINDS = ("corpus", "real-wake", "other-wake", "request", "answer", "noise", "everyday")
+KINDS = ("corpus", "real-wake", "other-wake", "request", "answer", "noise", "everyday", "cut-request", "cut-answer")
 
 
 def silence(seconds: float) -> np.ndarray:
@@ -134,6 +138,8 @@ class Outcome:
     """Detections the loop ignored (no pause before them)."""
     opened: bool = False
     """For ``noise``: the spoken request opened the skill's session."""
+    forced_ok: bool | None = None
+    """For ``cut-*``: the grammar's best path, with no rejection, was right."""
 
 
 def _acted(records: Sequence[TurnRecord]) -> list[TurnRecord]:
@@ -148,11 +154,12 @@ def _label(r: TurnRecord) -> str:
     return f"{res.skill or '-'}:{res.intent}{slots if slots else ''}"
 
 
-def _matches(r: TurnRecord, expect: Expect) -> bool:
-    res = r.turn.result
+def _matches(r: TurnRecord | Turn, expect: Expect) -> bool:
+    turn = r.turn if isinstance(r, TurnRecord) else r
+    res = turn.result
     if res is None or res.intent != expect.intent:
         return False
-    if expect.skill is not None and r.turn.skill != expect.skill:
+    if expect.skill is not None and turn.skill != expect.skill:
         return False
     for name, value in expect.slots.items():
         got = res.slots.get(name) if res.slots else None
@@ -166,10 +173,17 @@ class Bench:
         self.engine = engine
         self.recognizer = recognizer
         self.options = options
+        self._forced: Recognizer | None = None
+        self._stack = contextlib.ExitStack()
+
+    def close(self) -> None:
+        self._stack.close()
 
     def run(self, case: Case) -> Outcome:
         for text in case.setup:
             self.engine.handle_text(text)
+        if case.checks == "cut":
+            return self._decode_alone(case)
         loop = VoiceLoop(self.engine, self.recognizer, None, (), self.options)
         records = loop.run(_Memory(case.audio))  # type: ignore[arg-type]
         spotted = len(loop.wakes) + len(loop.unconfirmed_wakes)
@@ -189,6 +203,33 @@ class Bench:
             self.engine.handle_text("exit")
         opened = bool(acted) and _matches(acted[0], case.expect) and acted[0].turn.session_open
         return Outcome(case, ok, labels, spotted, heard, len(loop.ignored_wakes), opened)
+
+
+    def _decode_alone(self, case: Case) -> Outcome:
+        """``cut-*`` cases: the recogniser alone, as configured, and in forced choice (no phone loop, no
+        plausibility check: the grammar's best path, whatever it is, which no rejection can improve on)."""
+        grammar = self.engine.listening_grammar()
+        recognition = self.recognizer.decode(case.audio, grammar)
+        forced = self._forced_recognizer().decode(case.audio, grammar)
+        turn = self.engine.handle_recognition(recognition.result, recognition.transcript)
+        ok = _matches(turn, case.expect)
+        acted = [f"{turn.skill or '-'}:{turn.result.intent}"] if turn.result is not None else []
+        if self.engine.session is not None:
+            self.engine.handle_text("exit")
+        for text in case.setup:  # the same state again, for the forced-choice reading
+            self.engine.handle_text(text)
+        forced_turn = self.engine.handle_recognition(forced.result, forced.transcript)
+        forced_ok = _matches(forced_turn, case.expect)
+        if self.engine.session is not None:
+            self.engine.handle_text("exit")
+        detail = f"{recognition.transcript!r} (forced: {forced.transcript!r})"
+        return Outcome(case, ok, acted, 0, detail, forced_ok=forced_ok)
+
+    def _forced_recognizer(self) -> Recognizer:
+        if self._forced is None:
+            config = dataclasses.replace(self.recognizer.config, garbage=False, plausibility=False)
+            self._forced = self._stack.enter_context(Recognizer(config))
+        return self._forced
 
 
 # --- report --------------------------------------------------------------------------------------------------
@@ -213,8 +254,9 @@ def table(outcomes: Sequence[Outcome], by: str) -> str:
     return "\n".join(lines)
 
 
-def _condition_order(c: str) -> tuple[int, str]:
-    return (0 if c == "clean" else 1, c)
+def _condition_order(c: str) -> tuple[int, float]:
+    """clean first, then by falling signal-to-noise ratio ("20 dB" before "10 dB")."""
+    return (0, 0.0) if c == "clean" else (1, -float(c.split()[0]))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     with contextlib.ExitStack() as stack:
         engine, recognizer = _engine(stack)
         bench = Bench(engine, recognizer, options)
+        stack.callback(bench.close)
         for kind in kinds:
             if kind == "corpus":
                 continue
@@ -281,6 +324,9 @@ def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
                   f"({ignored} ignored: no pause before), wakes taken {spotted}, intents acted on {acted}")  # fmt: skip
     else:
         print(table(outcomes, "voice"))
+    if kind.startswith("cut-"):
+        print("\nforced choice (the grammar's best path, no rejection):")
+        print(table([dataclasses.replace(o, ok=bool(o.forced_ok)) for o in outcomes], "voice"))
     failures = [o for o in outcomes if not o.ok]
     if verbose:
         for o in failures:
