@@ -30,6 +30,8 @@ class Settings:
     """Seed for random prompt variations; None means unseeded."""
     include_bundled: bool = True
     """Offer the bundled skills in ``skills/`` beside the installed ones."""
+    sandbox: bool = True
+    """Run each skill worker in a sandbox; False (``--no-sandbox``) runs every skill as the user, unconfined."""
 
     @property
     def skills_dir(self) -> Path:

@@ -99,10 +99,12 @@ def test_skill_install_list_info_remove(tmp_path: Path, capsys: pytest.CaptureFi
         "runtime": "node",
         "active": True,
         "ready": True,
+        "network": False,
     }
     assert main([*data, "skill", "info", "animal sounds", "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert (info["name"], info["layout"], info["handler"]) == ("animals", "legacy", "index.handler")
+    assert info["network"] == "none"
     assert main([*data, "skill", "install", str(ANIMALS), "--invocation", "animal sounds"]) == 2
     assert "already used by installed skill 'animals'" in capsys.readouterr().err
     assert main([*data, "chat", "--no-bundled", "open animal sounds"]) == 0

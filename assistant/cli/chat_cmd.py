@@ -21,9 +21,11 @@ from ..settings import Settings
 from ..skills.layout import detect
 from ..skills.package import SkillPackage
 from ..skills.registry import Registry
+from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.ssml import ssml_to_text
+from .common import add_sandbox_option, sandbox_notice
 
 LOCAL_ENVS = (".venv", "venv", "env")
 """Virtualenv folders looked for in a ``--skill`` folder (or its code folder) for a Python skill."""
@@ -46,6 +48,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="a skill folder to use for this run without installing it (repeatable)",
     )
     p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
+    add_sandbox_option(p)
     p.add_argument(
         "--wake-word",
         default=DEFAULT_WAKE_PHRASE,
@@ -72,6 +75,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     extra = [local_package(path, settings) for path in args.skill]
     store = AttributeStore(settings.database)
     interactive = args.utterance is None and sys.stdin.isatty()
+    notice = sandbox_notice(settings)
+    if notice is not None:
+        print(f"note: {notice}", file=sys.stderr)
     with (
         store,
         Engine(
@@ -120,21 +126,24 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
         out.write(json.dumps(turn_json(turn)) + "\n")
         out.flush()
         return
+    lines = []
     speech = spoken_text(turn.speech, turn.speech_ssml)
     if speech:
-        out.write(f"alexa> {speech}\n")
+        lines.append(f"alexa> {speech}")
     if turn.reprompt and turn.listen:
-        out.write(f"  reprompt: {spoken_text(turn.reprompt, turn.reprompt_ssml)}\n")
+        lines.append(f"  reprompt: {spoken_text(turn.reprompt, turn.reprompt_ssml)}")
     if turn.card:
         title = turn.card.get("title") or turn.card.get("type", "card")
         body = turn.card.get("content") or turn.card.get("text") or ""
-        out.write(f"  card: {title}: {body}\n" if body else f"  card: {title}\n")
+        lines.append(f"  card: {title}: {body}" if body else f"  card: {title}")
     if turn.error:
-        out.write(f"  error: {turn.error}\n")
+        lines.append(f"  error: {turn.error}")
     if turn.session_open:
-        out.write(f"  [{turn.skill}: session open{', listening' if turn.listen else ''}]\n")
+        lines.append(f"  [{turn.skill}: session open{', listening' if turn.listen else ''}]")
     elif any(e.startswith("session-ended:") for e in turn.events):
-        out.write(f"  [{turn.skill}: session ended]\n")
+        lines.append(f"  [{turn.skill}: session ended]")
+    for line in lines:  # what a skill says may carry terminal escape sequences
+        out.write(printable(line) + "\n")
     out.flush()
 
 

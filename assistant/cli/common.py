@@ -9,6 +9,7 @@ from ..grammar.compiler import CompiledGrammar, compile_launcher, compile_sessio
 from ..model.loader import load_model
 from ..model.types import InteractionModel
 from ..settings import Settings
+from ..skills.sandbox import probe
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:
@@ -17,6 +18,29 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                    help="a skill folder (any layout) or an interaction model file; repeat with --launcher")
     p.add_argument("--launcher", action="store_true",
                    help="use the top-level grammar (open / ask <skill> …) over the given skills")
+
+
+def add_sandbox_option(p: argparse.ArgumentParser) -> None:
+    """--no-sandbox, for the commands that run skills."""
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run the skills without a sandbox, with your files and network (only skills you trust; needed "
+        "to run installed skills where no sandbox can be made)",
+    )
+
+
+def sandbox_notice(settings: Settings) -> str | None:
+    """A line for the user when skills will not run sandboxed (say it at start), else None."""
+    if not settings.sandbox:
+        return "skills run without a sandbox (--no-sandbox): they can read your files and use the network"
+    support = probe()
+    if not support.available:
+        return (
+            f"no sandbox can be made here: {support.detail}; the bundled skills run unconfined, installed ones "
+            "only with --no-sandbox"
+        )
+    return None
 
 
 def load_models(args: argparse.Namespace, settings: Settings) -> list[InteractionModel]:

@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from(args: argparse.Namespace) -> Settings:
     """The frozen settings for this invocation."""
-    settings = Settings(locale=args.locale, skill_timeout=args.timeout, seed=args.seed)
+    settings = Settings(
+        locale=args.locale,
+        skill_timeout=args.timeout,
+        seed=args.seed,
+        sandbox=not getattr(args, "no_sandbox", False),
+    )
     if args.data_dir:
         settings = settings.with_(data_dir=args.data_dir)
     return settings

@@ -25,6 +25,7 @@ from ..errors import DeviceError
 from ..runtime.engine import Engine
 from ..settings import Settings
 from ..skills.registry import Registry
+from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.speaker import EspeakSpeaker
@@ -34,6 +35,7 @@ from ..voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
 from ..voice.transcript import transcript_json, write_transcript
 from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, NEURAL_THRESHOLD, WAKE_ENGINES
 from . import chat_cmd
+from .common import add_sandbox_option, sandbox_notice
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -103,6 +105,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="a skill folder to use for this run without installing it (repeatable)",
     )
     p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
+    add_sandbox_option(p)
     p.set_defaults(handler=run)
 
 
@@ -125,6 +128,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource) -> int:
+    notice = sandbox_notice(settings)  # the text console says it itself
+    if notice is not None:
+        print(f"note: {notice}", file=sys.stderr)
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     options = LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
@@ -138,6 +144,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
     printer = _Printer(realtime=args.input is None, push_to_talk=args.push_to_talk)
     with contextlib.ExitStack() as stack:
         stack.enter_context(store)
+        stack.enter_context(speaker)  # stops its synthesis helper process
         engine = stack.enter_context(
             Engine(settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra)
         )
@@ -301,7 +308,7 @@ class _Printer:
             line = f"  [{ended[0][1]}: session ended, {ended[0][2]}]"
         else:
             line = f"{f.kind} {f.text}"
-        print(stamp + line, flush=True)
+        print(stamp + printable(line), flush=True)  # a skill's words may carry escape sequences
 
 
 class _EnterKey:

@@ -10,6 +10,7 @@ from ..errors import SkillError
 from ..settings import Settings
 from ..skills import install as installer
 from ..skills.registry import Registry, needs_environment
+from ..skills.sandbox import probe
 from ..skills.store import AttributeStore
 
 
@@ -28,6 +29,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--application-id", metavar="ID", help="the applicationId to send (when the skill pins one)"
     )
     add.add_argument("--name", metavar="NAME", help="the folder name to install it under")
+    add.add_argument(
+        "--allow-network",
+        action="store_true",
+        help="let the skill use your network (a LAN API, a stream); without it, its sandbox has none",
+    )
     add.set_defaults(handler=run_install)
 
     listing = actions.add_parser("list", help="installed and bundled skills, with their invocation names")
@@ -47,10 +53,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 def run_install(args: argparse.Namespace, settings: Settings) -> int:
     package = installer.install(
-        args.source, settings, invocation=args.invocation, application_id=args.application_id, name=args.name
+        args.source,
+        settings,
+        invocation=args.invocation,
+        application_id=args.application_id,
+        name=args.name,
+        allow_network=args.allow_network,
     )
     registry = Registry(settings)
     print(f'installed {package.name}: say "open {registry.invocation(package)}"')
+    if package.allow_network:
+        print(f"note: {package.name} may use your network (--allow-network); `assistant skill info` shows it")
+    support = probe()
+    if not support.available:
+        print(
+            f"note: no sandbox can be made here ({support.detail}): {package.name} will run only with "
+            "--no-sandbox, unconfined"
+        )
     for notice in registry.notices:
         if f"{package.name!r}" in notice:
             print(f"note: {notice}")
@@ -72,6 +91,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
                 "runtime": package.runtime,
                 "active": package.name in active or not package.bundled,
                 "ready": package.env_dir is not None or not needs_environment(package),
+                "network": package.allow_network,
             }
         )
     if args.json:
@@ -86,6 +106,8 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
             flags.append("shadowed")
         if not row["ready"]:
             flags.append("needs `assistant setup`")
+        if row["network"]:
+            flags.append("network allowed")
         suffix = f"  ({', '.join(flags)})" if flags else ""
         print(f"{row['name']:24} {row['invocation']!r:28} {where:9} {row['runtime']}{suffix}")
     for notice in registry.notices:

@@ -19,11 +19,13 @@ from ..errors import AssistantError, ConversationTestError
 from ..settings import Settings
 from ..skills.package import SkillPackage
 from ..skills.registry import Registry
+from ..skills.sanitize import printable
 from ..testing.bespoken import load_suite
 from ..testing.replay import is_replay, load_replay, run_replay
 from ..testing.report import json_report, junit_xml, text_report
 from ..testing.runner import TEXT, VOICE, ConversationRunner, RunOptions, SuiteResult
 from ..testing.skill import skill_for, with_environment
+from .common import add_sandbox_option, sandbox_notice
 
 PATTERNS = ("*.yml", "*.yaml")
 """Test files looked for in a folder (recursively); replay files are run when named."""
@@ -57,6 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--junit", type=Path, metavar="FILE", help="also write JUnit XML here")
     p.add_argument("--json", action="store_true", help="print the results as JSON instead of text")
     p.add_argument("--steps", action="store_true", help="list every step, not only failed and voice ones")
+    add_sandbox_option(p)
     p.set_defaults(handler=run)
 
 
@@ -71,6 +74,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     )
     if options.noise is not None and not options.noise.is_file():
         raise ConversationTestError(f"{options.noise}: no such noise recording")
+    notice = sandbox_notice(settings)
+    if notice is not None:
+        print(f"note: {notice}", file=sys.stderr)
     files = _files(args.files, args.skill, settings)
     total = _step_count(files) * (len(options.voices) if options.mode == VOICE else 1)
     bar = ProgressBar(total, sys.stderr) if sys.stderr.isatty() and not args.json else None
@@ -91,7 +97,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(json_report(results), indent=2))
     else:
-        sys.stdout.write(text_report(results, verbose=args.steps))
+        sys.stdout.write(printable(text_report(results, verbose=args.steps)))  # the skills' words, made safe
     return 0 if results and all(r.passed for r in results) else 1
 
 

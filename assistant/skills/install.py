@@ -58,12 +58,15 @@ def install(
     invocation: str | None = None,
     application_id: str | None = None,
     name: str | None = None,
+    allow_network: bool = False,
 ) -> SkillPackage:
     """Install the skill folder or archive ``source``; returns the installed package.
 
     ``invocation`` renames the skill's invocation name (needed when another installed skill uses it);
     ``application_id`` pins the applicationId; ``name`` overrides the folder name (default: the invocation
-    name, slugified). Shadowing a bundled skill is allowed and logged; ``Registry(settings).notices`` lists it.
+    name, slugified); ``allow_network`` grants the skill the host's network in its sandbox (recorded in its
+    metadata as ``allow_network``). Shadowing a bundled skill is allowed and logged;
+    ``Registry(settings).notices`` lists it.
     """
     source = Path(source).expanduser().resolve()
     if not source.exists():
@@ -73,7 +76,7 @@ def install(
     staging = skills_dir / f".staging-{uuid.uuid4().hex}"
     staging.mkdir()
     try:
-        return _install_staged(source, staging, settings, invocation, application_id, name)
+        return _install_staged(source, staging, settings, invocation, application_id, name, allow_network)
     except SkillInstallError as error:
         # Name the user's folder, not the staging copy that is about to vanish.
         message = str(error).replace(str(staging / SKILL_FOLDER), str(source))
@@ -108,6 +111,7 @@ def info(name: str, settings: Settings) -> dict[str, Any]:
         "model_path": str(package.model_path),
         "code_dir": str(package.code_dir),
         "env_dir": str(package.env_dir) if package.env_dir else None,
+        "network": "allowed (granted at install with --allow-network)" if package.allow_network else "none",
     }
     if not package.bundled:
         metadata = read_metadata(package.root.parent)
@@ -158,6 +162,7 @@ def _install_staged(
     invocation: str | None,
     application_id: str | None,
     name: str | None,
+    allow_network: bool = False,
 ) -> SkillPackage:
     root = staging / SKILL_FOLDER
     if source.is_dir():
@@ -213,6 +218,7 @@ def _install_staged(
         name=name,
         application_id=app_id,
         invocation_name=" ".join(invocation.lower().split()) if invocation else None,
+        allow_network=allow_network,
     )
 
     env_dir: Path | None = None
@@ -263,6 +269,7 @@ def _write_metadata(
         "invocation_name": spoken,
         "invocation_override": package.invocation_name,
         "env": ENV_FOLDER if env_dir is not None else None,
+        "allow_network": package.allow_network,
         "source": str(source),
         "installed": datetime.now(UTC).isoformat(timespec="seconds"),
     }

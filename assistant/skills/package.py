@@ -32,3 +32,5 @@ class SkillPackage:
     """The skill's own virtualenv (Python skills), when installed."""
     bundled: bool = False
     """True for skills shipped in ``skills/``."""
+    allow_network: bool = False
+    """The skill shares the host's network in its sandbox (granted at install with ``--allow-network``)."""

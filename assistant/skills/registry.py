@@ -108,6 +108,7 @@ def package_from_metadata(folder: Path, data: dict[str, Any]) -> SkillPackage:
         invocation_name=data.get("invocation_override"),
         env_dir=folder / env if isinstance(env, str) else None,
         bundled=False,
+        allow_network=data.get("allow_network") is True,
     )
 
 

@@ -31,8 +31,17 @@ CREATE TABLE IF NOT EXISTS attributes (
 """
 
 
+ITEM_MAX_BYTES = 400 * 1024
+"""The largest item a skill may save, bytes: DynamoDB's item size limit (400 KB, the UTF-8 lengths of the
+attribute names and values), here the partition key plus the attributes as JSON."""
+
+
 class AttributeStoreError(SkillError):
     """The attribute database cannot be opened, read or written."""
+
+
+class AttributeSizeError(AttributeStoreError):
+    """Attributes larger than a DynamoDB item may be (``ITEM_MAX_BYTES``)."""
 
 
 class AttributeStore:
@@ -116,6 +125,12 @@ class AttributeStore:
             raise AttributeStoreError(
                 f"skill {skill!r} tried to save attributes that are not JSON: {error}"
             ) from error
+        size = len(key.encode("utf-8")) + len(text.encode("utf-8"))
+        if size > ITEM_MAX_BYTES:
+            raise AttributeSizeError(
+                f"skill {skill!r}, key {key!r}: the item is {size:,} bytes, over DynamoDB's item size limit of "
+                f"{ITEM_MAX_BYTES:,} bytes (400 KB); nothing was saved"
+            )
         self._run(
             f"save attributes of skill {skill!r}, key {key!r}",
             "INSERT INTO attributes (skill, key, value, updated) VALUES (?, ?, ?, ?) "

@@ -12,6 +12,12 @@ The one reply that is not checked is the reply to a SessionEndedRequest: Alexa i
 nothing at all (the 2015 ``AlexaSkill.js`` calls ``context.succeed()`` with no response); that gives ``{}``.
 A dead or hung process is killed and started afresh on the next ``invoke``; after a handled error the warm process
 is kept, as Lambda keeps its execution environment.
+
+Each worker runs in a sandbox of its own (``sandbox.py``) unless it is told not to: it sees only its code, its
+environment and its runtime, read-only, with no network (unless granted at install), its own PID namespace and
+resource limits. Its environment is clean in every case: the few variables Lambda sets, none of the assistant's.
+Its output goes to a log capped by rotation (``LOG_MAX_BYTES``, ``LOG_BACKUPS``), and a reply over Alexa's size
+limits (``response_limit_problem``) is an invalid response.
 """
 
 from __future__ import annotations
@@ -40,6 +46,8 @@ import jsonschema
 from assistant.errors import SkillError, SkillFault
 from assistant.settings import Settings
 from assistant.skills.package import SkillPackage
+from assistant.skills.sandbox import Limits, Sandbox, interpreter_paths, probe
+from assistant.skills.sanitize import printable
 from assistant.skills.store import AttributeStore, AttributeStoreError
 
 logger = logging.getLogger(__name__)
@@ -61,6 +69,22 @@ FAULT_KINDS = ("raised", "crashed", "timeout", "invalid-response")
 _ATTRIBUTE_OPS = ("attributes.get", "attributes.save", "attributes.delete")
 _STOP_GRACE = 2.0  # seconds a process may take to exit after its channel closes
 _LOG_TAIL = 20  # skill output lines kept to explain a crash
+MESSAGE_MAX_BYTES = 16 * 1024 * 1024
+"""The longest message a worker may send on its channel (a response is at most 24 KB, an item 400 KB)."""
+_LINE_MAX = 64 * 1024  # bytes of one line of skill output kept in memory
+LOG_MAX_BYTES = 2 * 1024 * 1024
+"""A skill's log is rotated when it would grow past this many bytes (``<skill>.log`` → ``<skill>.log.1`` …)."""
+LOG_BACKUPS = 2
+"""Rotated logs kept per skill: at most ``(1 + LOG_BACKUPS) * LOG_MAX_BYTES`` bytes of a skill's output on disk."""
+
+# Alexa's limits on a response, from the Request and Response JSON Reference ("Response format", size
+# limitations): https://developer.amazon.com/en-US/docs/alexa/custom-skills/request-and-response-json-reference.html
+# "The outputSpeech response can't exceed 8000 characters. All of the text included in a card can't exceed 8000
+# characters. [...] The total size of your response can't exceed 24 kilobytes."
+SPEECH_MAX_CHARS = 8000
+"""Characters of an outputSpeech (``text`` or ``ssml``), of a reprompt's, and of a card's text together."""
+RESPONSE_MAX_BYTES = 24 * 1024
+"""Bytes of the whole response envelope, as compact UTF-8 JSON."""
 
 
 @runtime_checkable
@@ -101,6 +125,36 @@ def response_problem(response: object) -> str | None:
         return None
     pointer = "".join(f"/{part}" for part in error.absolute_path) or "(root)"
     return f"{pointer}: {error.message}"
+
+
+def response_limit_problem(response: dict[str, Any]) -> str | None:
+    """Which of Alexa's size limits a (schema-valid) response breaks, or None: speech and reprompt at most
+    ``SPEECH_MAX_CHARS`` characters, a card's text too, the whole envelope at most ``RESPONSE_MAX_BYTES``."""
+    body = response.get("response")
+    body = body if isinstance(body, dict) else {}
+    reprompt = body.get("reprompt")
+    speeches = {
+        "/response/outputSpeech": body.get("outputSpeech"),
+        "/response/reprompt/outputSpeech": reprompt.get("outputSpeech") if isinstance(reprompt, dict) else None,
+    }
+    for pointer, speech in speeches.items():
+        if isinstance(speech, dict):
+            for key in ("text", "ssml"):
+                text = speech.get(key)
+                if isinstance(text, str) and len(text) > SPEECH_MAX_CHARS:
+                    return (
+                        f"{pointer}/{key}: {len(text):,} characters, over Alexa's limit of "
+                        f"{SPEECH_MAX_CHARS:,}"
+                    )
+    card = body.get("card")
+    if isinstance(card, dict):
+        card_text = sum(len(v) for k, v in card.items() if k in ("title", "content", "text") and isinstance(v, str))
+        if card_text > SPEECH_MAX_CHARS:
+            return f"/response/card: {card_text:,} characters of text, over Alexa's limit of {SPEECH_MAX_CHARS:,}"
+    size = len(json.dumps(response, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
+    if size > RESPONSE_MAX_BYTES:
+        return f"(root): the response is {size:,} bytes, over Alexa's limit of {RESPONSE_MAX_BYTES:,} (24 KB)"
+    return None
 
 
 def _request_type(event: dict[str, Any]) -> object:
@@ -150,6 +204,7 @@ class ProcessWorker(abc.ABC):
         *,
         timeout: float = 8.0,
         start_timeout: float = 20.0,
+        limits: Limits | None = None,
     ) -> None:
         self.package = package
         """The skill this worker runs."""
@@ -161,6 +216,8 @@ class ProcessWorker(abc.ABC):
         """Seconds an invocation may take before the process is treated as hung and killed."""
         self.start_timeout = start_timeout
         """Seconds the process may take to start and load the handler (Lambda's init phase)."""
+        self.limits = limits
+        """The sandbox's resource limits; None runs the skill without a sandbox (``--no-sandbox``)."""
         self._process: subprocess.Popen[bytes] | None = None
         self._to_child: int | None = None
         self._from_child: int | None = None
@@ -182,26 +239,47 @@ class ProcessWorker(abc.ABC):
     def _command(self, channel_in: int, channel_out: int) -> list[str]:
         """The command line that runs the skill, talking on the two given file descriptors."""
 
-    def _environment(self) -> dict[str, str]:
-        env = dict(os.environ)
-        env.update(
-            {
-                "AWS_LAMBDA_FUNCTION_NAME": self.package.name,
-                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
-                "LAMBDA_TASK_ROOT": str(self.package.code_dir),
-            }
+    def _visible(self) -> list[Path]:
+        """What the sandbox shows the skill, read-only: its code, its environment, the worker's own files."""
+        package = self.package
+        return [p for p in (package.root, package.code_dir, package.env_dir) if p is not None]
+
+    def sandbox(self) -> Sandbox | None:
+        """The sandbox this worker's process runs in, or None without one."""
+        if self.limits is None:
+            return None
+        return Sandbox(
+            visible=tuple(self._visible()),
+            workdir=self.package.code_dir,
+            network=self.package.allow_network,
+            limits=self.limits,
         )
+
+    def _environment(self) -> dict[str, str]:
+        """A clean environment: what Lambda sets and the worker needs, nothing of the assistant's own (no
+        credentials, tokens or paths leak to a skill)."""
+        name = self.package.name
+        env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": "/tmp",
+            "TMPDIR": "/tmp",
+            "LANG": "C.UTF-8",
+            "TZ": os.environ.get("TZ", ":/etc/localtime"),
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{name}",
+            "AWS_LAMBDA_LOG_STREAM_NAME": f"local/{name}",
+            "LAMBDA_TASK_ROOT": str(self.package.code_dir),
+            # Skills build AWS clients at load time; Lambda always has a region. Nothing here goes online.
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+        }
         if self.seed is not None:  # deterministic skills for tests: python_worker / node_bridge seed their RNG
             env["ASSISTANT_SKILL_SEED"] = str(self.seed)
         if self.package.env_dir is not None and (self.package.env_dir / "node_modules").is_dir():
             # A bundled Node skill's dependencies live outside its (read-only) code folder.
-            env["NODE_PATH"] = os.pathsep.join(
-                p for p in (str(self.package.env_dir / "node_modules"), env.get("NODE_PATH", "")) if p
-            )
-        # Skills build AWS clients at load time; Lambda always has a region, and nothing here goes online.
-        env.setdefault("AWS_REGION", "us-east-1")
-        env.setdefault("AWS_DEFAULT_REGION", env["AWS_REGION"])
+            env["NODE_PATH"] = str(self.package.env_dir / "node_modules")
         return env
 
     @property
@@ -243,6 +321,9 @@ class ProcessWorker(abc.ABC):
         output, child_output = os.pipe()
         try:
             command = self._command(child_in, child_out)
+            sandbox = self.sandbox()
+            if sandbox is not None:
+                command = sandbox.wrap(command)
             logger.debug("skill %r: starting %s", self.package.name, command)
             self._process = subprocess.Popen(
                 command,
@@ -360,6 +441,9 @@ class ProcessWorker(abc.ABC):
         problem = response_problem(response)
         if problem is not None or not isinstance(response, dict):
             raise self._fault("invalid-response", problem or "(root): not an object")
+        problem = response_limit_problem(response)
+        if problem is not None:
+            raise self._fault("invalid-response", problem)
         return response
 
     def _call(self, request_id: str, event: dict[str, Any], timeout: float, deadline: float) -> object:
@@ -410,7 +494,7 @@ class ProcessWorker(abc.ABC):
         return reply
 
     def _fault(self, kind: str, detail: str) -> SkillFault:
-        fault = SkillFault(self.package.name, kind, detail)
+        fault = SkillFault(self.package.name, kind, printable(detail))
         if kind == "crashed" and self._tail:
             logger.warning("%s; its last output:\n  %s", fault, "\n  ".join(self._tail))
         else:
@@ -436,6 +520,11 @@ class ProcessWorker(abc.ABC):
     def _receive(self, deadline: float) -> dict[str, Any]:
         """The next message from the skill process."""
         while b"\n" not in self._inbox:
+            if len(self._inbox) > MESSAGE_MAX_BYTES:
+                self._kill()
+                raise self._fault(
+                    "crashed", f"the worker sent a message over {MESSAGE_MAX_BYTES:,} bytes (no end of line)"
+                )
             self._wait(deadline, writing=False)
         line, _, self._inbox = self._inbox.partition(b"\n")
         try:
@@ -481,13 +570,28 @@ class ProcessWorker(abc.ABC):
             os.close(self._output)
             self._output = None
             return False
-        if self._log is not None:
-            self._log.write(chunk)
-            self._log.flush()
+        self._write_log(chunk)
         *lines, self._output_partial = (self._output_partial + chunk).split(b"\n")
+        if len(self._output_partial) > _LINE_MAX:  # output without newlines: kept as lines of bounded length
+            lines.append(self._output_partial[:_LINE_MAX])
+            self._output_partial = b""
         for line in lines:
             self._skill_said(line)
         return True
+
+    def _write_log(self, chunk: bytes) -> None:
+        """Append to the skill's log, rotating it first when it would pass ``LOG_MAX_BYTES``."""
+        if self._log is None or self.log_path is None:
+            return
+        if self._log.tell() + len(chunk) > LOG_MAX_BYTES and self._log.tell() > 0:
+            self._log.close()
+            for index in range(LOG_BACKUPS, 0, -1):
+                older = self.log_path.with_name(f"{self.log_path.name}.{index - 1}") if index > 1 else self.log_path
+                if older.exists():
+                    os.replace(older, self.log_path.with_name(f"{self.log_path.name}.{index}"))
+            self._log = open(self.log_path, "ab")  # noqa: SIM115 (owned by the worker, closed in _close)
+        self._log.write(chunk[: LOG_MAX_BYTES])
+        self._log.flush()
 
     def _flush_partial_output(self) -> None:
         if self._output_partial:
@@ -495,7 +599,7 @@ class ProcessWorker(abc.ABC):
             self._output_partial = b""
 
     def _skill_said(self, line: bytes) -> None:
-        text = line.decode("utf-8", "replace").rstrip("\r")
+        text = printable(line.decode("utf-8", "replace").rstrip("\r"))
         self._tail.append(text)
         logger.debug("[%s] %s", self.package.name, text)
 
@@ -524,10 +628,14 @@ class PythonWorker(ProcessWorker):
         *,
         timeout: float = 8.0,
         start_timeout: float = 20.0,
+        limits: Limits | None = None,
     ) -> None:
-        super().__init__(package, store, log_dir, timeout=timeout, start_timeout=start_timeout)
+        super().__init__(package, store, log_dir, timeout=timeout, start_timeout=start_timeout, limits=limits)
         self.python = python
         """The interpreter that runs the skill (its venv's ``bin/python``)."""
+
+    def _visible(self) -> list[Path]:
+        return [*super()._visible(), *interpreter_paths(self.python), PYTHON_WORKER, PYTHON_SHIMS]
 
     def _command(self, channel_in: int, channel_out: int) -> list[str]:
         if not Path(self.python).exists():
@@ -560,10 +668,16 @@ class NodeWorker(ProcessWorker):
         node: str = "node",
         timeout: float = 8.0,
         start_timeout: float = 20.0,
+        limits: Limits | None = None,
     ) -> None:
-        super().__init__(package, store, log_dir, timeout=timeout, start_timeout=start_timeout)
+        super().__init__(package, store, log_dir, timeout=timeout, start_timeout=start_timeout, limits=limits)
         self.node = node
         """The node executable, a path or a name looked up on PATH."""
+
+    def _visible(self) -> list[Path]:
+        node = shutil.which(self.node)
+        runtime = interpreter_paths(Path(node)) if node is not None else []
+        return [*super()._visible(), *runtime, NODE_BRIDGE, NODE_SHIMS]
 
     def _command(self, channel_in: int, channel_out: int) -> list[str]:
         node = shutil.which(self.node)
@@ -584,8 +698,14 @@ class NodeWorker(ProcessWorker):
 def make_worker(
     package: SkillPackage, store: AttributeStore, settings: Settings, *, python: Path | None = None
 ) -> ProcessWorker:
-    """The worker for ``package``'s runtime; ``python`` overrides the skill venv's interpreter (tests)."""
+    """The worker for ``package``'s runtime; ``python`` overrides the skill venv's interpreter (tests).
+
+    It runs in a sandbox when ``settings.sandbox`` is on and this machine can make one. Without a sandbox, a
+    bundled skill runs as it is (with a warning in the log) and any other skill is refused with a SkillError
+    that says why and names ``--no-sandbox``.
+    """
     log_dir = settings.data_dir / "logs"
+    limits = sandbox_limits(package, settings)
     if package.runtime == "python":
         if python is None:
             if package.env_dir is None:
@@ -594,13 +714,32 @@ def make_worker(
                     "skills) or `assistant skill install` so that its requirements are set up"
                 )
             python = package.env_dir / "bin" / "python"
-        worker: ProcessWorker = PythonWorker(package, python, store, log_dir, timeout=settings.skill_timeout)
+        worker: ProcessWorker = PythonWorker(
+            package, python, store, log_dir, timeout=settings.skill_timeout, limits=limits
+        )
     elif package.runtime == "node":
-        worker = NodeWorker(package, store, log_dir, timeout=settings.skill_timeout)
+        worker = NodeWorker(package, store, log_dir, timeout=settings.skill_timeout, limits=limits)
     else:
         raise SkillError(f"skill {package.name!r}: unknown runtime {package.runtime!r} (python or node)")
     worker.seed = settings.seed
     return worker
+
+
+def sandbox_limits(package: SkillPackage, settings: Settings) -> Limits | None:
+    """The limits of ``package``'s sandbox, or None when it runs without one (see ``make_worker``)."""
+    if not settings.sandbox:
+        logger.info("skill %r runs without a sandbox (--no-sandbox)", package.name)
+        return None
+    support = probe()
+    if support.available:
+        return Limits()
+    if package.bundled:
+        logger.info("bundled skill %r runs without a sandbox: %s", package.name, support.detail)
+        return None
+    raise SkillError(
+        f"skill {package.name!r} is third-party code and no sandbox can be made here ({support.detail}); "
+        "run it only if you trust it, with --no-sandbox"
+    )
 
 
 class WorkerPool:

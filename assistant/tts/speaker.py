@@ -1,23 +1,33 @@
 """Speech synthesis behind a small Protocol: text or SSML in, 16 kHz mono int16 out, one sentence at a time.
 
-``EspeakSpeaker`` speaks plain text through pyttsx3 (which loads libespeak-ng in-process) into a temporary WAV,
-and SSML through the ``espeak-ng -m`` command line, which understands break, say-as, emphasis and prosody. It never
-plays anything itself: pyttsx3's ``say()`` shells out to ``aplay``, so playing is left to an AudioSink.
+``EspeakSpeaker`` speaks plain text through pyttsx3 into a temporary WAV, and SSML through the ``espeak-ng -m``
+command line, which understands break, say-as, emphasis and prosody. It never plays anything itself: pyttsx3's
+``say()`` shells out to ``aplay``, so playing is left to an AudioSink.
+
+Synthesis never runs in the assistant's own process: pyttsx3 loads libespeak-ng, which segfaults on some very long
+texts (10,000 words), so it runs in a helper process (``pyttsx3_helper.py``, kept warm, started again after a
+crash); a crash there falls back to the command line, and a sentence that crashes that too is left unspoken with
+an error in the log, so the assistant goes on.
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
+import json
 import logging
+import os
+import selectors
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from types import TracebackType
+from typing import IO, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -27,8 +37,8 @@ from assistant.tts.ssml import AudioClip, espeak_segments, split_sentences
 
 log = logging.getLogger(__name__)
 
-_SAVE_WAIT = 0.5
-"""Seconds to wait for pyttsx3's callback thread to write its WAV after ``runAndWait`` returned."""
+PYTTSX3_HELPER = Path(__file__).resolve().parent / "pyttsx3_helper.py"
+"""The script that runs pyttsx3 in a process of its own."""
 
 ENGLISH_VOICES: tuple[str, ...] = (
     "en-us",
@@ -52,12 +62,114 @@ ENGLISH_VOICES: tuple[str, ...] = (
 _ESPEAK_TIMEOUT = 60.0
 """Seconds an ``espeak-ng`` run may take before it is killed."""
 
-_PYTTSX3_LOCK = threading.Lock()
-"""pyttsx3's espeak driver is one libespeak-ng instance per process; one synthesis at a time."""
 
 
 class SynthesisError(AudioError):
     """Speech that cannot be synthesized: an unknown voice, or espeak-ng missing or failing."""
+
+
+class SynthesisCrash(SynthesisError):
+    """The synthesizer's process died (a signal, such as a segfault in libespeak-ng) on some text."""
+
+
+def _died(returncode: int) -> str:
+    if returncode >= 0:
+        return f"exited with code {returncode}"
+    try:
+        name = signal.Signals(-returncode).name
+    except ValueError:
+        name = "unknown signal"
+    return f"was killed by signal {-returncode} ({name})"
+
+
+class Pyttsx3Process:
+    """pyttsx3 in a helper process, started on first use, kept warm, and started again after it died.
+
+    ``synthesize`` runs one text at a time; ``close`` stops the process (also at end of input, when the
+    assistant is gone).
+    """
+
+    def __init__(self, timeout: float = _ESPEAK_TIMEOUT) -> None:
+        self.timeout = timeout
+        """Seconds one synthesis may take before the helper is killed."""
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def synthesize(self, text: str, voice: str, rate_wpm: int, volume: float) -> np.ndarray:
+        """``text`` as 16 kHz mono int16 samples; SynthesisCrash when the helper dies on it."""
+        with self._lock, tempfile.TemporaryDirectory(prefix="assistant-tts-") as tmp:
+            path = Path(tmp) / "speech.wav"
+            process = self._started()
+            assert process.stdin is not None and process.stdout is not None
+            request = {"text": text, "voice": voice, "rate": rate_wpm, "volume": volume, "path": str(path)}
+            try:
+                process.stdin.write((json.dumps(request) + "\n").encode("utf-8"))
+                process.stdin.flush()
+                answer = self._answer(process.stdout)
+            except (BrokenPipeError, _Gone):
+                returncode = self._reap()
+                raise SynthesisCrash(f"pyttsx3's process {_died(returncode)} on {text[:60]!r}") from None
+            except TimeoutError:
+                self._reap(kill=True)
+                raise SynthesisError(f"pyttsx3 took over {self.timeout:.0f} s on {text[:60]!r}") from None
+            if answer != "ok":
+                raise SynthesisError(f"pyttsx3 failed on {text[:60]!r}: {answer.removeprefix('error: ')}")
+            return read_wav(path)
+
+    def close(self) -> None:
+        """Stop the helper process; closing a closed one does nothing."""
+        with self._lock:
+            if self._process is not None:
+                self._reap(kill=False)
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._process is None or self._process.poll() is not None:
+            if self._process is not None:
+                self._reap()
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", str(PYTTSX3_HELPER)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+        return self._process
+
+    def _answer(self, stream: IO[bytes]) -> str:
+        """The helper's one-line answer; _Gone at end of output, TimeoutError past the timeout."""
+        deadline = time.monotonic() + self.timeout
+        line = b""
+        with selectors.DefaultSelector() as selector:
+            selector.register(stream, selectors.EVENT_READ)
+            while not line.endswith(b"\n"):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not selector.select(remaining):
+                    raise TimeoutError
+                chunk = os.read(stream.fileno(), 4096)
+                if not chunk:
+                    raise _Gone
+                line += chunk
+        return line.decode("utf-8", "replace").strip()
+
+    def _reap(self, kill: bool = True) -> int:
+        """Close the helper's pipes and wait for it (killing it if asked, or if it does not exit); its status."""
+        process, self._process = self._process, None
+        if process is None:
+            return 0
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                with contextlib.suppress(BrokenPipeError):
+                    stream.close()
+        if kill:
+            process.kill()
+        try:
+            return process.wait(2.0)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            return process.wait()
+
+
+class _Gone(Exception):
+    """The helper process closed its output (it died)."""
 
 
 @runtime_checkable
@@ -100,6 +212,19 @@ class EspeakSpeaker:
         """Folder against which relative ``<audio src>`` paths are resolved (None: the working directory)."""
         self._voice_checked = False
         self._backend = ""
+        self._pyttsx3_process = Pyttsx3Process()
+
+    def __enter__(self) -> EspeakSpeaker:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the pyttsx3 helper process (it is started again if the speaker is used later)."""
+        self._pyttsx3_process.close()
 
     def synthesize(self, text: str, ssml: bool = False) -> np.ndarray:
         """The whole reply as 16 kHz mono int16 samples."""
@@ -112,7 +237,7 @@ class EspeakSpeaker:
         """One array per sentence (and per SSML ``<audio>`` clip), each synthesized only when asked for."""
         if not ssml:
             for sentence in split_sentences(text):
-                yield self._plain(sentence)
+                yield from self._unless_crashed(self._plain, sentence)
             return
         for segment in espeak_segments(text):
             if isinstance(segment, AudioClip):
@@ -120,7 +245,15 @@ class EspeakSpeaker:
                 if clip.size:
                     yield clip
             else:
-                yield self._cli(segment, markup=True)
+                yield from self._unless_crashed(self._cli, segment, True)
+
+    @staticmethod
+    def _unless_crashed(synthesize: Callable[..., np.ndarray], *args: object) -> Iterator[np.ndarray]:
+        """The sentence's audio, or nothing when synthesis crashed on it (said in the log): the reply goes on."""
+        try:
+            yield synthesize(*args)
+        except SynthesisCrash as crash:
+            log.error("a sentence is left unspoken: %s", crash)
 
     def _check_voice(self) -> None:
         """Fail early on a voice espeak-ng does not have (pyttsx3 would silently keep the previous one)."""
@@ -158,27 +291,7 @@ class EspeakSpeaker:
         return samples
 
     def _pyttsx3(self, text: str) -> np.ndarray:
-        import pyttsx3
-
-        with _PYTTSX3_LOCK, tempfile.TemporaryDirectory(prefix="assistant-tts-") as tmp:
-            path = Path(tmp) / "speech.wav"
-            engine = pyttsx3.init("espeak")
-            engine.setProperty("voice", self.voice)
-            engine.setProperty("rate", self.rate_wpm)
-            engine.setProperty("volume", self.volume)
-            engine.save_to_file(text, str(path))
-            chatter = io.StringIO()
-            with contextlib.redirect_stdout(chatter):  # pyttsx3 prints "Audio saved to ..." on stdout
-                engine.runAndWait()
-                if not path.exists():  # pyttsx3 2.99 sometimes returns before espeak's callback wrote the file
-                    deadline = time.monotonic() + _SAVE_WAIT
-                    while "saved" not in chatter.getvalue() and time.monotonic() < deadline:
-                        time.sleep(0.005)  # it prints "Audio saved to ..." once the file is complete
-            if chatter.getvalue().strip():
-                log.debug("pyttsx3: %s", chatter.getvalue().strip())
-            if not path.exists():
-                raise SynthesisError("pyttsx3 finished without writing its WAV")
-            return read_wav(path)
+        return self._pyttsx3_process.synthesize(text, self.voice, self.rate_wpm, self.volume)
 
     def _cli(self, text: str, markup: bool) -> np.ndarray:
         if not markup:
@@ -198,6 +311,8 @@ class EspeakSpeaker:
             done = subprocess.run(cmd, input=text.encode(), capture_output=True, timeout=_ESPEAK_TIMEOUT)
         except subprocess.TimeoutExpired as exc:
             raise SynthesisError(f"espeak-ng took over {_ESPEAK_TIMEOUT:.0f} s on {text[:60]!r}") from exc
+        if done.returncode < 0:
+            raise SynthesisCrash(f"espeak-ng {_died(done.returncode)} on {text[:60]!r}")
         if done.returncode != 0:
             detail = done.stderr.decode(errors="replace").strip()
             raise SynthesisError(f"espeak-ng failed (exit {done.returncode}) on {text[:60]!r}: {detail}")

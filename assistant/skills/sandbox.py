@@ -1,0 +1,214 @@
+"""A bubblewrap sandbox per skill worker: skills are strangers' code.
+
+A sandboxed worker runs as ``prlimit [limits] -- bwrap [mounts] -- <worker command>``. Inside it sees, read-only
+and at the paths they have outside, only what it needs to run: ``/usr`` (the system's libraries and the node or
+python it may use), a few files of ``/etc`` (the dynamic linker's cache, time zone, TLS certificates; name
+resolution only with network), its interpreter's own prefix (a pyenv Python's), its virtualenv or
+``node_modules``, its code, and the worker script with the persistence stand-ins. It gets a private ``/tmp`` of
+limited size (also its ``HOME``), a fresh ``/proc`` and ``/dev``, and nothing else: no home folder, no assistant
+data (the attribute database is reachable only through the parent, over the worker's pipe), no other skill.
+
+Namespaces: all of them (``--unshare-all``), so no network unless the skill was granted it at install
+(``--share-net``), and a PID namespace of its own: it cannot see or signal the assistant, and when the worker
+exits, or the assistant dies (``--die-with-parent``), every process it started dies with it. ``--new-session``
+keeps it off the assistant's terminal. Run as root, bwrap drops every capability and sets no-new-privileges.
+
+Limits (``Limits``) are rlimits set by ``prlimit`` before bwrap starts, so every process inside inherits them.
+RLIMIT_NPROC counts the processes of a user and the kernel does not apply it to root: under root the process
+count is bounded only by the memory limit of each process (documented in the README).
+
+Whether a sandbox can be made is found once per process by a real probe (:func:`probe`): bwrap must exist and
+start a command with every option used here. Library code only reports; the CLI decides what to do without one.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+MiB = 1 << 20
+
+SYSTEM_DIRS = ("/usr",)
+"""System folders every sandbox sees read-only (libraries, /usr/bin/node, a Debian python)."""
+ROOT_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+"""Top-level folders that merged-/usr systems make links into /usr: recreated as the same links, else bound."""
+ETC_FILES = (
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/timezone",
+    "/etc/nsswitch.conf",
+    "/etc/hosts",
+    "/etc/services",
+    "/etc/protocols",
+    "/etc/ssl",
+    "/etc/ca-certificates",
+    "/etc/pki",
+    "/etc/alternatives",
+)
+"""Files of /etc a runtime reads (the linker's cache, the time zone, TLS certificates); missing ones are skipped."""
+NETWORK_ETC_FILES = ("/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf")
+"""Name resolution, visible only to a skill granted the network."""
+PROBE_TIMEOUT = 10.0
+"""Seconds the capability probe may take."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Resource limits of one sandboxed worker (every process in it inherits them).
+
+    The defaults were measured (``bench/sandbox.py``, README "Security"): a real ask-sdk-core Python skill peaks
+    near 45 MB resident and 300 MB of address space, a Node ask-sdk v2 skill near 60 MB resident and 700 MB of
+    address space (V8 reserves more than it uses); both run unchanged with these limits.
+    """
+
+    address_space: int = 2048 * MiB
+    """RLIMIT_AS of each process, bytes: an 8 GB allocation fails with MemoryError / RangeError."""
+    cpu_seconds: int = 120
+    """RLIMIT_CPU of each process, seconds of CPU time over its life (SIGXCPU, then SIGKILL 5 s later)."""
+    processes: int = 256
+    """RLIMIT_NPROC: processes and threads of the user (not applied by the kernel to root)."""
+    file_size: int = 64 * MiB
+    """RLIMIT_FSIZE, bytes: the largest file a process may write."""
+    tmp_size: int = 64 * MiB
+    """Size of the private ``/tmp`` (a tmpfs), bytes."""
+    open_files: int = 1024
+    """RLIMIT_NOFILE: open file descriptors."""
+
+    def prlimit(self) -> list[str]:
+        """The ``prlimit`` command line (without the command) that sets these limits, soft = hard."""
+        cpu_hard = self.cpu_seconds + 5
+        return [
+            "prlimit",
+            f"--as={self.address_space}",
+            f"--cpu={self.cpu_seconds}:{cpu_hard}",
+            f"--nproc={self.processes}",
+            f"--fsize={self.file_size}",
+            f"--nofile={self.open_files}",
+            "--core=0",
+            "--",
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Sandbox:
+    """What one worker may see and use."""
+
+    visible: tuple[Path, ...]
+    """Host paths (code, environment, interpreter prefix, worker script) shown read-only at the same place."""
+    workdir: Path
+    """The worker's working directory (its code folder)."""
+    network: bool = False
+    """Share the host's network (granted at install with ``--allow-network``); otherwise none at all."""
+    limits: Limits = field(default_factory=Limits)
+    """Resource limits."""
+
+    def wrap(self, command: Sequence[str], bwrap: str = "bwrap") -> list[str]:
+        """``command`` as it runs inside this sandbox."""
+        return [*self.limits.prlimit(), *bwrap_arguments(bwrap, self), "--", *command]
+
+
+def bwrap_arguments(bwrap: str, sandbox: Sandbox) -> list[str]:
+    """bwrap and its options for ``sandbox`` (everything before ``--``)."""
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "skill"]
+    if sandbox.network:
+        args.append("--share-net")
+    for folder in SYSTEM_DIRS:
+        args += ["--ro-bind", folder, folder]
+    for name in ROOT_LINKS:
+        path = Path(name)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), name]
+        elif path.is_dir():
+            args += ["--ro-bind", name, name]
+    etc = ETC_FILES + (NETWORK_ETC_FILES if sandbox.network else ())
+    for name in etc:
+        if os.path.lexists(name):
+            args += ["--ro-bind-try", name, name]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--size", str(sandbox.limits.tmp_size), "--tmpfs", "/tmp"]
+    for path in outermost(sandbox.visible):
+        args += ["--ro-bind", str(path), str(path)]
+    args += ["--chdir", str(sandbox.workdir)]
+    return args
+
+
+def outermost(paths: Iterable[Path]) -> list[Path]:
+    """The paths to bind: absolute, existing, not inside a system folder, and none inside another (a later
+    bind of a parent would hide the child), in sorted order."""
+    system = [Path(p) for p in SYSTEM_DIRS]
+    kept: list[Path] = []
+    for path in sorted({Path(os.path.abspath(p)) for p in paths}):
+        if not os.path.lexists(path) or any(path.is_relative_to(s) for s in system):
+            continue
+        if kept and path.is_relative_to(kept[-1]):
+            continue
+        kept.append(path)
+    return kept
+
+
+def interpreter_paths(executable: Path) -> list[Path]:
+    """What running ``executable`` needs besides /usr: its virtualenv (the folder above ``bin`` that holds
+    ``pyvenv.cfg``) and the prefix of the real interpreter behind its symlinks (a pyenv or /opt Python)."""
+    executable = Path(os.path.abspath(executable))
+    paths = []
+    env = executable.parent.parent
+    if (env / "pyvenv.cfg").is_file():
+        paths.append(env)
+        home = _venv_home(env / "pyvenv.cfg")
+        if home is not None:
+            paths.append(home.resolve().parent)
+    real = executable.resolve()
+    paths.append(real.parent.parent if real.parent.name == "bin" else real.parent)
+    return paths
+
+
+def _venv_home(config: Path) -> Path | None:
+    for line in config.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() == "home" and value.strip():
+            return Path(value.strip())
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Support:
+    """Whether this machine can make a sandbox."""
+
+    available: bool
+    """True when the probe ran a command inside a sandbox made with every option the workers use."""
+    detail: str
+    """The bwrap version when available, else why not (in words a user can act on)."""
+
+
+@functools.cache
+def probe(bwrap: str = "bwrap") -> Support:
+    """Try once per process: run ``true`` in a sandbox with the workers' options (no network, limits)."""
+    found = shutil.which(bwrap)
+    if found is None:
+        return Support(False, "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)")
+    if shutil.which("prlimit") is None:
+        return Support(False, "prlimit is not installed (Debian/Ubuntu: apt-get install util-linux)")
+    true = shutil.which("true", path="/usr/bin:/bin") or "/usr/bin/true"
+    command = Sandbox(visible=(), workdir=Path("/")).wrap([true], bwrap=found)
+    try:
+        done = subprocess.run(
+            command, stdin=subprocess.DEVNULL, capture_output=True, timeout=PROBE_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return Support(False, f"bwrap could not be run: {error}")
+    if done.returncode != 0:
+        detail = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
+        return Support(False, f"bwrap cannot make a sandbox here (namespaces refused?): {detail}")
+    version = subprocess.run([found, "--version"], capture_output=True, text=True, check=False).stdout.strip()
+    logger.debug("sandbox probe: %s works", version)
+    return Support(True, version or "bwrap")
