@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from assistant.audio.wav import read_wav_native, write_wav
-from assistant.tts.speaker import ENGLISH_VOICES, EspeakSpeaker, Speaker, SynthesisError
+from assistant.tts.speaker import ENGLISH_VOICES, EspeakSpeaker, Speaker, SynthesisCrash, SynthesisError
 from assistant.tts.ssml import AudioClip, espeak_segments, split_sentences, ssml_to_text
 from assistant.tts.synth import concat_wavs, silence, synthesize_samples, synthesize_wav
 
@@ -114,6 +114,34 @@ def test_pyttsx3_failure_falls_back_to_the_command_line(
     assert "pyttsx3 failed (RuntimeError: run loop already started); falling back" in caplog.text
     assert "speaking with the espeak-ng command line" in caplog.text
     assert 0.8 < seconds(audio) < 2.5
+
+
+def test_a_segfault_in_libespeak_ng_is_not_the_assistants(caplog: pytest.LogCaptureFixture) -> None:
+    """libespeak-ng segfaults on 10,000 words (the crash that took `assistant run` down): it happens in the
+    helper process, the command line speaks instead, and the helper is started afresh for the next text."""
+    with EspeakSpeaker() as fresh, caplog.at_level(logging.INFO, logger="assistant.tts.speaker"):
+        long = fresh.synthesize("word " * 10_000)
+        assert "pyttsx3 failed (SynthesisCrash: pyttsx3's process was killed by signal 11 (SIGSEGV)" in caplog.text
+        assert "speaking with the espeak-ng command line" in caplog.text
+        assert seconds(long) > 600
+        caplog.clear()
+        assert seconds(fresh.synthesize("Welcome back.")) > 0.3
+        assert "speaking with pyttsx3 (libespeak-ng)" in caplog.text
+
+
+def test_a_sentence_that_crashes_every_synthesizer_is_left_out(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    fresh = EspeakSpeaker()
+
+    def crashes(text: str, markup: bool) -> np.ndarray:
+        raise SynthesisCrash(f"espeak-ng was killed by signal 11 (SIGSEGV) on {text[:60]!r}")
+
+    monkeypatch.setattr(fresh, "_pyttsx3", lambda text: crashes(text, False))
+    monkeypatch.setattr(fresh, "_cli", crashes)
+    with caplog.at_level(logging.ERROR, logger="assistant.tts.speaker"):
+        assert list(fresh.synthesize_sentences("<speak>First. Second.</speak>", ssml=True)) == []
+    assert "a sentence is left unspoken: espeak-ng was killed by signal 11 (SIGSEGV)" in caplog.text
 
 
 def test_empty_text_is_silent_not_a_hang(speaker: EspeakSpeaker) -> None:

@@ -138,7 +138,7 @@ def bwrap_arguments(bwrap: str, sandbox: Sandbox) -> list[str]:
     args += ["--size", str(sandbox.limits.tmp_size), "--tmpfs", "/tmp"]
     for path in outermost(sandbox.visible):
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--chdir", str(sandbox.workdir)]
+    args += ["--remount-ro", "/", "--chdir", str(sandbox.workdir)]  # only /tmp (and /dev) stay writable
     return args
 
 
