@@ -4,7 +4,7 @@
 #   pulseaudio, pulseaudio-utils, libasound2-plugins: the live sound-server test (a private PulseAudio server
 #     with virtual devices; the ALSA pulse plugin lets PortAudio's default device reach it)
 #   festival, festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts, flite: the voice benchmark's other voices
-#   bubblewrap: the skill sandbox
+#   bubblewrap: the skill sandbox (with prlimit, from util-linux, which Debian always has)
 set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -399,6 +399,23 @@ def test_eight_gigabytes_cannot_be_allocated(hostile: ProcessWorker) -> None:
     assert attempt(hostile, "env")  # started again if it had to be
 
 
+def test_the_number_of_processes_is_limited(store: AttributeStore, tmp_path: Path) -> None:
+    """A fork bomb stops at ``Limits.processes``, even run as root (a pids cgroup where the controller is
+    writable; RLIMIT_NPROC otherwise, which the kernel does not apply to root)."""
+    worker = start("python", store, tmp_path)
+    try:
+        cgroup = worker._cgroup  # noqa: SLF001 (where the limit lives)
+        if cgroup is None and os.getuid() == 0:
+            pytest.skip("running as root without a writable pids cgroup controller: the process count is not limited")
+        seen = attempt(worker, "processes", timeout=20, count=2000)["processes"]
+        assert seen.startswith(("BlockingIOError", "OSError")), seen
+        assert int(seen.split(" after ")[1].split()[0]) < Limits().processes
+        assert attempt(worker, "env")
+    finally:
+        worker.stop()
+    assert cgroup is None or not cgroup.path.exists()
+
+
 def test_a_log_flood_is_capped(hostile: ProcessWorker) -> None:
     assert hostile.log_path is not None
     lines = attempt(hostile, "print", timeout=20, seconds=4)["lines"]

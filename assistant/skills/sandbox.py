@@ -14,8 +14,9 @@ exits, or the assistant dies (``--die-with-parent``), every process it started d
 keeps it off the assistant's terminal. Run as root, bwrap drops every capability and sets no-new-privileges.
 
 Limits (``Limits``) are rlimits set by ``prlimit`` before bwrap starts, so every process inside inherits them.
-RLIMIT_NPROC counts the processes of a user and the kernel does not apply it to root: under root the process
-count is bounded only by the memory limit of each process (documented in the README).
+RLIMIT_NPROC counts the processes of a user, and the kernel does not apply it to root: where the ``pids`` cgroup
+controller is writable (root, cgroup v1 or v2) each worker also gets a cgroup of its own (``PidsCgroup``) whose
+``pids.max`` bounds its processes and threads whoever runs it; the worker joins it before anything else runs.
 
 Whether a sandbox can be made is found once per process by a real probe (:func:`probe`): bwrap must exist and
 start a command with every option used here. Library code only reports; the CLI decides what to do without one.
@@ -23,11 +24,14 @@ start a command with every option used here. Library code only reports; the CLI 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
 import shutil
 import subprocess
+import time
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,9 +116,108 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     """Resource limits."""
 
-    def wrap(self, command: Sequence[str], bwrap: str = "bwrap") -> list[str]:
-        """``command`` as it runs inside this sandbox."""
-        return [*self.limits.prlimit(), *bwrap_arguments(bwrap, self), "--", *command]
+    def wrap(self, command: Sequence[str], bwrap: str = "bwrap", cgroup: PidsCgroup | None = None) -> list[str]:
+        """``command`` as it runs inside this sandbox (first joining ``cgroup``, when given)."""
+        joined = cgroup.join_command() if cgroup is not None else []
+        return [*joined, *self.limits.prlimit(), *bwrap_arguments(bwrap, self), "--", *command]
+
+
+PIDS_V1 = Path("/sys/fs/cgroup/pids")
+"""The cgroup v1 hierarchy of the pids controller."""
+CGROUP_V2 = Path("/sys/fs/cgroup")
+"""The cgroup v2 (unified) hierarchy, when it is mounted there."""
+CGROUP_PARENT = "assistant-skills"
+"""The cgroup under which each worker's own one is made."""
+_STALE_SECONDS = 60.0  # an empty worker cgroup older than this was left by an assistant that died
+
+
+class PidsCgroup:
+    """A pids cgroup of one worker: ``pids.max`` bounds its processes and threads, root or not.
+
+    ``create`` makes it (None where the controller is not writable); the worker's command joins it first
+    (``join_command``), so every process of the sandbox is counted; ``remove`` deletes it once they are gone.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        """The cgroup's folder."""
+
+    @classmethod
+    def create(cls, max_pids: int) -> PidsCgroup | None:
+        """A new cgroup with ``pids.max = max_pids``, or None (logged at debug level) where none can be made."""
+        parent = _pids_parent()
+        if parent is None:
+            return None
+        _remove_stale(parent)
+        path = parent / f"worker-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+        try:
+            path.mkdir()
+            (path / "pids.max").write_text(f"{max_pids}\n")
+        except OSError as error:
+            logger.debug("no pids cgroup for a skill worker: %s", error)
+            with _quiet():
+                path.rmdir()
+            return None
+        return cls(path)
+
+    def join_command(self) -> list[str]:
+        """A command prefix that moves the command's process into this cgroup, then runs the command."""
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs")]
+
+    def remove(self, wait: float = 2.0) -> None:
+        """Delete the cgroup, waiting up to ``wait`` seconds for its last processes to be reaped."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError as error:
+                if time.monotonic() >= deadline:
+                    logger.debug("cannot remove the skill worker's cgroup %s yet: %s", self.path, error)
+                    return
+                time.sleep(0.02)
+
+
+def _pids_parent() -> Path | None:
+    """The folder worker cgroups are made in (made on first use), or None without a writable pids controller."""
+    if (PIDS_V1 / "cgroup.procs").is_file():
+        parent = PIDS_V1 / CGROUP_PARENT
+    elif "pids" in _read(CGROUP_V2 / "cgroup.controllers").split():
+        parent = CGROUP_V2 / CGROUP_PARENT
+    else:
+        return None
+    try:
+        parent.mkdir(exist_ok=True)
+        if parent.parent == CGROUP_V2 and "pids" not in _read(parent / "cgroup.subtree_control").split():
+            if "pids" not in _read(CGROUP_V2 / "cgroup.subtree_control").split():
+                (CGROUP_V2 / "cgroup.subtree_control").write_text("+pids\n")
+            (parent / "cgroup.subtree_control").write_text("+pids\n")
+    except OSError as error:
+        logger.debug("no pids cgroup for skill workers in %s: %s", parent, error)
+        return None
+    return parent
+
+
+def _remove_stale(parent: Path) -> None:
+    """Delete worker cgroups left empty by assistants that died (only old ones: a new one is about to be joined)."""
+    now = time.time()
+    for child in parent.glob("worker-*"):
+        with _quiet():
+            if now - child.stat().st_mtime > _STALE_SECONDS and not _read(child / "cgroup.procs").strip():
+                child.rmdir()
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def _quiet() -> contextlib.AbstractContextManager[None]:
+    return contextlib.suppress(OSError)
 
 
 def bwrap_arguments(bwrap: str, sandbox: Sandbox) -> list[str]:

@@ -46,7 +46,7 @@ import jsonschema
 from assistant.errors import SkillError, SkillFault
 from assistant.settings import Settings
 from assistant.skills.package import SkillPackage
-from assistant.skills.sandbox import Limits, Sandbox, interpreter_paths, probe
+from assistant.skills.sandbox import Limits, PidsCgroup, Sandbox, interpreter_paths, probe
 from assistant.skills.sanitize import printable
 from assistant.skills.store import AttributeStore, AttributeStoreError
 
@@ -219,6 +219,7 @@ class ProcessWorker(abc.ABC):
         self.limits = limits
         """The sandbox's resource limits; None runs the skill without a sandbox (``--no-sandbox``)."""
         self._process: subprocess.Popen[bytes] | None = None
+        self._cgroup: PidsCgroup | None = None
         self._to_child: int | None = None
         self._from_child: int | None = None
         self._output: int | None = None
@@ -323,7 +324,8 @@ class ProcessWorker(abc.ABC):
             command = self._command(child_in, child_out)
             sandbox = self.sandbox()
             if sandbox is not None:
-                command = sandbox.wrap(command)
+                self._cgroup = PidsCgroup.create(sandbox.limits.processes)
+                command = sandbox.wrap(command, cgroup=self._cgroup)
             logger.debug("skill %r: starting %s", self.package.name, command)
             self._process = subprocess.Popen(
                 command,
@@ -421,6 +423,9 @@ class ProcessWorker(abc.ABC):
             self._log = None
         self._process = None
         self._inbox = b""
+        if self._cgroup is not None:  # its processes are gone with the process (PID namespace)
+            self._cgroup.remove()
+            self._cgroup = None
 
     # --- invocation ------------------------------------------------------------------------------------------
 
