@@ -59,7 +59,7 @@ class Tar:
         self.tf.addfile(info)
 
     def skill(self, prefix: str = "top/") -> None:
-        for name, data in skill_files("tarred skill").items():
+        for name, data in skill_files("tarred facts").items():
             self.file(prefix + name, data)
 
     def close(self) -> Path:
@@ -95,7 +95,11 @@ def test_chained_symlinks_are_refused_and_nothing_lands_outside(tmp_path: Path, 
     assert "top/a/b/c/d/up (../../../..)" in str(caught.value)  # the chain it followed is named
     assert not (tmp_path / "escaped.txt").exists()
     assert leftovers(settings) == []
-    assert everything_under(tmp_path) - before <= {settings.data_dir, settings.skills_dir}
+    assert everything_under(tmp_path) - before <= {
+        settings.data_dir,
+        settings.skills_dir,
+        settings.skills_dir / ".lock",
+    }
 
 
 def cve_2025_4517_tar(path: Path, destination: Path, overwrite: bool = True) -> Path:
@@ -202,7 +206,11 @@ def test_hostile_tar_links_are_refused(
     with pytest.raises(SkillInstallError, match=expected):
         install(source, settings)
     assert leftovers(settings) == []
-    assert everything_under(tmp_path) - before <= {settings.data_dir, settings.skills_dir}
+    assert everything_under(tmp_path) - before <= {
+        settings.data_dir,
+        settings.skills_dir,
+        settings.skills_dir / ".lock",
+    }
 
 
 def test_links_inside_the_archive_still_install(tmp_path: Path, settings: Settings) -> None:

@@ -64,8 +64,10 @@ def make_node_skill(folder: Path, invocation: str, skill_id: str | None = None) 
 
 
 def leftovers(settings: Settings) -> list[str]:
-    """Whatever lies in the skills folder."""
-    return sorted(p.name for p in settings.skills_dir.iterdir()) if settings.skills_dir.exists() else []
+    """Whatever lies in the skills folder, but for the installs' lock file."""
+    if not settings.skills_dir.exists():
+        return []
+    return sorted(p.name for p in settings.skills_dir.iterdir() if p.name != ".lock")
 
 
 @pytest.fixture
@@ -97,7 +99,7 @@ def zip_with(path: Path, members: dict[str, bytes], symlinks: dict[str, str] | N
 
 
 def skill_members(prefix: str = "") -> dict[str, bytes]:
-    return {prefix + name: data for name, data in skill_files("zipped skill").items()}
+    return {prefix + name: data for name, data in skill_files("zipped facts").items()}
 
 
 @pytest.mark.parametrize(
@@ -155,7 +157,7 @@ def test_tar_with_device_is_refused(tmp_path: Path, settings: Settings) -> None:
 
 
 def test_folder_with_symlink_out_is_refused(tmp_path: Path, settings: Settings) -> None:
-    root = make_node_skill(tmp_path / "linked", "linked skill")
+    root = make_node_skill(tmp_path / "linked", "linked facts")
     secret = tmp_path / "secret.txt"
     secret.write_text("private")
     (root / "data.txt").symlink_to(secret)
@@ -165,7 +167,7 @@ def test_folder_with_symlink_out_is_refused(tmp_path: Path, settings: Settings) 
 
 
 def test_folder_with_inner_symlink_is_copied_as_relative_link(tmp_path: Path, settings: Settings) -> None:
-    root = make_node_skill(tmp_path / "linked", "linked skill")
+    root = make_node_skill(tmp_path / "linked", "linked facts")
     (root / "data").mkdir()
     (root / "data" / "facts.txt").write_text("facts")
     (root / "facts.txt").symlink_to(root / "data" / "facts.txt")  # absolute, but inside
@@ -201,7 +203,7 @@ def test_too_many_members_are_refused(
 def test_github_zip_top_folder_is_stripped(tmp_path: Path, settings: Settings) -> None:
     source = zip_with(tmp_path / "skill-sample-master.zip", skill_members("skill-sample-master/"))
     package = install(source, settings)
-    assert package.name == "zipped-skill"
+    assert package.name == "zipped-facts"
     assert package.layout == "plain"
     assert (package.root / "index.js").is_file()
     assert not (package.root / "skill-sample-master").exists()
@@ -209,13 +211,13 @@ def test_github_zip_top_folder_is_stripped(tmp_path: Path, settings: Settings) -
 
 
 def test_tar_gz_installs(tmp_path: Path, settings: Settings) -> None:
-    root = make_node_skill(tmp_path / "tarred", "tarred skill")
+    root = make_node_skill(tmp_path / "tarred", "tarred facts")
     source = tmp_path / "tarred.tar.gz"
     with tarfile.open(source, "w:gz") as tf:
         tf.add(root, arcname="tarred")
     package = install(source, settings)
     assert (package.root / "en-US.json").is_file()
-    assert Registry(settings).get("tarred skill") == package
+    assert Registry(settings).get("tarred facts") == package
 
 
 # --- names, clashes, shadowing, ids ----------------------------------------------------------------------
@@ -240,9 +242,9 @@ def test_invocation_clash_refused_then_renamed(tmp_path: Path, settings: Setting
 
 
 def test_same_name_twice_is_refused(tmp_path: Path, settings: Settings) -> None:
-    install(make_node_skill(tmp_path / "a", "alpha"), settings, name="mine")
+    install(make_node_skill(tmp_path / "a", "alpha facts"), settings, name="mine")
     with pytest.raises(SkillInstallError, match=r"a skill named 'mine' is already installed"):
-        install(make_node_skill(tmp_path / "b", "beta"), settings, name="mine")
+        install(make_node_skill(tmp_path / "b", "beta facts"), settings, name="mine")
 
 
 def test_installed_skill_shadows_bundled_one(
@@ -275,15 +277,15 @@ def test_broken_bundled_skill_is_left_out_with_a_notice(
     assert len(registry.notices) == 1
     assert registry.notices[0].startswith("bundled skill 'broken' is unusable:")
     assert "no interaction model" in registry.notices[0]
-    install(make_node_skill(tmp_path / "other", "other skill"), settings)  # does not block installs
+    install(make_node_skill(tmp_path / "other", "other facts"), settings)  # does not block installs
 
 
 def test_application_id_stable_per_installation(tmp_path: Path, settings: Settings) -> None:
-    source = make_node_skill(tmp_path / "ids", "id skill")
+    source = make_node_skill(tmp_path / "ids", "id facts")
     first = install(source, settings).application_id
-    assert first == application_id_for(settings, "id-skill")
+    assert first == application_id_for(settings, "id-facts")
     assert first.startswith("amzn1.ask.skill.")
-    remove("id-skill", settings)
+    remove("id-facts", settings)
     assert install(source, settings).application_id == first
 
     elsewhere = Settings(data_dir=tmp_path / "other-data", include_bundled=False)
@@ -292,12 +294,12 @@ def test_application_id_stable_per_installation(tmp_path: Path, settings: Settin
 
 def test_given_and_pinned_application_ids(tmp_path: Path, settings: Settings) -> None:
     given = install(
-        make_node_skill(tmp_path / "a", "given"), settings, application_id="amzn1.ask.skill.given"
+        make_node_skill(tmp_path / "a", "given facts"), settings, application_id="amzn1.ask.skill.given"
     )
     assert given.application_id == "amzn1.ask.skill.given"
-    pinned = install(make_node_skill(tmp_path / "b", "pinned", skill_id="amzn1.ask.skill.pin-1"), settings)
+    pinned = install(make_node_skill(tmp_path / "b", "pinned facts", skill_id="amzn1.ask.skill.pin-1"), settings)
     assert pinned.application_id == "amzn1.ask.skill.pin-1"
-    assert Registry(settings).get("pinned").application_id == "amzn1.ask.skill.pin-1"
+    assert Registry(settings).get("pinned facts").application_id == "amzn1.ask.skill.pin-1"
 
 
 def test_installation_ids_are_stable_and_stored(settings: Settings) -> None:
@@ -311,20 +313,20 @@ def test_installation_ids_are_stable_and_stored(settings: Settings) -> None:
 
 
 def test_info_and_remove(tmp_path: Path, settings: Settings) -> None:
-    package = install(make_node_skill(tmp_path / "x", "info skill"), settings)
-    details = info("info skill", settings)
-    assert details["name"] == "info-skill"
+    package = install(make_node_skill(tmp_path / "x", "info facts"), settings)
+    details = info("info facts", settings)
+    assert details["name"] == "info-facts"
     assert details["runtime"] == "node"
     assert details["handler"] == "index.handler"
-    assert details["invocation_name"] == "info skill"
+    assert details["invocation_name"] == "info facts"
     assert details["source"] == str(tmp_path / "x")
     assert details["installed"]
     assert details["root"] == str(package.root)
 
-    remove("info-skill", settings)
+    remove("info-facts", settings)
     assert leftovers(settings) == []
-    with pytest.raises(SkillError, match=r"no installed skill 'info-skill' \(installed: none\)"):
-        remove("info-skill", settings)
+    with pytest.raises(SkillError, match=r"no installed skill 'info-facts' \(installed: none\)"):
+        remove("info-facts", settings)
 
 
 def test_bad_skill_folder_says_what_is_missing(tmp_path: Path, settings: Settings) -> None:

@@ -11,6 +11,7 @@ from ..settings import Settings
 from ..skills import install as installer
 from ..skills.registry import Registry, needs_environment
 from ..skills.sandbox import probe
+from ..skills.staging import clean_leftovers
 from ..skills.store import AttributeStore
 
 
@@ -33,6 +34,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--allow-network",
         action="store_true",
         help="let the skill use your network (a LAN API, a stream); without it, its sandbox has none",
+    )
+    add.add_argument(
+        "--brand",
+        action="store_true",
+        help="allow a one-word invocation name (Alexa allows one word only for a brand)",
     )
     add.set_defaults(handler=run_install)
 
@@ -59,6 +65,7 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
         application_id=args.application_id,
         name=args.name,
         allow_network=args.allow_network,
+        brand=args.brand,
     )
     registry = Registry(settings)
     print(f'installed {package.name}: say "open {registry.invocation(package)}"')
@@ -77,6 +84,7 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_list(args: argparse.Namespace, settings: Settings) -> int:
+    cleaned = clean_leftovers(settings.skills_dir)
     registry = Registry(settings)
     installed = registry.installed()
     bundled = registry.bundled() if settings.include_bundled else []
@@ -94,8 +102,12 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
                 "network": package.allow_network,
             }
         )
+    notices = [
+        *(f"removed {p.name}, left by an install or removal that did not finish" for p in cleaned),
+        *registry.notices,
+    ]
     if args.json:
-        print(json.dumps({"skills": rows, "notices": registry.notices}, indent=2))
+        print(json.dumps({"skills": rows, "notices": notices}, indent=2))
         return 0
     if not rows:
         print("no skills: install one with `assistant skill install PATH`")
@@ -110,7 +122,7 @@ def run_list(args: argparse.Namespace, settings: Settings) -> int:
             flags.append("network allowed")
         suffix = f"  ({', '.join(flags)})" if flags else ""
         print(f"{row['name']:24} {row['invocation']!r:28} {where:9} {row['runtime']}{suffix}")
-    for notice in registry.notices:
+    for notice in notices:
         print(f"note: {notice}")
     return 0
 

@@ -4,7 +4,13 @@ Everything happens in a staging folder under ``settings.skills_dir`` (``.staging
 detect the layout, check names, build the environment (a virtualenv with the skill's ``requirements.txt`` for
 Python, ``npm install --omit=dev`` for Node), write ``assistant-skill.json``. Only when all of that succeeded is
 the staging folder renamed to ``skills_dir/<name>``; on any failure it is removed and a SkillInstallError says
-why (with the tail of pip's or npm's output).
+why (with the tail of pip's or npm's output). The installs' lock (``assistant.skills.staging``) makes the
+final check that the name is free and the rename one step, so two installs of one name at once cannot both
+succeed; a staging folder left by a killed install is removed by the next install, removal or listing.
+
+The invocation name must follow Alexa's rules for the locale (``assistant.model.names``; one word only with
+``brand=True``), and may not be the same as an installed skill's after Unicode normalisation and confusable
+folding (full-width "ｔａｌｌｙ ｋｅｅｐｅｒ" and Cyrillic "tаlly keeper" are "tally keeper").
 
 The applicationId is, in order: ``application_id`` given by the user, the id the skill pins (its code's
 ``skill_id``, ``ask-resources.json`` or ``.ask/config``), else ``amzn1.ask.skill.<uuid5(installation, name)>``,
@@ -26,6 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import ModelError, SkillError, SkillInstallError
+from assistant.model.names import ERROR, NameProblem, name_key
+from assistant.model.names import invocation_problems as name_problems
 from assistant.settings import Settings
 from assistant.skills import archive
 from assistant.skills.layout import PYTHON, detect, model_invocation_name, pinned_application_id, slugify
@@ -42,6 +50,7 @@ from assistant.skills.registry import (
     python_in,
     read_metadata,
 )
+from assistant.skills.staging import clean_leftovers, skills_locked, work_folder
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +58,8 @@ DEPENDENCY_TIMEOUT = 900.0
 """Seconds pip or npm may take before the install is abandoned."""
 DEFAULT_PYTHON_REQUIREMENT = "ask-sdk-core"
 """Installed into a Python skill's environment when it has no requirements.txt."""
+MAX_NAME_LENGTH = 64
+"""Longest folder name of an installed skill, in characters."""
 _TAIL_LINES = 25
 
 
@@ -59,38 +70,41 @@ def install(
     application_id: str | None = None,
     name: str | None = None,
     allow_network: bool = False,
+    brand: bool = False,
 ) -> SkillPackage:
     """Install the skill folder or archive ``source``; returns the installed package.
 
     ``invocation`` renames the skill's invocation name (needed when another installed skill uses it);
     ``application_id`` pins the applicationId; ``name`` overrides the folder name (default: the invocation
     name, slugified); ``allow_network`` grants the skill the host's network in its sandbox (recorded in its
-    metadata as ``allow_network``). Shadowing a bundled skill is allowed and logged;
-    ``Registry(settings).notices`` lists it.
+    metadata as ``allow_network``); ``brand`` allows a one-word invocation name (Alexa allows one only for a
+    brand). Shadowing a bundled skill is allowed and logged; ``Registry(settings).notices`` lists it.
     """
     source = Path(source).expanduser().resolve()
     if not source.exists():
         raise SkillInstallError(f"{source}: no such file or folder")
     skills_dir = settings.skills_dir
-    skills_dir.mkdir(parents=True, exist_ok=True)
-    staging = skills_dir / f".staging-{uuid.uuid4().hex}"
-    staging.mkdir()
-    try:
-        return _install_staged(source, staging, settings, invocation, application_id, name, allow_network)
-    except SkillInstallError as error:
-        # Name the user's folder, not the staging copy that is about to vanish.
-        message = str(error).replace(str(staging / SKILL_FOLDER), str(source))
-        raise SkillInstallError(message) from error
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    clean_leftovers(skills_dir)
+    with work_folder(skills_dir) as staging:
+        staging.mkdir()
+        try:
+            return _install_staged(
+                source, staging, settings, invocation, application_id, name, allow_network, brand
+            )
+        except SkillInstallError as error:
+            # Name the user's folder, not the staging copy that is about to vanish.
+            message = str(error).replace(str(staging / SKILL_FOLDER), str(source))
+            raise SkillInstallError(message) from error
 
 
 def remove(name: str, settings: Settings) -> None:
     """Uninstall the installed skill ``name`` (or the one with that invocation name)."""
-    folder = _installed_folder(name, settings)
-    trash = settings.skills_dir / f".removing-{uuid.uuid4().hex}"
-    os.rename(folder, trash)  # atomic: the skill vanishes at once, even if the deletion below is slow
-    shutil.rmtree(trash)
+    clean_leftovers(settings.skills_dir)
+    with work_folder(settings.skills_dir, ".removing-") as trash:
+        with skills_locked(settings.skills_dir):
+            folder = _installed_folder(name, settings)
+            os.rename(folder, trash)  # atomic: the skill vanishes at once, even if the deletion is slow
+        shutil.rmtree(trash)
     logger.info("removed skill %s (%s)", folder.name, folder)
 
 
@@ -163,6 +177,7 @@ def _install_staged(
     application_id: str | None,
     name: str | None,
     allow_network: bool = False,
+    brand: bool = False,
 ) -> SkillPackage:
     root = staging / SKILL_FOLDER
     if source.is_dir():
@@ -183,29 +198,27 @@ def _install_staged(
             f"cannot install {source}: " + str(error).replace(str(root), str(source))
         ) from error
     spoken = " ".join(invocation.lower().split()) if invocation else declared
+    broken = [p for p in name_problems(spoken, settings.locale) if p.severity == ERROR or not brand]
     name = name or slugify(spoken) or slugify(source.stem)
-    if not name or name != slugify(name):
-        raise SkillInstallError(f"skill name {name!r} is not usable: use lower-case letters, digits and '-'")
+    usable = bool(name) and name == slugify(name) and len(name) <= MAX_NAME_LENGTH
     final = settings.skills_dir / name
-
     registry = Registry(settings)
-    installed = registry.installed()
-    for other in installed:
-        if registry.invocation(other) == spoken:
-            hint = (
-                "choose another with --invocation"
-                if invocation
-                else "give this one another with --invocation"
-            )
-            raise SkillInstallError(
-                f"cannot install {source}: invocation name {spoken!r} is already used by installed skill "
-                f"{other.name!r}; {hint}"
-            )
-    if final.exists() or any(p.name == name for p in installed):
-        raise SkillInstallError(f"a skill named {name!r} is already installed in {final}; remove it first")
+    clash = None
+    if usable:
+        with skills_locked(settings.skills_dir):
+            clash = _clash(registry, name, spoken, invocation)
+    if broken:
+        raise _rules_error(source, broken, clash, given=invocation is not None)
+    if not usable:
+        raise SkillInstallError(
+            f"skill name {name[:80]!r} is not usable: use at most {MAX_NAME_LENGTH} lower-case letters, digits "
+            "and '-'"
+        )
+    if clash:
+        raise SkillInstallError(f"cannot install {source}: {clash}")
     if settings.include_bundled:
         for bundled in registry.bundled():
-            if registry.invocation(bundled) == spoken:
+            if name_key(registry.invocation(bundled)) == name_key(spoken):
                 logger.warning(
                     "skill %r shadows the bundled skill %r (both answer to %r)", name, bundled.name, spoken
                 )
@@ -232,12 +245,52 @@ def _install_staged(
         logger.info("%s: Node skill without package.json: no dependencies to install", source)
 
     _write_metadata(staging, package, source, spoken, env_dir)
-    try:
-        os.rename(staging, final)
-    except OSError as error:
-        raise SkillInstallError(f"cannot move the installed skill into {final}: {error.strerror}") from error
+    with skills_locked(settings.skills_dir):
+        # Again: another install may have finished meanwhile.
+        clash = _clash(registry, name, spoken, invocation)
+        if clash:
+            raise SkillInstallError(f"cannot install {source}: {clash}")
+        try:
+            os.rename(staging, final)
+        except OSError as error:
+            raise SkillInstallError(
+                f"cannot move the installed skill into {final}: {error.strerror}"
+            ) from error
     logger.info("installed %s skill %r from %s into %s", package.layout, name, source, final)
     return _rebase(package, staging, final, env_dir)
+
+
+def _rules_error(
+    source: Path, broken: list[NameProblem], clash: str | None, given: bool
+) -> SkillInstallError:
+    """Every Alexa rule the invocation name breaks (and a clash with an installed name) in one error."""
+    origin = "the name given with --invocation" if given else f"the invocation name of {source}"
+    lines = [str(p) for p in broken] + ([clash] if clash else [])
+    if not given:
+        lines.append('install it under another name with --invocation "two words"')
+    if all(p.severity != ERROR for p in broken):
+        lines.append("install it with --brand if that one word is the skill's brand")
+    return SkillInstallError(
+        f"cannot install {source}: {origin} breaks Alexa's rules:\n  " + "\n  ".join(lines)
+    )
+
+
+def _clash(registry: Registry, name: str, spoken: str, invocation: str | None) -> str | None:
+    """Why the skill cannot be installed as ``name`` answering to ``spoken``: an installed skill has this
+    folder name, or an invocation name that is the same after normalisation and confusable folding."""
+    installed = registry.installed()
+    key = name_key(spoken)
+    for other in installed:
+        theirs = registry.invocation(other)
+        if name_key(theirs) != key:
+            continue
+        hint = "choose another with --invocation" if invocation else "give this one another with --invocation"
+        same = "is already used" if theirs == spoken else f"looks the same as {theirs!r}, already used"
+        return f"invocation name {spoken!r} {same} by installed skill {other.name!r}; {hint}"
+    final = registry.settings.skills_dir / name
+    if final.exists() or any(p.name == name for p in installed):
+        return f"a skill named {name!r} is already installed in {final}; remove it first"
+    return None
 
 
 def _source_name(source: Path) -> str:
@@ -295,7 +348,7 @@ def _installed_folder(name: str, settings: Settings) -> Path:
         return folder
     registry = Registry(settings.with_(include_bundled=False))
     for package in registry.installed():
-        if registry.invocation(package) == " ".join(name.lower().split()):
+        if name_key(registry.invocation(package)) == name_key(name):
             return package.root.parent
     installed = ", ".join(p.name for p in registry.installed()) or "none"
     raise SkillError(f"no installed skill {name!r} (installed: {installed})")

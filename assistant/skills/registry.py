@@ -9,7 +9,8 @@ An installed skill lives in ``settings.skills_dir/<name>/``::
 Bundled skills are the folders in ``resources.bundled_skills_dir()``; their Python environments live in
 ``settings.data_dir/bundled-envs/<name>/`` and are made by :func:`ensure_bundled_envs` (the README's setup
 commands call it; nothing here touches the network). An installed skill with the same invocation name as a
-bundled one shadows it, and :attr:`Registry.notices` says so.
+bundled one shadows it, and :attr:`Registry.notices` says so. Invocation names are compared by
+``assistant.model.names.name_key`` (Unicode compatibility normalisation, case folding, confusable folding).
 
 The installation's identity (userId, deviceId and the seed of every generated applicationId) is kept in
 ``settings.data_dir/identity.json``.
@@ -28,6 +29,7 @@ from typing import Any
 
 from assistant import resources
 from assistant.errors import AssistantError, SkillError
+from assistant.model.names import name_key
 from assistant.settings import Settings
 from assistant.skills.layout import PYTHON, detect, invocation_name, pinned_application_id, slugify
 from assistant.skills.package import SkillPackage
@@ -142,8 +144,8 @@ class Registry:
         installed = self.installed()
         if not self.settings.include_bundled:
             return installed
-        taken = {self.invocation(p) for p in installed}
-        return installed + [b for b in self.bundled() if self.invocation(b) not in taken]
+        taken = {name_key(self.invocation(p)) for p in installed}
+        return installed + [b for b in self.bundled() if name_key(self.invocation(b)) not in taken]
 
     @property
     def notices(self) -> list[str]:
@@ -151,12 +153,12 @@ class Registry:
         if not self.settings.include_bundled:
             return []
         bundled, lines = self._bundled()
-        installed = {self.invocation(p): p for p in self.installed()}
+        installed = {name_key(self.invocation(p)): p for p in self.installed()}
         for package in bundled:
             spoken = self.invocation(package)
-            if spoken in installed:
+            if name_key(spoken) in installed:
                 lines.append(
-                    f"installed skill {installed[spoken].name!r} shadows the bundled skill {package.name!r} "
+                    f"installed skill {installed[name_key(spoken)].name!r} shadows the bundled skill {package.name!r} "
                     f"(both answer to {spoken!r})"
                 )
             elif package.env_dir is None and needs_environment(package):
@@ -202,9 +204,9 @@ class Registry:
         for package in active:
             if package.name == wanted:
                 return package
-        spoken = " ".join(wanted.lower().split())
+        spoken = name_key(wanted)
         for package in active:
-            if self.invocation(package) == spoken or package.name == slugify(wanted):
+            if name_key(self.invocation(package)) == spoken or package.name == slugify(wanted):
                 return package
         choices = ", ".join(f"{p.name} ({self.invocation(p)!r})" for p in active) or "none"
         raise SkillError(f"no skill named or invoked {name_or_invocation!r}; available: {choices}")

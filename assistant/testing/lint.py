@@ -3,10 +3,11 @@
 Each :class:`Diagnostic` names the file, a JSON pointer into it (``/interactionModel/languageModel/intents/2/
 samples/0``), what is wrong and what to do. The checks:
 
-- ``invocation-name`` (error): Alexa's rules for invocation names: lower-case letters, spaces, apostrophes and
-  periods of initialisms only; no launch phrases ("open", "ask", "launch"…), no wake words ("alexa",
-  "amazon", "echo", "computer"), not "skill" or "app", no connecting words ("to", "from", "by", "if", "and",
-  "whether"…). One word is a warning (Alexa allows it for a brand name, which lint cannot know).
+- ``invocation-name`` (error): Alexa's rules for invocation names (``assistant.model.names``, which cites
+  them): lower-case letters, spaces, possessive apostrophes and periods of initialisms only; no launch phrases
+  ("open", "ask", "launch"…), no wake words ("alexa", "amazon", "echo", "computer"), not "skill" or "app", no
+  connecting words ("to", "from", "by", "if", "and", "whether"…). One word is a warning (Alexa allows it for a
+  brand name, which lint cannot know).
 - ``ambiguous-sample`` (warning): a sample (its slots filled with a value of their type) that another intent
   also accepts; the message says which intent the NLU picks.
 - ``shadowed-by-builtin`` (warning): a sample that is one of a built-in intent's standard utterances.
@@ -35,6 +36,7 @@ from assistant.errors import AssistantError
 from assistant.grammar.compiler import CompiledGrammar, compile_session, default_lexicon
 from assistant.model.builtins import BUILTIN_INTENTS
 from assistant.model.loader import load_model
+from assistant.model.names import invocation_problems as name_problems
 from assistant.model.types import Intent, InteractionModel
 from assistant.nlu.lists import list_values
 from assistant.nlu.parser import parse, tokens
@@ -45,19 +47,6 @@ ERROR = "error"
 WARNING = "warning"
 SIMILAR_AT = 0.25
 """Largest normalised phone edit distance at which two slot values count as sounding alike."""
-LAUNCH_WORDS = frozenset(
-    ["launch", "ask", "tell", "load", "begin", "enable", "open", "start", "run", "resume", "use", "play"]
-)
-"""Launch phrases an invocation name must not contain (Amazon's list, and the words this runtime's top-level
-grammar uses)."""
-WAKE_WORDS = frozenset({"alexa", "amazon", "echo", "computer", "ziggy"})
-"""Wake words an invocation name must not contain."""
-CONNECTING_WORDS = frozenset(
-    ["to", "from", "in", "using", "with", "about", "for", "that", "by", "if", "and", "whether"]
-)
-"""Connecting words an invocation name must not contain."""
-GENERIC_WORDS = frozenset({"skill", "app"})
-"""Words Alexa does not accept in an invocation name."""
 SAMPLE_VALUES = {
     "AMAZON.NUMBER": "five",
     "AMAZON.FOUR_DIGIT_NUMBER": "twenty twenty",
@@ -136,45 +125,19 @@ def lint_model(model: InteractionModel) -> list[Diagnostic]:
 
 
 def invocation_problems(model: InteractionModel, where: _Locator | None = None) -> Iterator[Diagnostic]:
-    """Alexa's rules for invocation names."""
+    """Alexa's rules for invocation names (``assistant.model.names``); one word is a warning here, since lint
+    cannot know whether it is a brand."""
     where = where or _Locator(model.source)
     name = where.raw_invocation() or model.invocation_name  # the loader lower-cases it; Alexa does not
-    pointer = where.invocation()
-
-    def error(message: str, suggestion: str) -> Diagnostic:
-        return Diagnostic(ERROR, "invocation-name", message, where.file, pointer, suggestion)
-
-    if re.search(r"[^a-z .']", name):
-        bad = "".join(sorted(set(re.findall(r"[^a-z .']", name))))
-        yield error(
-            f"invocation name {name!r} has characters Alexa does not allow: {bad!r}",
-            "use lower-case letters and spaces only (spell numbers out: 'twenty one', not '21')",
-        )
-    words = re.findall(r"[a-z.']+", name.lower())
-    banned = LAUNCH_WORDS | WAKE_WORDS | CONNECTING_WORDS | GENERIC_WORDS
-    kept = " ".join(w for w in words if w not in banned) or "a name of your own"
-    if len(words) < 2:
+    for problem in name_problems(name, model.locale):
         yield Diagnostic(
-            WARNING,
+            problem.severity,
             "invocation-name",
-            f"invocation name {name!r} is one word",
+            problem.message,
             where.file,
-            pointer,
-            "use two or more words; Alexa accepts one word only for a brand name you own",
+            where.invocation(),
+            problem.suggestion,
         )
-    for word, kind, table in (
-        ("launch phrase", "a launch phrase", LAUNCH_WORDS),
-        ("wake word", "a wake word", WAKE_WORDS),
-        ("connecting word", "a connecting word", CONNECTING_WORDS),
-        ("generic word", "a word Alexa does not accept", GENERIC_WORDS),
-    ):
-        hits = [w for w in words if w in table]
-        if hits:
-            yield error(
-                f"invocation name {name!r} contains {kind}: {', '.join(hits)}",
-                f"remove the {word} ({', '.join(hits)}): users already say 'open …' or 'ask … to'; "
-                f"for example {kept!r}",
-            )
 
 
 # --- samples -------------------------------------------------------------------------------------------------
