@@ -39,7 +39,7 @@ def dialog_data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     sources = [(bundled_skills_dir() / "barista", "barista"), (PIZZA, "pizza-dialog")]
     try:
         with ThreadPoolExecutor(len(sources)) as pool:
-            list(pool.map(lambda item: install.install(item[0], settings, name=item[1]), sources))
+            list(pool.map(lambda item: install.install(item[0], settings, name=item[1], brand=True), sources))
     except Exception as error:  # noqa: BLE001 (offline: the package index cannot be reached)
         if any(w in str(error).lower() for w in ("network", "resolve", "connection", "unreachable")):
             pytest.skip(f"cannot install the dialog skills offline: {error}")

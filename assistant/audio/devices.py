@@ -565,7 +565,9 @@ class WavRecorder:
     """An AudioSink that writes what would be played into a WAV at the right times (``--output FILE.wav``).
 
     The caller places each utterance on the recording's timeline with ``play(samples, rate, at=seconds)``; the
-    gaps are silence, overlapping audio is mixed. The file is written when the recorder is closed.
+    gaps are silence, overlapping audio is mixed. The file is written when the recorder is closed, unless the
+    ``with`` block ended with an error (an unreadable input, say): then nothing is written, so no empty or
+    partial file is left where the user expects a result. Ctrl-C still writes what was recorded.
     """
 
     def __init__(self, path: str | Path, rate: int = SAMPLE_RATE) -> None:
@@ -583,6 +585,9 @@ class WavRecorder:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if isinstance(exc, Exception):
+            log.info("not writing %s: the recording ended with an error (%s)", self.path, exc)
+            return
         self.close()
 
     @property

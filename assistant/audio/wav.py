@@ -5,12 +5,20 @@ WAVE_FORMAT_EXTENSIBLE in Python 3.11), converts any sample format to float, dow
 a polyphase anti-aliasing filter (``scipy.signal.resample_poly``). Any other container (FLAC, Ogg, MP3, M4A, RF64)
 is decoded by ffmpeg's libraries through PyAV, which also reads the frames of a damaged FLAC that libsndfile and
 sox give up on.
+
+Input is refused with an AudioError saying what and where, before any large allocation, when it holds no
+samples (a header-only WAV), declares a sample rate outside :data:`MIN_RATE`..:data:`MAX_RATE` (a 30 KB file
+that declares 1 Hz would otherwise become 300 s and gigabytes of resampled audio), or lasts longer than
+:data:`MAX_SECONDS`. Files are written to a temporary name and renamed into place, so a failed write leaves
+nothing behind.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import struct
+import uuid
 import wave
 from collections.abc import Iterator
 from fractions import Fraction
@@ -25,6 +33,13 @@ log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 """The assistant's one internal sample rate, in Hertz."""
+
+MIN_RATE = 8_000
+"""Lowest sample rate accepted from a file, in Hertz (telephone audio)."""
+MAX_RATE = 192_000
+"""Highest sample rate accepted from a file, in Hertz (studio audio)."""
+MAX_SECONDS = 3600.0
+"""Longest recording accepted from a file, in seconds (an hour; a conversation is minutes)."""
 
 _FORMAT_PCM = 0x0001
 _FORMAT_FLOAT = 0x0003
@@ -78,6 +93,7 @@ def _decode(data: bytes, label: str) -> tuple[np.ndarray, int]:
                         f"{label}: truncated WAV: the header promises {size} bytes of audio, the file holds {available}"
                     )
                 size = available  # a streaming writer's placeholder: the audio runs to the end of the file
+            _check_length(size // (fmt[1] * (fmt[3] // 8)), fmt[2], label)
             return _samples(data[body : body + size], fmt, label)
         pos = body + size + (size & 1)
     missing = "fmt" if fmt is None else "data"
@@ -100,10 +116,15 @@ def _decode_other(data: bytes, label: str) -> tuple[np.ndarray, int]:
                 raise AudioError(f"{label}: no audio stream in this file")
             stream = container.streams.audio[0]
             rate = stream.rate or stream.codec_context.sample_rate
+            _check_rate(rate, label)
             resampler = av.AudioResampler(format="dbl", layout="mono", rate=rate)
+            decoded = 0
             try:
                 for frame in container.decode(stream):
                     parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+                    decoded += frame.samples
+                    if decoded > MAX_SECONDS * rate:
+                        _check_length(decoded, rate, label)
             except av.error.FFmpegError as exc:  # keep what decoded before the damage
                 if not parts:
                     raise
@@ -115,6 +136,7 @@ def _decode_other(data: bytes, label: str) -> tuple[np.ndarray, int]:
     if not parts or rate <= 0:
         raise AudioError(f"{label}: no audio samples in this file")
     x = np.concatenate(parts).astype(np.float64)
+    _check_length(x.size, rate, label)
     if not np.all(np.isfinite(x)):
         raise AudioError(f"{label}: the audio holds NaN or infinite samples")
     return np.clip(x, -1.0, 1.0), int(rate)
@@ -131,8 +153,7 @@ def _parse_fmt(body: bytes, label: str) -> tuple[int, int, int, int]:
         (tag,) = struct.unpack_from("<H", body, 24)  # the first two bytes of the sub-format GUID
     if channels == 0:
         raise AudioError(f"{label}: WAV declares zero channels")
-    if rate == 0:
-        raise AudioError(f"{label}: WAV declares a sample rate of 0 Hz")
+    _check_rate(rate, label)
     if (tag, bits) not in {(_FORMAT_PCM, 8), (_FORMAT_PCM, 16), (_FORMAT_PCM, 24), (_FORMAT_PCM, 32),
                            (_FORMAT_FLOAT, 32), (_FORMAT_FLOAT, 64)}:  # fmt: skip
         kind = {_FORMAT_PCM: "integer PCM", _FORMAT_FLOAT: "float"}.get(tag, f"format tag 0x{tag:04x}")
@@ -141,6 +162,25 @@ def _parse_fmt(body: bytes, label: str) -> tuple[int, int, int, int]:
             "32/64-bit float; convert with `sox in.wav -b 16 out.wav`"
         )
     return tag, channels, rate, bits
+
+
+def _check_rate(rate: int, label: str) -> None:
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioError(
+            f"{label}: the file declares a sample rate of {rate} Hz; only {MIN_RATE}..{MAX_RATE} Hz is accepted "
+            "(a damaged or mislabelled header?)"
+        )
+
+
+def _check_length(frames: int, rate: int, label: str) -> None:
+    """No samples at all, or more than MAX_SECONDS of them, is an AudioError."""
+    if frames <= 0:
+        raise AudioError(f"{label}: the file holds no audio samples (only a header)")
+    if frames > MAX_SECONDS * rate:
+        raise AudioError(
+            f"{label}: the recording lasts more than {MAX_SECONDS / 60:.0f} minutes ({frames / rate:.0f} s at "
+            f"{rate} Hz); split it, or trim it with `sox in.wav out.wav trim 0 30:00`"
+        )
 
 
 def _samples(raw: bytes, fmt: tuple[int, int, int, int], label: str) -> tuple[np.ndarray, int]:
@@ -214,13 +254,16 @@ def write_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) ->
     a = to_int16(np.asarray(samples))
     channels = 1 if a.ndim == 1 else a.shape[1]
     out = Path(path)
+    temporary = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with wave.open(str(out), "wb") as w:
+        with wave.open(str(temporary), "wb") as w:
             w.setnchannels(channels)
             w.setsampwidth(2)
             w.setframerate(rate)
             w.writeframes(a.astype("<i2").tobytes())
+        os.replace(temporary, out)
     except OSError as exc:
+        temporary.unlink(missing_ok=True)
         raise AudioError(f"{out}: cannot write WAV: {exc.strerror or exc}") from exc
     return out
 

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 rec = recognizer.decode(read_wav(path))
             except AssistantError as err:
                 failures += 1
-                print(f"assistant: {path}: {err}", file=sys.stderr)
+                message = str(err) if str(err).startswith(path) else f"{path}: {err}"
+                print(f"assistant: {message}", file=sys.stderr)
                 continue
             if args.json:
                 print(json.dumps(rec.to_json(path)), flush=True)
