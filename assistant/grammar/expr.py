@@ -89,7 +89,7 @@ def seq(items: list[Expr] | tuple[Expr, ...]) -> Expr:
 
 def alt(items: list[Expr] | tuple[Expr, ...]) -> Expr:
     """An alternative, flattened and de-duplicated; an empty alternative becomes optional."""
-    flat: list[Expr] = []
+    flat: dict[Expr, None] = {}  # an ordered set: membership costs one hash, not a scan
     optional = False
     for it in items:
         for x in it.items if isinstance(it, Alt) else (it,):
@@ -97,13 +97,12 @@ def alt(items: list[Expr] | tuple[Expr, ...]) -> Expr:
                 optional = True
             elif isinstance(x, Opt):
                 optional = True
-                if x.item not in flat:
-                    flat.append(x.item)
-            elif x not in flat:
-                flat.append(x)
+                flat.setdefault(x.item)
+            else:
+                flat.setdefault(x)
     if not flat:
         return EMPTY
-    core = flat[0] if len(flat) == 1 else Alt(tuple(flat))
+    core = next(iter(flat)) if len(flat) == 1 else Alt(tuple(flat))
     return Opt(core) if optional else core
 
 

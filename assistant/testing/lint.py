@@ -277,7 +277,11 @@ def phone_distance(a: str, b: str) -> float:
 def similar_values(
     model: InteractionModel, where: _Locator | None = None, threshold: float = SIMILAR_AT
 ) -> Iterator[Diagnostic]:
-    """Values of one slot type (synonyms included) that sound alike."""
+    """Values of one slot type (synonyms included) that sound alike.
+
+    Every pair of phrases with as many words is in question, but only the pairs :func:`sound_alike_pairs` finds
+    are measured (the same pairs as comparing all of them, in near-linear time). They are reported in the order
+    of the phrases, first pair of two values only."""
     where = where or _Locator(model.source)
     lexicon = default_lexicon()
     grammar = compile_session(model)
@@ -290,23 +294,124 @@ def similar_values(
                 parts = [lexicon.phones(w) or extra.get(w) for w in words]
                 if words and all(parts):
                     phrases.append((phrase, index, " ".join(p for p in parts if p), len(words)))
+        keys = [(ai, na) for _, ai, _, na in phrases]
+        found = sound_alike_pairs([pa for _, _, pa, _ in phrases], threshold, keys)
         reported: set[tuple[int, int]] = set()
-        for i, (a, ai, pa, na) in enumerate(phrases):
-            for b, bi, pb, nb in phrases[i + 1 :]:
-                if ai == bi or na != nb or (ai, bi) in reported:
-                    continue
-                distance = phone_distance(pa, pb)
-                if distance <= threshold:
-                    reported.add((ai, bi))
-                    yield Diagnostic(
-                        WARNING,
-                        "similar-values",
-                        f"slot type {slot_type.name}: {a!r} ({pa}) and {b!r} ({pb}) sound alike",
-                        where.file,
-                        where.value(slot_type.name, bi),
-                        "rename one, or make one a synonym of the other if they mean the same",
-                        round(distance, 3),
-                    )
+        for i, j, distance in found:
+            (a, ai, pa, _), (b, bi, pb, _) = phrases[i], phrases[j]
+            if (ai, bi) in reported:
+                continue
+            reported.add((ai, bi))
+            yield Diagnostic(
+                WARNING,
+                "similar-values",
+                f"slot type {slot_type.name}: {a!r} ({pa}) and {b!r} ({pb}) sound alike",
+                where.file,
+                where.value(slot_type.name, bi),
+                "rename one, or make one a synonym of the other if they mean the same",
+                round(distance, 3),
+            )
+
+
+def sound_alike_pairs(
+    phone_strings: list[str], threshold: float, keys: list[tuple[int, int]]
+) -> list[tuple[int, int, float]]:
+    """Every ``(i, j, distance)`` with ``i < j``, ``phone_distance <= threshold``, the same word count
+    (``keys[k][1]``) and different values (``keys[k][0]``), sorted by ``(i, j)``.
+
+    The pigeonhole filter of PassJoin (Li et al., VLDB 2011) finds them without comparing every pair: two
+    phone strings within ``t`` edits, the longer one of length ``n`` cut into ``t + 1`` pieces, share at least
+    one piece unedited, found in the other string at most ``t`` positions from where it lies in the longer one.
+    Each string is indexed by its pieces; each string looks up its own substrings near each piece's position in
+    the strings as long or longer; only those candidates are measured. With ``t = floor(threshold * n)`` no
+    pair within the threshold is missed (a test compares this with measuring every pair).
+    """
+    sequences = [tuple(p.rstrip("012") for p in s.split()) for s in phone_strings]
+    by_length: dict[int, list[int]] = {}
+    for index, sequence in enumerate(sequences):
+        by_length.setdefault(len(sequence), []).append(index)
+    index_of: dict[tuple[int, int, tuple[str, ...]], list[int]] = {}
+    pieces_of: dict[int, list[tuple[int, int]]] = {}
+    for length, members in by_length.items():
+        pieces_of[length] = pieces = _pieces(length, _allowed(length, threshold))
+        for member in members:
+            sequence = sequences[member]
+            for number, (start, size) in enumerate(pieces):
+                index_of.setdefault((length, number, sequence[start : start + size]), []).append(member)
+    found: dict[tuple[int, int], float] = {}
+    lengths = sorted(by_length)
+    for query, sequence in enumerate(sequences):
+        short = len(sequence)
+        for length in lengths:
+            allowed = _allowed(length, threshold)
+            if length < short or length - short > allowed:
+                continue
+            # A piece moved by `shift` costs at least |shift| edits before it and |gap + shift| after it.
+            gap = length - short
+            lowest, highest = -((allowed + gap) // 2), (allowed - gap) // 2
+            for number, (start, size) in enumerate(pieces_of[length]):
+                for at in range(max(0, start + lowest), min(short - size, start + highest) + 1):
+                    for other in index_of.get((length, number, sequence[at : at + size]), ()):
+                        if (
+                            other == query
+                            or keys[other][0] == keys[query][0]
+                            or keys[other][1] != keys[query][1]
+                        ):
+                            continue
+                        pair = (min(query, other), max(query, other))
+                        if pair in found:
+                            continue
+                        distance = _edit_distance(sequences[pair[0]], sequences[pair[1]], allowed)
+                        if distance <= allowed:
+                            found[pair] = distance / max(length, 1)
+    return sorted((i, j, d) for (i, j), d in found.items() if d <= threshold)
+
+
+def _allowed(length: int, threshold: float) -> int:
+    """Most edits a string of ``length`` phones may be from a no longer one and still be within ``threshold``."""
+    return int(threshold * length + 1e-9)
+
+
+def _pieces(length: int, allowed: int) -> list[tuple[int, int]]:
+    """``(start, size)`` of the ``allowed + 1`` near-equal pieces a string of ``length`` is cut into."""
+    count = allowed + 1
+    small, extra = divmod(length, count)
+    pieces, start = [], 0
+    for number in range(count):
+        size = small + (1 if number >= count - extra else 0)
+        pieces.append((start, size))
+        start += size
+    return pieces
+
+
+def _edit_distance(x: tuple[str, ...], y: tuple[str, ...], bound: int) -> int:
+    """Levenshtein distance of two phone sequences, or ``bound + 1`` as soon as it must exceed ``bound``.
+
+    Only the diagonal band ``|i - j| <= bound`` of the table is filled: a path outside it costs more."""
+    n, m = len(x), len(y)
+    if abs(n - m) > bound:
+        return bound + 1
+    over = bound + 1
+    previous = [j if j <= bound else over for j in range(m + 1)]
+    for i in range(1, n + 1):
+        low, high = max(1, i - bound), min(m, i + bound)
+        current = [over] * (m + 1)
+        current[0] = i if i <= bound else over
+        best = current[0]
+        p = x[i - 1]
+        for j in range(low, high + 1):
+            value = previous[j - 1] + (p != y[j - 1])
+            if previous[j] + 1 < value:
+                value = previous[j] + 1
+            if current[j - 1] + 1 < value:
+                value = current[j - 1] + 1
+            current[j] = value if value < over else over
+            if value < best:
+                best = value
+        if best > bound:
+            return over
+        previous = current
+    return previous[m]
 
 
 def unused_types(model: InteractionModel, where: _Locator | None = None) -> Iterator[Diagnostic]:
@@ -336,6 +441,7 @@ class _Locator:
     def __init__(self, source: str) -> None:
         self.file = source
         self._data: dict[str, Any] = {}
+        self._words: dict[str, str] | None = None
         path = Path(source)
         if path.suffix == ".json" and path.is_file():
             try:
@@ -367,12 +473,16 @@ class _Locator:
         return f"{self.type(type_name)}/values/{index}"
 
     def word(self, model: InteractionModel, word: str) -> str:
-        for intent in model.intents:
-            for index, sample in enumerate(intent.samples):
-                if word in tokens(_SLOT.sub(" ", sample)):
-                    return self.sample(intent.name, index)
-        for slot_type in model.types:
-            for index, value in enumerate(slot_type.values):
-                if any(word in tokens(p) for p in (value.name, *value.synonyms)):
-                    return self.value(slot_type.name, index)
-        return self.BASE
+        """Where ``word`` is first used: a sample, else a slot value (the model is indexed once)."""
+        if self._words is None:
+            self._words = {}
+            for intent in model.intents:
+                for index, sample in enumerate(intent.samples):
+                    for w in tokens(_SLOT.sub(" ", sample)):
+                        self._words.setdefault(w, self.sample(intent.name, index))
+            for slot_type in model.types:
+                where = self.type(slot_type.name)
+                for index, value in enumerate(slot_type.values):
+                    for w in (w for p in (value.name, *value.synonyms) for w in tokens(p)):
+                        self._words.setdefault(w, f"{where}/values/{index}")
+        return self._words.get(word, self.BASE)
