@@ -475,3 +475,53 @@ def test_the_sandbox_command_has_the_limits(store: AttributeStore, tmp_path: Pat
     assert command.startswith(f"prlimit --as={2048 << 20} --cpu=120:125 --nproc=256 --fsize={64 << 20}")
     assert "--unshare-all --die-with-parent --new-session" in command and "--share-net" not in command
     assert str(store.path) not in command and str(tmp_path) not in command
+
+
+# --- through the assistant's commands ----------------------------------------------------------------------
+
+LOUD = HOSTILE / "loud_node"
+
+
+def test_ten_thousand_words_get_the_apology_and_the_assistant_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "chat", "--no-bundled", "--skill", str(LOUD), "--json", "open loud skill"]) == 0
+    turn = json.loads(capsys.readouterr().out)
+    assert turn["text"] == "Sorry, loud skill isn't responding right now."
+    assert "invalid-response" in turn["error"] and "50,000 characters, over Alexa's limit of 8,000" in turn["error"]
+    assert turn["session_open"] is False
+
+
+def test_a_skills_escape_sequences_never_reach_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("ask loud skill to say something strange\n"))
+    assert main([*data, "chat", "--no-bundled", "--skill", str(LOUD)]) == 0
+    out = capsys.readouterr().out
+    assert "alexa> Look here." in out and "card: Red: text" in out
+    assert "\x1b" not in out and "\x07" not in out
+
+
+def test_without_a_sandbox_the_commands_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    absent = Support(False, "bubblewrap (bwrap) is not installed (Debian/Ubuntu: apt-get install bubblewrap)")
+    monkeypatch.setattr("assistant.cli.common.probe", lambda: absent)
+    monkeypatch.setattr("assistant.cli.skill_cmd.probe", lambda: absent)
+    monkeypatch.setattr(worker_module, "probe", lambda: absent)
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "skill", "install", str(LOUD), "--name", "loud"]) == 0
+    assert "no sandbox can be made here (bubblewrap (bwrap) is not installed" in capsys.readouterr().out
+    assert main([*data, "chat", "--no-bundled", "open loud skill"]) == 0
+    captured = capsys.readouterr()
+    assert "note: no sandbox can be made here: bubblewrap (bwrap) is not installed" in captured.err
+    assert "installed ones only with --no-sandbox" in captured.err
+    assert "alexa> Sorry, loud skill can't be started." in captured.out  # refused: third-party, no sandbox
+    assert "is third-party code and no sandbox can be made here" in captured.out
+    assert "run it only if you trust it, with --no-sandbox" in captured.out
+    assert main([*data, "chat", "--no-bundled", "--no-sandbox", "open loud skill"]) == 0
+    captured = capsys.readouterr()
+    assert "skills run without a sandbox (--no-sandbox)" in captured.err
+    assert "isn't responding" in captured.out  # it ran (and answered too much)

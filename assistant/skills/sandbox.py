@@ -70,9 +70,10 @@ PROBE_TIMEOUT = 10.0
 class Limits:
     """Resource limits of one sandboxed worker (every process in it inherits them).
 
-    The defaults were measured (``bench/sandbox.py``, README "Security"): a real ask-sdk-core Python skill peaks
-    near 45 MB resident and 300 MB of address space, a Node ask-sdk v2 skill near 60 MB resident and 700 MB of
-    address space (V8 reserves more than it uses); both run unchanged with these limits.
+    The defaults were measured (``bench/sandbox.py``, README "Security"): the bundled ask-sdk-core Python skill
+    peaks at 22 MB resident and 25 MB of address space, the Node ask-sdk v2 skill at 41 MB resident and 840-900 MB
+    of address space (V8 reserves far more than it uses: 1 GiB would be too tight for Node); every real skill of the
+    test suite runs unchanged with these limits.
     """
 
     address_space: int = 2048 * MiB
