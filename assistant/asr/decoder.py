@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import GrammarError, RecognitionError
-from ..grammar.compiler import WAKE_TAIL, CompiledGrammar
+from ..grammar.compiler import CompiledGrammar
 from ..grammar.pronounce import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
@@ -378,7 +378,7 @@ class Recognizer:
         return len(phones.split()) if phones else 1
 
     def _conclude(self, grammar: CompiledGrammar, transcript: str, rec: Recognition) -> Recognition:
-        clean = [w.split("(")[0] for w in transcript.split() if not w.startswith(WAKE_TAIL)]
+        clean = [w.split("(")[0] for w in transcript.split()]
         rec = replace(rec, transcript=" ".join(clean))
         confidence, words = rec.confidence, rec.words
         if not clean:

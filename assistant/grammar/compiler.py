@@ -579,44 +579,6 @@ def with_prefix(grammar: CompiledGrammar, phrase: Sequence[str], lexicon: Lexico
     return _cached(digest, build)
 
 
-WAKE_TAIL = "_wake_"
-"""Prefix of the pseudo-words of ``with_wake_tail``; the recogniser drops them from transcripts."""
-
-
-def with_wake_tail(grammar: CompiledGrammar, phrase: Sequence[str], lexicon: Lexicon | None = None) -> CompiledGrammar:
-    """The same grammar, where every sentence may begin with the end of the wake phrase: any suffix of its phones
-    ("alexa": AH L EH K S AH, L EH K S AH, … AH), or nothing.
-
-    A neural wake word detector says when it heard the phrase, not where it ended. Decoding from a little before
-    that moment, with the phrase's tail as an optional first word, lets the decoder itself place the boundary
-    between the wake word and the request. The tail's pseudo-words (``WAKE_TAIL`` + index) are dropped from the
-    transcript by the recogniser, so parsing and intents are those of the grammar.
-    """
-    lexicon = lexicon or default_lexicon()
-    words = tuple(phrase)
-    digest = _digest("wake-tail", grammar.digest, words, lexicon.path)
-
-    def build() -> CompiledGrammar:
-        if not words or grammar.fsa is None:
-            raise GrammarError(f"cannot put the end of {' '.join(words)!r} in front of grammar {grammar.name}")
-        phones: list[str] = []
-        for w in words:
-            found = lexicon.phones(w)
-            if found is None:
-                raise GrammarError(f"no pronunciation for wake word {w!r}")
-            phones += found.split()
-        tails = {f"{WAKE_TAIL}{i}": " ".join(phones[i:]) for i in range(len(phones))}
-        fsa = grammar.fsa
-        start = fsa.n_states
-        arcs: list[tuple[int, int, float, str | None]] = [(start, fsa.start, 1.0, w) for w in tails]
-        arcs += [(start, b, p, w) for a, b, p, w in fsa.transitions if a == fsa.start]
-        tailed = WordFsa(fsa.n_states + 1, start, fsa.final, (*fsa.transitions, *arcs))
-        prons = replace(grammar.pronunciations, extra={**grammar.pronunciations.extra, **tails})
-        return replace(grammar, name=f"g{digest[:12]}", fsa=tailed, pronunciations=prons, digest=digest, jsgf="")
-
-    return _cached(digest, build)
-
-
 DIALOG_BUILTINS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.HelpIntent")
 """Built-ins a user may say at any time during a dialog."""
 

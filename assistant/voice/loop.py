@@ -30,7 +30,7 @@ import numpy as np
 from assistant.asr.decoder import Recognition, Recognizer, WordTiming
 from assistant.asr.plausible import PlausibilityLimits, reasons
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
-from assistant.grammar.compiler import WAKE_TAIL, CompiledGrammar, with_prefix, with_wake_tail
+from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
@@ -106,11 +106,18 @@ class LoopOptions:
     """See ``wake_pause``."""
     wake_pause_skip: float = 0.45
     """See ``wake_pause``."""
-    wake_tail: float = 0.0
-    """After a neural wake (which says when the phrase was heard, not where it ended): decoding starts this many
-    seconds before the detection, with the end of the phrase as an optional first word of the grammar
-    (``grammar.with_wake_tail``), so the decoder places the boundary itself; 0: cut at the first pause after the
-    word instead (``wake_cut``)."""
+    wake_prefix: bool = True
+    """After a neural wake (which says when the phrase was heard, not where it began or ended) in the same breath
+    as the request: decode from just before the phrase, with the phrase in front of every sentence of the grammar
+    (``grammar.with_prefix``), so the decoder places the boundary between the word and the request itself. The
+    phrase begins where the pause before it (``wake_pause``) ends. False: cut at the first pause after the word
+    (``wake_cut``), which clips the request's first phone when the detector fires late."""
+    wake_prefix_margin: float = 0.1
+    """Seconds of the pause kept before the phrase when decoding with it in front."""
+    wake_reject_speech: float = 1.0
+    """After a neural wake, a same-breath utterance that the grammar rejects with more than this many seconds of
+    speech after the phrase was another sentence ("Alexei moved here from Moscow"): back to sleep. Shorter (a
+    breath, a click, the tail of the word): keep listening for the request."""
     wake_min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
     """A wake phrase shorter than this many seconds per phone is a fragment of another word: ignored."""
     confirm_wake: bool = True
@@ -314,7 +321,9 @@ class VoiceLoop:
         self._decode_from = 0.0
         self._woken = False
         self._timeline: Callable[[float], float] | None = None
-        self._tail = False
+        self._prefix = False
+        self._prefix_used = False
+        self._phrase_end: float | None = None
         self._saying = ""
         self._vad: SpeechDetector | None = None
 
@@ -444,14 +453,28 @@ class VoiceLoop:
         """Decode the request in the same breath as the wake word, or wait for it."""
         assert self._endpointer is not None and self._wake is not None
         opts = self.options
-        if not self._wake.timed and opts.wake_tail > 0:  # the decoder places the end of the word itself
-            self._tail = True
-            self._begin_utterance(max(detection.end - opts.wake_tail, self._ring[0].start), detection)
+        if not self._wake.timed and opts.wake_prefix and self._endpointer.in_speech:
+            self._prefix = True  # the decoder places the end of the word itself
+            start = self._phrase_start(detection)
+            log.debug("wake word heard at %.2f s: decoding from %.2f s with it in front", detection.end, start)
+            self._begin_utterance(start, detection)
         elif self._endpointer.in_speech:  # "alexa, open high low game" in one breath
             start = detection.end if self._wake.timed else detection.end - opts.wake_cut.before
             self._begin_utterance(start, detection, defer=opts.wake_cut_search)
         else:
             self._begin_waiting(chunk.end, opts.command_timeout, answering=False)
+
+    def _phrase_start(self, detection: WakeDetection) -> float:
+        """Where to decode from with the phrase in front: just before the pause before it ends (the one that
+        ``_opens_utterance`` found), else a second before the detection."""
+        opts = self.options
+        end = detection.end - opts.wake_pause_skip
+        start = None
+        if self._vad is not None:
+            start = self._vad.last_pause_end(end - opts.wake_pause_window, end, max(opts.wake_pause, 0.1),
+                                             opts.speech_probability)  # fmt: skip
+        start = detection.end - 1.0 if start is None else start - opts.wake_prefix_margin
+        return max(start, self._ring[0].start)
 
     def _idle(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
         opts = self.options
@@ -612,8 +635,8 @@ class VoiceLoop:
         """The grammar to decode with: after the wake word inside a session, the engine's woken grammar; right
         after a neural wake, with the end of the wake phrase as an optional first word."""
         grammar = self.engine.listening_grammar(woken=True) if self._woken else self.engine.listening_grammar()
-        if self._tail and self._wake is not None:
-            return with_wake_tail(grammar, self._wake.phrase.split())
+        if self._prefix and self._wake is not None:
+            return with_prefix(grammar, self._wake.phrase.split())
         return grammar
 
     def _cut_window(self) -> float:
@@ -656,11 +679,25 @@ class VoiceLoop:
                 self._start_decoding(self._cut(speech_end))
             t0 = time.perf_counter()
             recognition = self.recognizer.finish()
-        self._tail = False
+        self._phrase_end = None
+        self._prefix_used = self._prefix
+        if self._prefix:
+            recognition = self._without_phrase(recognition)
+        self._prefix = False
         recognition = self._spoken(recognition)
         decoded = time.perf_counter()
         wake = self._utt_wake
-        if wake is not None and speech_end - wake.end < self.options.min_command:
+        words = _request_words(recognition)
+        heard_until = self._decode_from + words[-1].end if words else speech_end
+        if wake is not None and min(speech_end, heard_until) - wake.end < self.options.min_command:
+            # the words end about where the detector heard the wake word: they are the word itself, misheard
+            # ("alexa" as "alexa help"), and the request, if any, is still to come
+            assert self._endpointer is not None
+            if self._prefix_used and self._endpointer.in_speech and heard_until < at:
+                log.info("nothing after the wake word yet; what comes next is the request")
+                self._utt_wake = None
+                self._begin_utterance(heard_until, None)
+                return
             log.info("nothing after the wake word yet; waiting for the request")
             self._begin_waiting(at, self.options.command_timeout, answering=False)
             return
@@ -709,14 +746,30 @@ class VoiceLoop:
         if self._vad is None or not words:
             return None
         start, end = self._decode_from + words[0].start, self._decode_from + words[-1].end
-        tail = [w for w in recognition.words if w.word.startswith(WAKE_TAIL)]
-        origin = self._decode_from + tail[-1].end if tail else self._decode_from
+        origin = self._decode_from if self._phrase_end is None else self._phrase_end
         p, margin = self.options.speech_probability, self.options.speech_margin
         before = self._vad.speech_seconds(origin, start - margin, p)
         after = self._vad.speech_seconds(end + 2 * margin, speech_end, p)  # the VAD trails speech by ~0.2 s
         log.debug("speech outside %r: %.2f s before %.2f, %.2f s after %.2f", recognition.transcript, before, start,
                   after, end)  # fmt: skip
         return before + after
+
+    def _without_phrase(self, recognition: Recognition) -> Recognition:
+        """A recognition decoded with the wake phrase in front, without the phrase: the request's words, and where
+        the phrase ended (``_phrase_end``)."""
+        assert self._wake is not None
+        phrase = self._wake.phrase.split()
+        words = [w for w in recognition.words if not w.word.startswith(("<", "["))]
+        heard = [w.word.split("(")[0] for w in words[: len(phrase)]]
+        if heard != phrase:
+            self._phrase_end = None
+            return recognition
+        self._phrase_end = self._decode_from + words[len(phrase) - 1].end
+        transcript = recognition.transcript.split()
+        if transcript[: len(phrase)] == phrase:
+            transcript = transcript[len(phrase) :]
+        rest = tuple(w for w in recognition.words if w.start >= words[len(phrase) - 1].end)
+        return replace(recognition, transcript=" ".join(transcript), words=rest)
 
     def _spoken(self, recognition: Recognition) -> Recognition:
         """The recognition, or nothing when the voice activity detector heard (almost) no speech under its words:
@@ -808,15 +861,20 @@ class VoiceLoop:
 
     def _drop_wake(self, wake: WakeDetection, recognition: Recognition, at: float) -> None:
         """A wake word followed by speech the grammar rejected: with a spotter that cannot tell the phrase from
-        a fragment of another word, a false wake, most likely: back to sleep. After the neural detector, which
-        is rarely wrong, it was a breath, a noise or the tail of the word: keep listening for the request until
-        the wake's deadline."""
+        a fragment of another word, a false wake, most likely: back to sleep. After the neural detector, a
+        rejected same-breath utterance with much speech (``wake_reject_speech``) was another sentence that began
+        with a near-word ("Alexei moved here…"): back to sleep too. Otherwise it was a breath, a noise or the
+        tail of the word: keep listening for the request until the wake's deadline."""
         p = recognition.plausibility
         why = recognition.rejected or (
             f"{recognition.transcript!r}: {'; '.join(reasons(p))}" if p is not None else "no intent"
         )
         deadline = wake.end + self.options.command_timeout
-        if self._wake is not None and not self._wake.timed and at < deadline:
+        said = self._vad.speech_seconds(wake.end, at, self.options.speech_probability) if self._vad else 0.0
+        if self._prefix_used and said > self.options.wake_reject_speech:
+            log.info("after the wake word at %.2f s: %.2f s of speech the grammar rejects (%s): another sentence",
+                     wake.end, said, why)  # fmt: skip
+        elif self._wake is not None and not self._wake.timed and at < deadline:
             log.info("after the wake word at %.2f s: %s; still listening for the request", wake.end, why)
             self._pending_wake = wake
             self._utt_wake = None
@@ -903,8 +961,8 @@ class VoiceLoop:
 
 
 def _request_words(recognition: Recognition) -> list[WordTiming]:
-    """The recognised words of the request: no fillers, no end of the wake phrase (``with_wake_tail``)."""
-    return [w for w in recognition.words if not w.word.startswith(("<", "[", WAKE_TAIL))]
+    """The recognised words of the request: no fillers."""
+    return [w for w in recognition.words if not w.word.startswith(("<", "["))]
 
 
 def _words(text: str) -> str:

@@ -124,6 +124,26 @@ class SpeechDetector:
             best = max(best, run)
         return max(best * FRAME_SECONDS, lead)
 
+    def last_pause_end(self, start: float, end: float, pause: float, threshold: float = 0.5) -> float | None:
+        """Where the last pause of at least ``pause`` seconds (frames below ``threshold``) between ``start`` and
+        ``end`` ends, on the timeline: the start of what was said next. None when there is none (time before the
+        first frame heard counts as quiet)."""
+        heard = [(t, p) for t, p in self._frames if start < t <= end + FRAME_SECONDS]
+        need = max(1, int(round(pause / FRAME_SECONDS)))
+        run, found = 0, None
+        if heard:
+            run = int(max(heard[0][0] - FRAME_SECONDS - start, 0.0) / FRAME_SECONDS)
+        for t, p in heard:
+            if p < threshold:
+                run += 1
+                continue
+            if run >= need:
+                found = t - FRAME_SECONDS
+            run = 0
+        if run >= need:  # quiet up to the end: nothing said after it yet
+            found = heard[-1][0] if heard else end
+        return found
+
     def peak(self, start: float, end: float) -> float:
         """The highest speech probability between ``start`` and ``end`` (0 when no frame lies there)."""
         return max((p for t, p in self._frames if start < t <= end + FRAME_SECONDS), default=0.0)
