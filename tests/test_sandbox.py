@@ -486,9 +486,9 @@ def test_ten_thousand_words_get_the_apology_and_the_assistant_goes_on(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = ["--data-dir", str(tmp_path)]
-    assert main([*data, "chat", "--no-bundled", "--skill", str(LOUD), "--json", "open loud skill"]) == 0
+    assert main([*data, "chat", "--no-bundled", "--skill", str(LOUD), "--json", "open loud talker"]) == 0
     turn = json.loads(capsys.readouterr().out)
-    assert turn["text"] == "Sorry, loud skill isn't responding right now."
+    assert turn["text"] == "Sorry, loud talker isn't responding right now."
     assert "invalid-response" in turn["error"] and "50,000 characters, over Alexa's limit of 8,000" in turn["error"]
     assert turn["session_open"] is False
 
@@ -497,7 +497,7 @@ def test_a_skills_escape_sequences_never_reach_the_terminal(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = ["--data-dir", str(tmp_path)]
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("ask loud skill to say something strange\n"))
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("ask loud talker to say something strange\n"))
     assert main([*data, "chat", "--no-bundled", "--skill", str(LOUD)]) == 0
     out = capsys.readouterr().out
     assert "alexa> Look here." in out and "card: Red: text" in out
@@ -514,14 +514,14 @@ def test_without_a_sandbox_the_commands_say_so(
     data = ["--data-dir", str(tmp_path)]
     assert main([*data, "skill", "install", str(LOUD), "--name", "loud"]) == 0
     assert "no sandbox can be made here (bubblewrap (bwrap) is not installed" in capsys.readouterr().out
-    assert main([*data, "chat", "--no-bundled", "open loud skill"]) == 0
+    assert main([*data, "chat", "--no-bundled", "open loud talker"]) == 0
     captured = capsys.readouterr()
     assert "note: no sandbox can be made here: bubblewrap (bwrap) is not installed" in captured.err
     assert "installed ones only with --no-sandbox" in captured.err
-    assert "alexa> Sorry, loud skill can't be started." in captured.out  # refused: third-party, no sandbox
+    assert "alexa> Sorry, loud talker can't be started." in captured.out  # refused: third-party, no sandbox
     assert "is third-party code and no sandbox can be made here" in captured.out
     assert "run it only if you trust it, with --no-sandbox" in captured.out
-    assert main([*data, "chat", "--no-bundled", "--no-sandbox", "open loud skill"]) == 0
+    assert main([*data, "chat", "--no-bundled", "--no-sandbox", "open loud talker"]) == 0
     captured = capsys.readouterr()
     assert "skills run without a sandbox (--no-sandbox)" in captured.err
     assert "isn't responding" in captured.out  # it ran (and answered too much)
