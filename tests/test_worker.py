@@ -30,6 +30,7 @@ from assistant.skills.worker import (
     SkillWorker,
     WorkerPool,
     make_worker,
+    response_limit_problem,
     response_problem,
 )
 
@@ -569,6 +570,42 @@ def test_the_schema_accepts_what_sdks_emit(response: dict[str, Any]) -> None:
 @pytest.mark.parametrize(("response", "problem"), INVALID)
 def test_the_schema_names_the_exact_problem(response: dict[str, Any], problem: str) -> None:
     assert response_problem(response) == problem
+
+
+def _speech(text: str, kind: str = "PlainText") -> dict[str, Any]:
+    return {"type": kind, "text": text} if kind == "PlainText" else {"type": kind, "ssml": text}
+
+
+LIMITS: list[tuple[dict[str, Any], str | None]] = [
+    ({"version": "1.0", "response": {"outputSpeech": _speech("x" * 8000)}}, None),
+    (
+        {"version": "1.0", "response": {"outputSpeech": _speech("<speak>" + "x" * 7994 + "</speak>", "SSML")}},
+        "/response/outputSpeech/ssml: 8,009 characters, over Alexa's limit of 8,000",
+    ),
+    (
+        {"version": "1.0", "response": {"reprompt": {"outputSpeech": _speech("x" * 8001)}}},
+        "/response/reprompt/outputSpeech/text: 8,001 characters, over Alexa's limit of 8,000",
+    ),
+    (
+        {"version": "1.0", "response": {"card": {"type": "Simple", "title": "t" * 10, "content": "c" * 7991}}},
+        "/response/card: 8,001 characters of text, over Alexa's limit of 8,000",
+    ),
+    ({"version": "1.0", "response": {}, "sessionAttributes": {"state": "s" * 24_000}}, None),
+    (
+        {"version": "1.0", "response": {}, "sessionAttributes": {"state": "s" * 24_576}},
+        "(root): the response is 24,640 bytes, over Alexa's limit of 24,576 (24 KB)",
+    ),
+    (
+        {"version": "1.0", "response": {"outputSpeech": _speech("é" * 8000)}, "sessionAttributes": {"é": "é" * 8000}},
+        "(root): the response is 32,106 bytes, over Alexa's limit of 24,576 (24 KB)",  # UTF-8 bytes count
+    ),
+]
+
+
+@pytest.mark.parametrize(("response", "problem"), LIMITS)
+def test_alexas_size_limits(response: dict[str, Any], problem: str | None) -> None:
+    assert response_problem(response) is None
+    assert response_limit_problem(response) == problem
 
 
 # --- real SDKs (slow: installs from PyPI and npm once per session) ------------------------------------------
