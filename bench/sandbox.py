@@ -44,7 +44,7 @@ def launch(package: SkillPackage) -> dict[str, Any]:
 
 
 def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (the skill runs under prlimit → bwrap → bwrap's init when sandboxed)."""
+    """Every process below ``pid`` (sandboxed, the skill runs under bwrap and bwrap's init)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():

@@ -472,8 +472,9 @@ def test_the_sandbox_command_has_the_limits(store: AttributeStore, tmp_path: Pat
     sandbox = worker.sandbox()
     assert sandbox is not None and sandbox.limits == Limits() and not sandbox.network
     command = " ".join(sandbox.wrap(["node"]))
-    assert command.startswith(f"prlimit --as={2048 << 20} --cpu=120:125 --nproc=256 --fsize={64 << 20}")
-    assert "--unshare-all --die-with-parent --new-session" in command and "--share-net" not in command
+    assert command.startswith("bwrap --unshare-all --die-with-parent --new-session") and "--share-net" not in command
+    assert f"-- prlimit --as={2048 << 20} --cpu=120:125 --nproc=256 --fsize={64 << 20}" in command
+    assert command.endswith("--core=0 -- node")
     assert str(store.path) not in command and str(tmp_path) not in command
 
 

@@ -1,6 +1,6 @@
 """A bubblewrap sandbox per skill worker: skills are strangers' code.
 
-A sandboxed worker runs as ``prlimit [limits] -- bwrap [mounts] -- <worker command>``. Inside it sees, read-only
+A sandboxed worker runs as ``bwrap [mounts] -- prlimit [limits] -- <worker command>``. Inside it sees, read-only
 and at the paths they have outside, only what it needs to run: ``/usr`` (the system's libraries and the node or
 python it may use), a few files of ``/etc`` (the dynamic linker's cache, time zone, TLS certificates; name
 resolution only with network), its interpreter's own prefix (a pyenv Python's), its virtualenv or
@@ -13,8 +13,10 @@ Namespaces: all of them (``--unshare-all``), so no network unless the skill was 
 exits, or the assistant dies (``--die-with-parent``), every process it started dies with it. ``--new-session``
 keeps it off the assistant's terminal. Run as root, bwrap drops every capability and sets no-new-privileges.
 
-Limits (``Limits``) are rlimits set by ``prlimit`` before bwrap starts, so every process inside inherits them.
-RLIMIT_NPROC counts the processes of a user, and the kernel does not apply it to root: where the ``pids`` cgroup
+Limits (``Limits``) are rlimits set by ``prlimit`` inside the sandbox, before the worker starts, so every process
+of the skill inherits them. Inside, because RLIMIT_NPROC set before bwrap made its user namespace (unprivileged
+runs) would also count every other process of the user; set inside, it counts the sandbox's own. The kernel does
+not apply RLIMIT_NPROC to root at all: where the ``pids`` cgroup
 controller is writable (root, cgroup v1 or v2) each worker also gets a cgroup of its own (``PidsCgroup``) whose
 ``pids.max`` bounds its processes and threads whoever runs it; the worker joins it before anything else runs.
 
@@ -120,7 +122,7 @@ class Sandbox:
     def wrap(self, command: Sequence[str], bwrap: str = "bwrap", cgroup: PidsCgroup | None = None) -> list[str]:
         """``command`` as it runs inside this sandbox (first joining ``cgroup``, when given)."""
         joined = cgroup.join_command() if cgroup is not None else []
-        return [*joined, *self.limits.prlimit(), *bwrap_arguments(bwrap, self), "--", *command]
+        return [*joined, *bwrap_arguments(bwrap, self), "--", *self.limits.prlimit(), *command]
 
 
 PIDS_V1 = Path("/sys/fs/cgroup/pids")

@@ -290,8 +290,7 @@ class ProcessWorker(abc.ABC):
 
     @property
     def pid(self) -> int | None:
-        """The worker process's id while it runs (for diagnostics; in a sandbox, the outer prlimit/bwrap process), else
-        None."""
+        """The worker process's id while it runs (for diagnostics; in a sandbox, the outer bwrap's), else None."""
         return self._process.pid if self.running and self._process is not None else None
 
     def __enter__(self) -> ProcessWorker:
