@@ -24,6 +24,7 @@ from ..model.builtins import BUILTIN_INTENTS
 from ..model.types import Intent, InteractionModel, TypeValue
 from ..resources import grammars_dir
 from . import text as textnorm
+from .cache import GrammarCache
 from .expr import EMPTY, Alt, Expr, Opt, Ref, Seq, Slot, Tag, Word, alt, grammar_text, parse_jsgf, seq
 from .fsa import WordFsa, build_fsa
 from .pronounce import Lexicon, Pronunciations, parse_pronunciation_lines
@@ -466,12 +467,25 @@ def default_lexicon() -> Lexicon:
 _CACHE: dict[str, CompiledGrammar] = {}
 
 
-def _cached(digest: str, build: object) -> CompiledGrammar:
-    if digest not in _CACHE:
-        if len(_CACHE) > 64:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[digest] = build()  # type: ignore[operator]
-    return _CACHE[digest]
+def _cached(
+    digest: str, build: object, disk: GrammarCache | None = None, lexicon: Lexicon | None = None
+) -> CompiledGrammar:
+    """The grammar of ``digest`` from this process's memory, else from ``disk`` (keyed also by the compiler and
+    the dictionary of ``lexicon``), else built (and then kept in both)."""
+    if digest in _CACHE:
+        return _CACHE[digest]
+    key = disk.key(digest, (lexicon or default_lexicon()).path) if disk is not None else ""
+    grammar = disk.grammar(key, digest) if disk is not None else None
+    if grammar is None:
+        grammar = build()  # type: ignore[operator]
+        if disk is not None:
+            disk.store(key, grammar)
+    else:
+        log.debug("grammar %s read from the cache %s", digest[:12], disk.folder if disk else "")
+    if len(_CACHE) > 64:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[digest] = grammar
+    return grammar
 
 
 def _dynamic_key(dynamic: Mapping[str, Sequence[TypeValue]] | None) -> object:
@@ -482,8 +496,11 @@ def compile_session(
     model: InteractionModel,
     dynamic: Mapping[str, Sequence[TypeValue]] | None = None,
     lexicon: Lexicon | None = None,
+    disk: GrammarCache | None = None,
 ) -> CompiledGrammar:
-    """One skill's grammar while its session is open: its intents and the built-ins it declares."""
+    """One skill's grammar while its session is open: its intents and the built-ins it declares.
+
+    ``disk`` keeps the grammar between runs (not with ``dynamic`` entities, which change per session)."""
     lexicon = lexicon or default_lexicon()
     digest = _digest("session", model, _dynamic_key(dynamic), lexicon.path)
 
@@ -498,7 +515,7 @@ def compile_session(
         _add_session_system(top, intents)
         return b.finish("session", top, digest, intents, _supplied(model))
 
-    return _cached(digest, build)
+    return _cached(digest, build, None if dynamic else disk, lexicon)
 
 
 def _add_session_system(top: list[Expr], intents: dict[str, Intent]) -> None:
@@ -507,8 +524,11 @@ def _add_session_system(top: list[Expr], intents: dict[str, Intent]) -> None:
         intents[name] = Intent(name)
 
 
-def compile_launcher(models: Sequence[InteractionModel], lexicon: Lexicon | None = None) -> CompiledGrammar:
-    """The top-level grammar: open/launch a skill, one-shot "ask <skill> to …", and the assistant's own intents."""
+def compile_launcher(
+    models: Sequence[InteractionModel], lexicon: Lexicon | None = None, disk: GrammarCache | None = None
+) -> CompiledGrammar:
+    """The top-level grammar: open/launch a skill, one-shot "ask <skill> to …", and the assistant's own intents;
+    ``disk`` keeps it between runs."""
     lexicon = lexicon or default_lexicon()
     digest = _digest("launcher", tuple(models), lexicon.path)
 
@@ -543,7 +563,7 @@ def compile_launcher(models: Sequence[InteractionModel], lexicon: Lexicon | None
             intents[name] = Intent(name)
         return b.finish("launcher", top, digest, intents, supplied)
 
-    return _cached(digest, build)
+    return _cached(digest, build, disk, lexicon)
 
 
 def with_prefix(grammar: CompiledGrammar, phrase: Sequence[str], lexicon: Lexicon | None = None) -> CompiledGrammar:

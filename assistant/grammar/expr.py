@@ -15,6 +15,9 @@ class Word:
     text: str
     """The word."""
 
+    def __reduce__(self) -> tuple[type[Word], tuple[str]]:  # pickles (the grammar cache) fast: no setstate
+        return (Word, (self.text,))
+
 
 @dataclass(frozen=True, slots=True)
 class Seq:
@@ -22,6 +25,9 @@ class Seq:
 
     items: tuple[Expr, ...]
     """The items."""
+
+    def __reduce__(self) -> tuple[type[Seq], tuple[tuple[Expr, ...]]]:
+        return (Seq, (self.items,))
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +37,9 @@ class Alt:
     items: tuple[Expr, ...]
     """The alternatives."""
 
+    def __reduce__(self) -> tuple[type[Alt], tuple[tuple[Expr, ...]]]:
+        return (Alt, (self.items,))
+
 
 @dataclass(frozen=True, slots=True)
 class Opt:
@@ -38,6 +47,9 @@ class Opt:
 
     item: Expr
     """The optional item."""
+
+    def __reduce__(self) -> tuple[type[Opt], tuple[Expr]]:
+        return (Opt, (self.item,))
 
 
 @dataclass(frozen=True, slots=True)

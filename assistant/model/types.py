@@ -16,6 +16,9 @@ class TypeValue:
     synonyms: tuple[str, ...] = ()
     """Other ways of saying it; they resolve to ``name`` and ``id``."""
 
+    def __reduce__(self) -> tuple[type[TypeValue], tuple[str, str | None, tuple[str, ...]]]:
+        return (TypeValue, (self.name, self.id, self.synonyms))  # pickles fast (the grammar and model caches)
+
 
 @dataclass(frozen=True, slots=True)
 class SlotType:

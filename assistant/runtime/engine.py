@@ -67,6 +67,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from assistant.errors import AssistantError, SkillError, SkillFault
+from assistant.grammar.cache import GrammarCache
 from assistant.grammar.compiler import (
     DIALOG_BUILTINS,
     CompiledGrammar,
@@ -76,6 +77,7 @@ from assistant.grammar.compiler import (
     compile_yes_no,
 )
 from assistant.grammar.union import union
+from assistant.model.diskcache import DiskCache
 from assistant.model.loader import load_model
 from assistant.model.types import Intent, InteractionModel, TypeValue
 from assistant.nlu.parser import parse, tokens
@@ -334,6 +336,8 @@ class Engine:
         """Runs dialog models (see :class:`DialogManager`; by default ``dialog.DialogModelManager``)."""
         self._device: Device | None = None
         self._skills: dict[str, _Skill] | None = None
+        self._grammars = GrammarCache(settings.cache_dir / "grammars")
+        self._models = DiskCache(settings.cache_dir / "models")
         self._notices: list[str] = []
         self.wake_phrase = wake_phrase
         """The wake word or phrase: stripped from the front of typed text, which is then handled as woken."""
@@ -389,7 +393,7 @@ class Engine:
     def launcher(self) -> CompiledGrammar:
         """The top-level grammar over every active skill."""
         if self._launcher is None:
-            self._launcher = compile_launcher([s.model for s in self.skills().values()])
+            self._launcher = compile_launcher([s.model for s in self.skills().values()], disk=self._grammars)
         return self._launcher
 
     def skills(self) -> dict[str, _Skill]:
@@ -402,7 +406,7 @@ class Engine:
                         spoken = invocation_name(package, self.settings.locale)
                     else:
                         spoken = self.registry.invocation(package)
-                    model = load_model(package.model_path, self.settings.locale)
+                    model = load_model(package.model_path, self.settings.locale, self._models)
                 except AssistantError as error:
                     logger.error("skill %s is left out: %s", package.name, error)
                     self._notices.append(f"skill {package.name!r} is left out: {error}")
@@ -577,7 +581,7 @@ class Engine:
         session = Session(
             package=skill.package,
             model=skill.model,
-            grammar=compile_session(skill.model),
+            grammar=compile_session(skill.model, disk=self._grammars),
             session_id=self._ids.session_id(),
         )
         self._session = session
