@@ -2,6 +2,8 @@
 
     python bench/scale.py lint [2000 5000 10000]    # seconds of lint_skill per type size, and pairs found
     python bench/scale.py chat [100000]             # seconds to a first answer of `assistant chat`, cold and warm
+    python bench/scale.py chat --numbered 100000    # values "item number N" instead of dictionary words
+    python bench/scale.py --root OTHER_CHECKOUT lint 2000    # the same with another version of the code
 
 Each figure is measured in a fresh process. The slot values are made of real dictionary words (deterministic:
 seeded), one to three words each, with sound-alike pairs planted (:func:`planted_pairs`), so the check has real
@@ -104,12 +106,12 @@ print(json.dumps({{"seconds": elapsed, "similar_values": len(pairs), "diagnostic
 """
 
 
-def bench_lint(sizes: list[int]) -> list[dict[str, object]]:
+def bench_lint(sizes: list[int], root: Path = ROOT) -> list[dict[str, object]]:
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         for size in sizes:
             folder = write_skill(Path(scratch) / f"lint-{size}", slot_values(size))
-            code = LINT_CHILD.format(root=str(ROOT), path=str(folder / "en-US.json"))
+            code = LINT_CHILD.format(root=str(root), path=str(folder / "en-US.json"))
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
             row = {"values": size, **json.loads(out.stdout.strip().splitlines()[-1])}
             print(json.dumps(row), flush=True)
@@ -117,39 +119,47 @@ def bench_lint(sizes: list[int]) -> list[dict[str, object]]:
     return rows
 
 
-def bench_chat(size: int) -> list[dict[str, object]]:
+def bench_chat(size: int, root: Path = ROOT, numbered: bool = False) -> list[dict[str, object]]:
     """Seconds from starting `assistant chat "open big list"` to its answer, with the type installed: the first
-    run (cold cache) and three more (warm)."""
+    run (cold cache) and three more (warm). ``numbered``: values "item number N" (as bench/compile.py) instead
+    of dictionary words."""
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch)
-        env = {**os.environ, "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache")}
-        skill = write_skill(home / "big-list", slot_values(size, seed=11))
+        env = {**os.environ, "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
+               "PYTHONPATH": str(root)}  # fmt: skip
+        values = [f"item number {n}" for n in range(size)] if numbered else slot_values(size, seed=11)
+        skill = write_skill(home / "big-list", values)
         subprocess.run(
             [sys.executable, "-m", "assistant.cli.main", "skill", "install", str(skill)],
-            env=env, check=True, capture_output=True,
+            env=env, check=True, capture_output=True, cwd=home,
         )  # fmt: skip
         for run in range(4):
             t0 = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "assistant.cli.main", "chat", "--no-bundled", "open big list"],
-                env=env, capture_output=True, text=True,
+                env=env, capture_output=True, text=True, cwd=home,
             )  # fmt: skip
-            row = {"values": size, "run": "cold" if run == 0 else "warm", "seconds": time.perf_counter() - t0,
-                   "ok": done.returncode == 0}  # fmt: skip
+            row = {"values": size, "style": "numbered" if numbered else "words", "run": "cold" if run == 0 else "warm",
+                   "seconds": time.perf_counter() - t0, "ok": done.returncode == 0}  # fmt: skip
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
 
 
 def main(argv: list[str]) -> int:
+    root = ROOT
+    if argv[:1] == ["--root"]:
+        root, argv = Path(argv[1]).resolve(), argv[2:]
+    numbered = "--numbered" in argv
+    argv = [a for a in argv if a != "--numbered"]
     what = argv[0] if argv else "lint"
     sizes = [int(a) for a in argv[1:]]
     if what == "lint":
-        bench_lint(sizes or [2000, 5000, 10000])
+        bench_lint(sizes or [2000, 5000, 10000], root)
     elif what == "chat":
         for size in sizes or [100_000]:
-            bench_chat(size)
+            bench_chat(size, root, numbered)
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -19,6 +19,9 @@ class TypeValue:
     def __reduce__(self) -> tuple[type[TypeValue], tuple[str, str | None, tuple[str, ...]]]:
         return (TypeValue, (self.name, self.id, self.synonyms))  # pickles fast (the grammar and model caches)
 
+    def __repr__(self) -> str:  # the dataclass's own text, without its recursion guard: grammar digests are reprs
+        return f"TypeValue(name={self.name!r}, id={self.id!r}, synonyms={self.synonyms!r})"
+
 
 @dataclass(frozen=True, slots=True)
 class SlotType:
