@@ -128,22 +128,22 @@ def _answers(corpora: Path, noise: np.ndarray, voice_names: list[str], quick: bo
 
 
 def _noise_sessions(corpora: Path, noise: np.ndarray, voice_names: list[str], quick: bool) -> Iterator[Case]:
-    """A skill opened by voice, then kitchen noise alone until the session ends: nothing may reach the skill."""
+    """A skill's session opened (typed), then kitchen noise alone, running from the first sample to the end of the
+    session: nothing may reach the skill. The noise's gain is set against the voice's own request, as if that
+    voice had opened the skill in the same room."""
     openers = [r for r in conv.dev(conv.REQUESTS) if r.intent == "LaunchRequest"]
     per_level = int(NOISE_MINUTES * 60 / 2 / NOISE_SESSION)
     if quick:
         per_level //= 4
-    # the opener only has to open the session: natural voices do so reliably (the measure is what the noise does)
-    natural = [v for v in voice_names if vo.voice(v).engine != "espeak"] or voice_names
     for cond, snr in (("20 dB", 20.0), ("10 dB", 10.0)):
         for i in range(per_level):
-            r, voice = openers[i % len(openers)], natural[i % len(natural)]
-            said = _say(r.spoken, voice)
-            # the request that opens the session is said before the kitchen gets going: the measure is the noise
-            # under the open session, at the gain that puts it ``snr`` dB below the request
-            audio = _conversation([1.0, said, NOISE_SESSION])
-            audio = add_noise(audio, said, noise, snr, seed=5000 + i, noise_from=RATE + said.size + RATE // 2)
-            yield Case("noise", cond, _tag(voice), r.spoken, audio, _request_expect(r), checks="noise")
+            r, voice = openers[i % len(openers)], voice_names[i % len(voice_names)]
+            said = _say(r.text, voice)
+            # mixed as if the request had been said in the noise, then the request taken out: the noise's level is
+            # the one it would have next to that voice
+            mixed = add_noise(np.concatenate([said, silence(NOISE_SESSION)]), said, noise, snr, seed=5000 + i)
+            audio = mixed[said.size :]
+            yield Case("noise", cond, _tag(voice), r.text, audio, _request_expect(r), setup=(r.text,), checks="none")
 
 
 CUT_PAD = 0.3

@@ -162,6 +162,9 @@ class LoopOptions:
     its words: noise must not answer for the user."""
     min_speech: float = 0.15
     """Seconds of speech needed under the recognised words."""
+    min_words_seconds: float = 0.15
+    """The recognised words must span at least this many seconds: the shortest whole answer said ("no", "hi")
+    lasts longer, a clatter that the grammar calls "eight" does not."""
     speech_probability: float = 0.5
     """A 30 ms frame is speech at or above this Silero probability."""
     speech_margin: float = 0.15
@@ -294,6 +297,9 @@ class VoiceLoop:
         """Wake phrases spotted inside speech (not at its start), which were ignored."""
         self.short_wakes: list[WakeDetection] = []
         """Detections too short to be the whole wake phrase, which were ignored (``wake_min_phone_seconds``)."""
+        self.shown_wakes: list[WakeDetection] = []
+        """Wake words the user was shown (``Feedback("wake")``): the assistant listened for a request after them,
+        or understood the request said in the same breath."""
         self.unconfirmed_wakes: list[WakeDetection] = []
         """Wake words followed by speech the grammar rejected: dropped silently (``LoopOptions.confirm_wake``)."""
         self._feedback = feedback or (lambda _f: None)
@@ -520,8 +526,17 @@ class VoiceLoop:
         return near_start and start - self._last_speech_end >= opts.wake_quiet_before
 
     def _accept_wake(self, detection: WakeDetection) -> None:
+        """The wake word counts, pending what follows; it is shown (``_show_wake``) once the assistant listens
+        for a request after it, or once the request in the same breath is understood."""
         self.wakes.append(detection)
         self._pending_wake = detection
+
+    def _show_wake(self, detection: WakeDetection | None) -> None:
+        """Tell the user the assistant woke (once per wake word): a wake word in the middle of a sentence that
+        the grammar then rejects is never shown."""
+        if detection is None or (self.shown_wakes and self.shown_wakes[-1] is detection):
+            return
+        self.shown_wakes.append(detection)
         self._feedback(Feedback("wake", detection.end, detection.phrase))
 
     def _waiting(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
@@ -615,6 +630,8 @@ class VoiceLoop:
             self._feedback(Feedback("listening", at))
 
     def _begin_waiting(self, at: float, timeout: float, answering: bool) -> None:
+        if not answering:
+            self._show_wake(self._pending_wake)
         self._state = _State.WAITING
         self._listen_from = at
         self._deadline = at + timeout
@@ -685,8 +702,8 @@ class VoiceLoop:
             recognition = self._without_phrase(recognition)
         self._prefix = False
         recognition = self._spoken(recognition)
-        decoded = time.perf_counter()
         wake = self._utt_wake
+        decoded = time.perf_counter()
         words = _request_words(recognition)
         heard_until = self._decode_from + words[-1].end if words else speech_end
         if wake is not None and min(speech_end, heard_until) - wake.end < self.options.min_command:
@@ -725,6 +742,7 @@ class VoiceLoop:
             else:
                 self._enter_idle(at)
             return
+        self._show_wake(pending or wake)
         self._feedback(Feedback("heard", at, recognition.transcript))
         self._feedback(Feedback("thinking", at))
         if self._woken:
@@ -780,6 +798,10 @@ class VoiceLoop:
         if not words:
             return recognition
         start, end = self._decode_from + words[0].start, self._decode_from + words[-1].end
+        if end - start < self.options.min_words_seconds:
+            log.info("%r at %.2f-%.2f s: too short for what was said: noise, ignored", recognition.transcript,
+                     start, end)  # fmt: skip
+            return replace(recognition, transcript="", result=None, rejected="words too short to be said")
         speech = self._vad.speech_seconds(start, end, self.options.speech_probability)
         log.debug("%r at %.2f-%.2f s: %.2f s of speech", recognition.transcript, start, end, speech)
         if speech >= self.options.min_speech:
