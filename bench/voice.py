@@ -331,6 +331,10 @@ def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
                   f"({ignored} ignored: no pause before), woke visibly {shown}, intents acted on {acted}")  # fmt: skip
     else:
         print(table(outcomes, "voice"))
+    if kind == "answer":
+        reached = [o for o in outcomes if _reached(o)]
+        print("\nthe answer alone, in the conversations that reached it (the opening turns went through):")
+        print(table(reached, "voice"))
     if kind.startswith("cut-"):
         print("\nforced choice (the grammar's best path, no rejection):")
         print(table([dataclasses.replace(o, ok=bool(o.forced_ok)) for o in outcomes], "voice"))
@@ -338,6 +342,12 @@ def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
     if verbose:
         for o in failures:
             print(f"  FAIL {o.case.condition} {o.case.voice} {o.case.text!r}: acted {o.acted} heard {o.detail}")
+
+
+def _reached(o: Outcome) -> bool:
+    """For an ``answer`` case: the turns before the answer were acted on (so the answer was heard in a session)."""
+    turns = int(o.case.checks.split(":")[1]) if o.case.checks.startswith("turn:") else 1
+    return len(o.acted) >= turns - 1
 
 
 def corpus_stage(corpora: Path, noise: np.ndarray, options: LoopOptions, quick: bool) -> None:
