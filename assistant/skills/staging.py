@@ -65,8 +65,8 @@ def work_folder(skills_dir: Path, prefix: str = ".staging-") -> Iterator[Path]:
 
 def clean_leftovers(skills_dir: Path) -> list[Path]:
     """Remove the work folders (and lock files) of installs and removals whose process is gone; returns them."""
-    if not skills_dir.is_dir():
-        return []
+    if not skills_dir.is_dir() or not os.access(skills_dir, os.W_OK):
+        return []  # nothing could have been left here, or nothing can be removed (a read-only installation)
     removed = []
     with skills_locked(skills_dir):
         for entry in sorted(skills_dir.iterdir()):
