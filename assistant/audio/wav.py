@@ -256,7 +256,7 @@ def write_wav(path: str | Path, samples: np.ndarray, rate: int = SAMPLE_RATE) ->
     out = Path(path)
     temporary = out.with_name(f".{out.name}.{uuid.uuid4().hex}.tmp")
     try:
-        with wave.open(str(temporary), "wb") as w:
+        with open(temporary, "wb") as file, wave.open(file, "wb") as w:  # a failed open makes no Wave_write
             w.setnchannels(channels)
             w.setsampwidth(2)
             w.setframerate(rate)
