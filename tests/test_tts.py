@@ -223,6 +223,16 @@ def test_missing_and_remote_audio_are_skipped_with_a_log_line(
     assert "skipping SSML audio /no/such/file.wav" in caplog.text
 
 
+def test_audio_that_would_never_end_is_skipped(speaker: EspeakSpeaker, caplog: pytest.LogCaptureFixture) -> None:
+    """A skill naming /dev/zero (or a FIFO) must not make the assistant read forever."""
+    ssml = "<speak>Hi. <audio src='/dev/zero'/><audio src='file:///dev/urandom'/></speak>"
+    with caplog.at_level(logging.INFO, logger="assistant.tts.speaker"):
+        parts = list(speaker.synthesize_sentences(ssml, ssml=True))
+    assert len(parts) == 1
+    assert "skipping SSML audio /dev/zero: not a regular file" in caplog.text
+    assert "skipping SSML audio file:///dev/urandom: not a regular file" in caplog.text
+
+
 def test_plain_text_sentences(speaker: EspeakSpeaker) -> None:
     parts = list(speaker.synthesize_sentences("Hello there. How can I help?"))
     assert len(parts) == 2 and all(p.size > 4000 for p in parts)

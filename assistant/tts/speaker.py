@@ -19,6 +19,7 @@ import os
 import selectors
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,9 @@ from assistant.tts.ssml import AudioClip, espeak_segments, split_sentences
 
 log = logging.getLogger(__name__)
 
+CLIP_MAX_BYTES = 64 * 1024 * 1024
+"""The largest local file an SSML ``<audio>`` may name, bytes (Alexa allows 240 s of audio per response: 46 MB of
+48 kHz 16-bit stereo)."""
 PYTTSX3_HELPER = Path(__file__).resolve().parent / "pyttsx3_helper.py"
 """The script that runs pyttsx3 in a process of its own."""
 
@@ -327,6 +331,16 @@ class EspeakSpeaker:
         path = Path(src.removeprefix("file://"))
         if not path.is_absolute():
             path = (self.audio_dir or Path.cwd()) / path
+        try:
+            info = path.stat()
+        except OSError as exc:
+            log.warning("skipping SSML audio %s: %s", src, exc.strerror or exc)
+            return np.zeros(0, np.int16)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > CLIP_MAX_BYTES:
+            # A skill names the file: /dev/zero or a FIFO would never end, a huge file would fill the memory.
+            what = "not a regular file" if not stat.S_ISREG(info.st_mode) else f"over {CLIP_MAX_BYTES:,} bytes"
+            log.warning("skipping SSML audio %s: %s", src, what)
+            return np.zeros(0, np.int16)
         try:
             return read_wav(path)
         except AudioError as exc:
