@@ -449,6 +449,31 @@ def test_long_speech_is_an_invalid_response(hostile: ProcessWorker, chars: int, 
     assert attempt(hostile, "env")  # the warm worker is kept, as after any handled error
 
 
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("[" * 100_000, "the worker sent a line that is not a JSON object"),  # deeper than the parser goes
+        ('{"op": "attributes.save", "id": "x", "key": "k", "value": ' + "[" * 5000 + "]" * 5000 + "}",
+         "the worker sent a line that is not a JSON object"),  # fmt: skip
+        ('{"op": "result", "id": "nobody", "response": 1}', None),  # a late reply to no request: ignored
+    ],
+)
+def test_garbage_on_the_channel_is_a_fault_not_the_assistants_crash(
+    store: AttributeStore, tmp_path: Path, text: str, detail: str | None
+) -> None:
+    worker = start("python", store, tmp_path)
+    try:
+        try:
+            seen = attempt(worker, "raw", text=text)
+        except SkillFault as fault:
+            assert detail is not None and detail in str(fault), fault
+        else:
+            assert seen == {"raw": "written"}
+        assert attempt(worker, "env")  # started again if it had to be
+    finally:
+        worker.stop()
+
+
 # --- without a sandbox -------------------------------------------------------------------------------------
 
 

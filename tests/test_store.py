@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import sqlite3
 import threading
@@ -78,6 +79,8 @@ def test_the_constructor_opens_nothing(tmp_path: Path) -> None:
         ([1, 2], "not an object: list"),
         ({"x": math.nan}, "not JSON"),
         ({"x": object()}, "not JSON"),
+        ({"x": functools.reduce(lambda inner, _: [inner], range(100_000), [])}, "not JSON"),  # too deep
+        ({"blob": "x" * 409_600}, "over DynamoDB's item size limit of 409,600 bytes"),
     ],
 )
 def test_only_json_objects_are_saved(store: AttributeStore, value: object, message: str) -> None:

@@ -121,7 +121,7 @@ class AttributeStore:
             )
         try:
             text = json.dumps(attributes, allow_nan=False, sort_keys=True)
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:  # RecursionError: nested too deep
             raise AttributeStoreError(
                 f"skill {skill!r} tried to save attributes that are not JSON: {error}"
             ) from error

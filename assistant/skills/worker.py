@@ -534,7 +534,7 @@ class ProcessWorker(abc.ABC):
         line, _, self._inbox = self._inbox.partition(b"\n")
         try:
             message = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             message = None
         if not isinstance(message, dict):
             self._kill()
