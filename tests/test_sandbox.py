@@ -416,6 +416,18 @@ def test_the_number_of_processes_is_limited(store: AttributeStore, tmp_path: Pat
     assert cgroup is None or not cgroup.path.exists()
 
 
+def test_its_tmp_is_small(store: AttributeStore, tmp_path: Path) -> None:
+    """The private /tmp holds at most ``Limits.tmp_size``, and no file grows past ``Limits.file_size``."""
+    worker = start("python", store, tmp_path)
+    try:
+        seen = attempt(worker, "fill", timeout=30, paths=["/tmp/a", "/tmp/b"], megabytes=200)
+    finally:
+        worker.stop()
+    first = int(seen["/tmp/a"].split(" after ")[1].split()[0])
+    second = int(seen["/tmp/b"].split(" after ")[1].split()[0])
+    assert first <= Limits().file_size >> 20 and first + second <= Limits().tmp_size >> 20, seen
+
+
 def test_a_log_flood_is_capped(hostile: ProcessWorker) -> None:
     assert hostile.log_path is not None
     lines = attempt(hostile, "print", timeout=20, seconds=4)["lines"]
