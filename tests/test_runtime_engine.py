@@ -427,7 +427,7 @@ def test_faults_apologise_end_with_error_and_the_engine_goes_on(
 ) -> None:
     engine.handle_text("open bad robot")
     turn = engine.handle_text(utterance)
-    assert turn.speech == "Sorry, bad robot isn't responding right now."
+    assert turn.speech == "There was a problem with the requested skill's response"
     assert f"fault:bad-robot:{kind}" in turn.events
     assert "session-ended:bad-robot:ERROR" in turn.events
     assert not turn.session_open and not turn.listen

@@ -18,7 +18,9 @@ Session rules, as Alexa documents them (alexa-contract.md section 2, and Amazon'
 - "exit" or "quit" in a session ends it with a SessionEndedRequest ``USER_INITIATED``.
 - A skill fault (raised, crashed, timeout, invalid response) ends it with ``ERROR``: ``error.type`` is
   ``ENDPOINT_TIMEOUT`` for a timeout and ``INVALID_RESPONSE`` otherwise (what came back was no valid response).
-  The user hears a short apology; the skill's reply to a SessionEndedRequest is ignored, as Alexa ignores it.
+  The user hears what an Echo says then, "There was a problem with the requested skill's response"
+  (``SKILL_PROBLEM``); the log and ``Turn.error`` keep the exact error. The skill's reply to a
+  SessionEndedRequest is ignored, as Alexa ignores it.
 - Text a session's grammar does not cover goes to ``AMAZON.FallbackIntent`` when the skill declares it; otherwise
   the user hears "Sorry, I didn't catch that." and the reprompt, and the session stays open. So does an utterance
   the recogniser rejected (``handle_recognition(None, transcript)``): only an *understood* "exit" (the intent
@@ -97,6 +99,8 @@ logger = logging.getLogger(__name__)
 EXIT_PHRASES = frozenset({("exit",), ("quit",), ("exit", "skill"), ("quit", "skill")})
 """What ends a session with USER_INITIATED, as on Alexa ("exit"; "quit" is documented alongside it)."""
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
+SKILL_PROBLEM = "There was a problem with the requested skill's response"
+"""What an Echo says when a skill fails to answer (raised, crashed, timed out, invalid response)."""
 DIDNT_CATCH = "Sorry, I didn't catch that."
 """Said in a session when the utterance is not understood and the skill has no FallbackIntent."""
 MAX_DIALOG_STEPS = 10
@@ -764,7 +768,7 @@ class Engine:
         logger.error("skill %s failed (%s): %s", fault.skill, fault.kind, fault.detail)
         turn.events.append(f"fault:{session.skill}:{fault.kind}")
         turn.error = str(fault)
-        turn.say(f"Sorry, {session.model.invocation_name} isn't responding right now.")
+        turn.say(SKILL_PROBLEM)
         error_type = ERROR_TYPE_OF_FAULT.get(fault.kind, "INVALID_RESPONSE")
         self._end_session(turn, session, "ERROR", error_type, f"{fault.kind}: {fault.detail}")
 
