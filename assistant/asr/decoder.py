@@ -234,10 +234,10 @@ class Recognizer:
         return self._decoder
 
     # -- grammars --
-    def use(self, grammar: CompiledGrammar, noisy_entry: float | None = None) -> None:
-        """Listen with this grammar from the next utterance on (loads it the first time). ``noisy_entry``: the
-        phone loop's prior for this grammar's noisy utterances instead of ``garbage_entry_noisy``; it is fixed when
-        the grammar is first loaded."""
+    def use(self, grammar: CompiledGrammar, noisy_entry: float | None = None, entry: float | None = None) -> None:
+        """Listen with this grammar from the next utterance on (loads it the first time). ``noisy_entry`` and
+        ``entry``: the phone loop's priors for this grammar's noisy and clean utterances instead of
+        ``garbage_entry_noisy`` and ``garbage_entry``; they are fixed when the grammar is first loaded."""
         ps = self._ps
         if grammar.name not in self._loaded:
             for word, phones in grammar.pronunciations.extra.items():
@@ -253,12 +253,12 @@ class Recognizer:
                     raise GrammarError(f"grammar {grammar.name} has no automaton")
                 arcs = [t if t[3] else t[:3] for t in fsa.transitions]
                 if self.config.garbage:
-                    for name, entry in ((grammar.name, self.config.garbage_entry),
-                                        (grammar.name + NOISY_SUFFIX, self.config.garbage_entry_noisy
-                                         if noisy_entry is None else noisy_entry)):
-                        loop = self._garbage_arcs(fsa.start, fsa.final, fsa.n_states, entry)
-                        noisy = name.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
-                        ps.config["lw"] = self.config.lw_noisy if noisy else self.config.lw
+                    clean = self.config.garbage_entry if entry is None else entry
+                    noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
+                    for name, prior in ((grammar.name, clean), (grammar.name + NOISY_SUFFIX, noisy)):
+                        loop = self._garbage_arcs(fsa.start, fsa.final, fsa.n_states, prior)
+                        weak = name.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
+                        ps.config["lw"] = self.config.lw_noisy if weak else self.config.lw
                         try:
                             ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs + loop))
                         finally:

@@ -154,6 +154,20 @@ class LoopOptions:
     """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
     heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
     that may go on ("set a timer for five" → "… minutes") waits for the endpointer as before."""
+    woken_max_phone_seconds: float = 0.2
+    """After a neural wake in the same breath, a request of six phones or more that lasts longer than this many
+    seconds per phone on average is not a request: people say them at 0.06-0.16 s per phone (synthesized
+    voices, slow ones included), while a sentence begun with a near-word and forced into a short request
+    stretches it ("Alexis is starting at the new school" as "alexa, start barista": 0.22)."""
+    woken_entry: float | None = None
+    """The phone loop's prior when decoding a same-breath request with the wake phrase in front, clean audio
+    (None: the recogniser's ``garbage_entry``); fixed when that grammar is first loaded."""
+    woken_noisy_entry: float | None = None
+    """The same for noisy audio (None: the recogniser's ``garbage_entry_noisy``)."""
+    early_end_woken: float = 0.3
+    """``early_end`` for a request said in the same breath as a neural wake word: a near-word that starts a
+    sentence ("Alexis is starting at the new school") makes the rest of it fit a request up to its first short
+    pause ("alexa, start barista"), so such an utterance needs a real pause to end early."""
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
@@ -597,7 +611,7 @@ class VoiceLoop:
         """End the utterance now if a short silence follows a sentence the grammar cannot continue."""
         assert self._endpointer is not None
         voiced_end = self._endpointer.voiced_end
-        wait = self.options.early_end
+        wait = self.options.early_end_woken if self._prefix else self.options.early_end
         if wait <= 0 or self._deferred is not None or voiced_end <= self._utt_start:
             return False
         if chunk.end - voiced_end < wait or self._peeked_at == voiced_end:
@@ -677,7 +691,10 @@ class VoiceLoop:
     def _start_decoding(self, start: float) -> None:
         self._deferred = None
         self._decode_from = start
-        self.recognizer.begin(self._grammar())
+        grammar = self._grammar()
+        if self._prefix:  # a same-breath wake: the phone loop competes harder (``woken_entry``)
+            self.recognizer.use(grammar, self.options.woken_noisy_entry, self.options.woken_entry)
+        self.recognizer.begin(grammar)
         backlog = [_from(c, start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
@@ -722,6 +739,9 @@ class VoiceLoop:
         confirm = self.options.confirm_wake and not self.engine.expects_answer()
         if pending is not None and confirm and not confirms(recognition, None, self._outside_speech(recognition, speech_end)):
             self._drop_wake(pending, recognition, at)
+            return
+        if pending is not None and confirm and self._prefix_used and self._too_slow(words):
+            self._drop_wake(pending, replace(recognition, result=None, rejected="said too slowly"), at)
             return
         if pending is not None and confirm and self._needs_second_pass(pending, recognition):
             whole = self._verify_wake(pending, speech_end)
@@ -771,6 +791,18 @@ class VoiceLoop:
         log.debug("speech outside %r: %.2f s before %.2f, %.2f s after %.2f", recognition.transcript, before, start,
                   after, end)  # fmt: skip
         return before + after
+
+    def _too_slow(self, words: Sequence[WordTiming]) -> bool:
+        """True when a request of several words lasts longer than anyone says it (``woken_max_phone_seconds``):
+        a sentence that began with a near-word, fitted to a short request by stretching it."""
+        phones = sum(self.recognizer.phone_count(w.word) for w in words)
+        if phones < 6:
+            return False
+        rate = (words[-1].end - words[0].start) / phones
+        if rate <= self.options.woken_max_phone_seconds:
+            return False
+        log.info("%s: %.2f s per phone, slower than anyone speaks", " ".join(w.word for w in words), rate)
+        return True
 
     def _without_phrase(self, recognition: Recognition) -> Recognition:
         """A recognition decoded with the wake phrase in front, without the phrase: the request's words, and where
