@@ -164,10 +164,6 @@ class LoopOptions:
     (None: the recogniser's ``garbage_entry``); fixed when that grammar is first loaded."""
     woken_noisy_entry: float | None = None
     """The same for noisy audio (None: the recogniser's ``garbage_entry_noisy``)."""
-    early_end_woken: float = 0.3
-    """``early_end`` for a request said in the same breath as a neural wake word: a near-word that starts a
-    sentence ("Alexis is starting at the new school") makes the rest of it fit a request up to its first short
-    pause ("alexa, start barista"), so such an utterance needs a real pause to end early."""
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
@@ -611,7 +607,7 @@ class VoiceLoop:
         """End the utterance now if a short silence follows a sentence the grammar cannot continue."""
         assert self._endpointer is not None
         voiced_end = self._endpointer.voiced_end
-        wait = self.options.early_end_woken if self._prefix else self.options.early_end
+        wait = self.options.early_end
         if wait <= 0 or self._deferred is not None or voiced_end <= self._utt_start:
             return False
         if chunk.end - voiced_end < wait or self._peeked_at == voiced_end:
