@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import SkillError
+from ..model.loader import load_model
 from ..settings import Settings
 from ..skills import install as installer
 from ..skills.registry import Registry, needs_environment
@@ -80,6 +81,8 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
     for notice in registry.notices:
         if f"{package.name!r}" in notice:
             print(f"note: {notice}")
+    for warning in load_model(package.root, settings.locale).warnings:
+        print(f"warning: {warning} (accepted, as Alexa's build accepts it; `assistant lint` lists these)")
     return 0
 
 

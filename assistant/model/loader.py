@@ -36,6 +36,7 @@ from ..errors import ModelError, Problem
 from .builtins import BUILTIN_INTENTS, BUILTIN_SLOT_TYPES, VALIDATION_TYPES
 from .diskcache import DiskCache, make_key
 from .types import (
+    DEFAULT_DELEGATION_STRATEGY,
     Dialog,
     DialogIntent,
     DialogSlot,
@@ -190,6 +191,9 @@ class _Report:
     whether the file is JSON, so that the rest of a longer pointer carries over)."""
     problems: list[Problem] = field(default_factory=list)
     """Every problem, in the order found."""
+    warnings: list[Problem] = field(default_factory=list)
+    """What Alexa's build accepts and the skill runs with, but a developer may want to fix (``assistant lint``
+    and ``assistant skill install`` show them)."""
     seen: set[Problem] = field(default_factory=set)
     """The problems added through ``add``, so that none is reported twice."""
 
@@ -200,6 +204,13 @@ class _Report:
         if problem not in self.seen:
             self.seen.add(problem)
             self.problems.append(problem)
+
+    def warn(self, message: str, pointer: str = "", subject: str | None = None) -> None:
+        """Record a warning at a pointer of the normalised model: the model is still used."""
+        file, where = self.locate(pointer)
+        warning = Problem(message, file=file, pointer=where or None, subject=subject)
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def read_text(self, file: Path) -> str | None:
         """A side file's text, or None after recording why it cannot be read."""
@@ -567,7 +578,7 @@ def _validated(data: Any, locale: str, report: _Report) -> InteractionModel | No
         _Checker(im, report).run()
     if report.problems:
         return None
-    return _build(im, locale, report.source)
+    return replace(_build(im, locale, report.source), warnings=tuple(report.warnings))
 
 
 def _shape_ok(data: Any, report: _Report) -> bool:
@@ -826,7 +837,13 @@ class _Checker:
                     subject,
                 )
         if own is not None and own not in refs:
-            self.add(f"slot sample {_short(text)} does not contain {{{own}}}", pointer, subject)
+            # Alexa's build accepts it (pet match, 2017, has ' {temperament} {pet}' among its size samples): said
+            # while {own} is elicited, it fills the other slots and leaves {own} to be asked again.
+            self.report.warn(
+                f"slot sample {_short(text)} does not contain {{{own}}}: it fills other slots, never {{{own}}}",
+                pointer,
+                subject,
+            )
 
     def prompts(self, prompts: object) -> None:
         """Prompt ids, and duplicate ids."""
@@ -947,7 +964,8 @@ def _build(im: dict[str, Any], locale: str, source: str) -> InteractionModel:
     if isinstance(im.get("dialog"), dict):
         d = im["dialog"]
         dialog = Dialog(
-            delegation_strategy=d.get("delegationStrategy", "ALWAYS"),
+            # Absent means SKILL_RESPONSE (see types.DEFAULT_DELEGATION_STRATEGY).
+            delegation_strategy=d.get("delegationStrategy", DEFAULT_DELEGATION_STRATEGY),
             intents=tuple(_dialog_intent(di, declared[di["name"]]) for di in d.get("intents", ())),
         )
     prompts = tuple(

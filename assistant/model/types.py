@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.errors import Problem
+
 
 @dataclass(frozen=True, slots=True)
 class TypeValue:
@@ -146,11 +148,23 @@ class DialogIntent:
         return next((s for s in self.slots if s.name == name), None)
 
 
+DEFAULT_DELEGATION_STRATEGY = "SKILL_RESPONSE"
+"""A dialog model that does not set ``delegationStrategy`` delegates manually, as Alexa treats it.
+
+Amazon's interaction model schema makes ``dialog.delegationStrategy`` optional ("ALWAYS: auto delegation on for the
+whole skill; SKILL_RESPONSE: off"), https://developer.amazon.com/en-US/docs/alexa/smapi/interaction-model-schema.html,
+and auto delegation ("Alexa sends your skill a single IntentRequest when the dialog is complete") is the opt-in
+added in 2019, https://developer.amazon.com/en-US/docs/alexa/custom-skills/delegate-dialog-to-alexa.html. Skills
+written before it (pet match, 2017; decision tree) leave the field out and get every turn with ``dialogState``
+("STARTED", "IN_PROGRESS"), answering ``Dialog.Delegate`` themselves. The console's own "auto delegation on" for new
+skills is written into the model as ``"delegationStrategy": "ALWAYS"``, so it is never absent there."""
+
+
 @dataclass(frozen=True, slots=True)
 class Dialog:
     """The dialog model."""
 
-    delegation_strategy: str = "ALWAYS"
+    delegation_strategy: str = DEFAULT_DELEGATION_STRATEGY
     """Model-wide strategy, overridden per intent."""
     intents: tuple[DialogIntent, ...] = ()
     """Intents that take part in dialogs."""
@@ -185,6 +199,8 @@ class InteractionModel:
     """Where it was loaded from, for messages."""
     pronunciations: tuple[tuple[str, str], ...] = field(default=())
     """Skill-supplied pronunciations: (word, CMU phones)."""
+    warnings: tuple[Problem, ...] = ()
+    """Problems Alexa's build accepts, each located; the model is used anyway (``assistant lint`` shows them)."""
 
     def intent(self, name: str) -> Intent | None:
         """The declared intent with that name."""

@@ -2,7 +2,9 @@
 
 :class:`DialogModelManager` is the engine's default :class:`~assistant.runtime.engine.DialogManager`.
 
-Delegation. The effective strategy is the intent's ``delegationStrategy``, else the dialog model's.
+Delegation. The effective strategy is the intent's ``delegationStrategy``, else the dialog model's, else
+``SKILL_RESPONSE``: a model that sets none (pet match, 2017) is an older skill that delegates from its own code,
+as Alexa treats it (the sources are cited at ``assistant.model.types.DEFAULT_DELEGATION_STRATEGY``).
 
 - ``ALWAYS`` (auto delegation): the runtime runs every step itself and the skill receives one IntentRequest,
   with ``dialogState: COMPLETED``.

@@ -20,6 +20,8 @@ samples/0``), what is wrong and what to do. The checks:
   :data:`SIMILAR_AT`. Phrases of different lengths ("milk" / "soy milk") differ by a whole word, which the
   recogniser hears, so they are not compared.
 - ``unused-type`` (warning): a custom slot type no slot uses.
+- ``accepted-by-alexa`` (warning): what the model loader lets through because Alexa's build accepts it and the
+  skill runs with it (``InteractionModel.warnings``), such as a slot sample that does not name its slot.
 """
 
 from __future__ import annotations
@@ -117,8 +119,23 @@ def lint_model(model: InteractionModel) -> list[Diagnostic]:
         *guessed_words(model, grammar, where),
         *similar_values(model, where),
         *unused_types(model, where),
+        *loader_warnings(model),
     ]
     return sorted(found, key=lambda d: d.severity != ERROR)
+
+
+def loader_warnings(model: InteractionModel) -> Iterator[Diagnostic]:
+    """The loader's warnings: accepted by Alexa's build, worth fixing."""
+    for problem in model.warnings:
+        message = f"[{problem.subject}] {problem.message}" if problem.subject else problem.message
+        yield Diagnostic(
+            WARNING,
+            "accepted-by-alexa",
+            message,
+            problem.file or model.source,
+            problem.pointer or "",
+            "Alexa accepts this and so does the assistant; fix it if it is not what you meant",
+        )
 
 
 # --- invocation name -----------------------------------------------------------------------------------------
