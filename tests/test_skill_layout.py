@@ -90,6 +90,24 @@ def test_handler_found_by_reading_code_when_no_conventional_file(tmp_path: Path)
     assert detect(root).handler == "hello_world.handler"
 
 
+def test_ask_v1_source_dir_built_by_the_deploy_hook_means_the_folder_it_copies(tmp_path: Path) -> None:
+    """Amazon's Python samples for ASK CLI v1 name ``lambda/py/lambda_upload``, which their pre-deploy hook
+    builds by copying ``lambda/py``; a clone has only ``lambda/py``."""
+    root = tmp_path / "uploaded"
+    shutil.copytree(LAYOUTS / "ask-v1-python", root)
+    manifest = json.loads((root / "skill.json").read_text())
+    manifest["manifest"]["apis"]["custom"]["endpoint"]["sourceDir"] = "lambda/py/lambda_upload"
+    (root / "skill.json").write_text(json.dumps(manifest))
+    package = detect(root)
+    assert package.code_dir == root / "lambda" / "py"
+    assert handler_file(package).is_file()
+
+    manifest["manifest"]["apis"]["custom"]["endpoint"]["sourceDir"] = "lambda/python/lambda_upload"
+    (root / "skill.json").write_text(json.dumps(manifest))
+    with pytest.raises(SkillError, match="code folder lambda/python/lambda_upload .* is missing"):
+        detect(root)  # nothing there to copy: still the clear error
+
+
 def test_node_handler_found_by_exports(tmp_path: Path) -> None:
     root = tmp_path / "node"
     shutil.copytree(LAYOUTS / "plain-node", root)

@@ -7,7 +7,8 @@ Four layouts are known, checked in this order:
   ``profiles.default.skillInfrastructure.userConfig``;
 - ``ask-cli-v1``: ``models/<locale>.json``, code in ``lambda/py`` or ``lambda/custom`` (or the ``sourceDir`` of
   ``.ask/config`` / ``skill.json``), handler and runtime in ``.ask/config``
-  ``deploy_settings.default.resources.lambda[0]``;
+  ``deploy_settings.default.resources.lambda[0]``. A ``sourceDir`` of ``lambda/py/lambda_upload``, which the
+  samples' pre-deploy hook builds by copying ``lambda/py``, means ``lambda/py`` (``UPLOAD_FOLDER``);
 - ``legacy`` (2015-2017 samples): ``speechAssets/`` and ``src/index.js``, handler ``index.handler`` on Node;
 - ``plain``: any folder holding one interaction model JSON and a handler file.
 
@@ -282,8 +283,25 @@ def _single_model_file(root: Path, locale: str) -> Path:
 # --- code, runtime, handler ------------------------------------------------------------------------------
 
 
+UPLOAD_FOLDER = "lambda_upload"
+"""The folder ASK CLI v1 samples' ``hooks/pre_deploy_hook`` builds by copying its parent (``lambda/py``) and
+pip-installing the requirements into it; their ``sourceDir`` names it, though a clone never has it."""
+
+
 def _code_dir(root: Path, layout: str, config: _HandlerConfig, defaults: list[Path]) -> Path:
     if config.code_dir is not None:
+        copied = config.code_dir.parent
+        if config.code_dir.name == UPLOAD_FOLDER and not config.code_dir.is_dir() and copied.is_dir():
+            # The deploy hook would copy this folder there: run the source it copies (nothing else is in it
+            # but the requirements, which the installer puts in the skill's environment).
+            logger.info(
+                "%s: %s (from %s) is built at deploy time; using %s",
+                root,
+                config.code_dir.name,
+                config.source,
+                copied.relative_to(root),
+            )
+            return copied
         if not config.code_dir.is_dir():
             raise SkillError(
                 f"{root}: code folder {config.code_dir.relative_to(root)} (from {config.source}) is missing"
