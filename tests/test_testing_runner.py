@@ -52,6 +52,19 @@ def test_no_files_runs_the_skill_folder_here(
     assert "wise-guy.yml (knock-knock, text)" in out and "3 passed, 0 failed" in out
 
 
+def test_a_file_kept_elsewhere_tests_the_skill_whose_folder_it_runs_in(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README: ``assistant test FILE`` run inside a skill's folder tests that skill, wherever FILE lives."""
+    elsewhere = tmp_path / "notes" / "wise-guy.yml"
+    elsewhere.parent.mkdir()
+    shutil.copy(ROOT / "skills" / "knock-knock" / "test" / "wise-guy.yml", elsewhere)
+    monkeypatch.chdir(ROOT / "skills" / "knock-knock")
+    code, out = assistant(capsys, tmp_path / "data", "test", str(elsewhere))
+    assert code == 0, out
+    assert "wise-guy.yml (knock-knock, text)" in out and "3 passed, 0 failed" in out
+
+
 def test_a_failing_test_shows_a_diff_and_exits_1(
     cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -2,7 +2,8 @@
 
 A YAML file belongs to the skill project it sits in: the folders above it are tried (a ``test`` or ``tests``
 folder's parent first) until one holds the configuration's ``interactionModel`` (or, without one, is a skill
-folder of any layout ``assistant.skills.layout`` knows). The configuration's ``handler`` and
+folder of any layout ``assistant.skills.layout`` knows). A file that sits in no skill project tests the skill
+whose folder ``assistant test`` runs in, wherever the file lives. The configuration's ``handler`` and
 ``interactionModel`` override what the layout says.
 
 The skill runs in its installed environment when it is installed or bundled (same folder, or same invocation
@@ -54,18 +55,15 @@ def project_folder(test_file: Path, configuration: Configuration, locale: str) -
     folder = start
     for _ in range(MAX_LEVELS):
         tried.append(folder)
-        if configuration.interaction_model:
-            if (folder / configuration.interaction_model).exists():
-                return folder
-        else:
-            try:
-                detect(folder, locale)
-                return folder
-            except AssistantError:
-                pass
+        if _holds(folder, configuration, locale):
+            return folder
         if folder.parent == folder:
             break
         folder = folder.parent
+    here = Path.cwd()
+    if here not in tried and _holds(here, configuration, locale):
+        return here  # a file kept elsewhere, run inside a skill's folder, tests that skill (as the README says)
+    tried.append(here)
     wanted = (
         f"holds {configuration.interaction_model}" if configuration.interaction_model else "is a skill folder"
     )
@@ -73,6 +71,17 @@ def project_folder(test_file: Path, configuration: Configuration, locale: str) -
         f"{test_file}: no folder above it {wanted} (tried {', '.join(str(f) for f in tried)}); "
         "run from the skill's folder, or name the skill with --skill"
     )
+
+
+def _holds(folder: Path, configuration: Configuration, locale: str) -> bool:
+    """Whether ``folder`` holds the configuration's interaction model or, without one, is a skill folder."""
+    if configuration.interaction_model:
+        return (folder / configuration.interaction_model).exists()
+    try:
+        detect(folder, locale)
+    except AssistantError:
+        return False
+    return True
 
 
 def skill_for(
