@@ -122,3 +122,17 @@ def test_list_shows_bundled_skills_and_what_they_need(
     out = capsys.readouterr().out
     assert "'hello world'" in out and "bundled" in out
     assert "needs `assistant setup`" in out
+
+
+def test_a_node_skill_never_installed_says_what_to_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Its package.json names ask-sdk-core and no node_modules holds it: the user is told to install the skill,
+    rather than hearing the worker fail with "Cannot find module 'ask-sdk-core'"; nothing is fetched."""
+    folder = tmp_path / "number-keeper"
+    shutil.copytree(ROOT / "tests" / "fixtures" / "skills" / "node-sdk-v2", folder)
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main([*data, "chat", "--no-bundled", "--skill", str(folder), "--json", "open number keeper"]) == 0
+    turn = json.loads(capsys.readouterr().out)
+    assert turn["text"] == "number keeper isn't installed yet. Run assistant skill install, and the skill's folder."
+    assert f"run `assistant skill install {folder}` once" in turn["error"]
+    assert "Cannot find module" not in turn["error"] and turn["session_open"] is False
+    assert not (folder / "lambda" / "node_modules").exists()

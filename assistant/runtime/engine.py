@@ -522,10 +522,16 @@ class Engine:
             turn.skill = skill.package.name
             turn.events.append(f"setup-needed:{skill.package.name}")
             turn.error = problem
-            turn.say(
-                f"{skill.model.invocation_name} isn't set up yet. Run {SETUP_COMMAND}, or make run, "
-                "to set it up."
-            )
+            if skill.package.bundled:
+                turn.say(
+                    f"{skill.model.invocation_name} isn't set up yet. Run {SETUP_COMMAND}, or make run, "
+                    "to set it up."
+                )
+            else:
+                turn.say(
+                    f"{skill.model.invocation_name} isn't installed yet. Run assistant skill install, "
+                    "and the skill's folder."
+                )
             logger.error("%s", problem)
             return
         session = self._open(turn, skill)
@@ -579,6 +585,12 @@ class Engine:
                     f"skill {package.name!r} ({package.root}) has no Python environment: install it with "
                     "`assistant skill install`, or give it a .venv with its requirements"
                 )
+            # Node: its package.json names dependencies (ask-sdk-core…) and no node_modules holds them. Nothing
+            # is fetched from the network at run time; the installer does that once.
+            return (
+                f"skill {package.name!r} ({package.root}) is not installed: the dependencies its package.json "
+                f"names are in no node_modules folder; run `assistant skill install {package.root}` once"
+            )
         return None
 
     def _open(self, turn: _TurnBuilder, skill: _Skill) -> Session:
