@@ -81,7 +81,7 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
     for notice in registry.notices:
         if f"{package.name!r}" in notice:
             print(f"note: {notice}")
-    for warning in load_model(package.root, settings.locale).warnings:
+    for warning in load_model(package.model_path, settings.locale).warnings:
         print(f"warning: {warning} (accepted, as Alexa's build accepts it; `assistant lint` lists these)")
     return 0
 
