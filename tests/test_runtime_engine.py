@@ -247,11 +247,24 @@ def test_exit_ends_the_session_with_user_initiated(modes: Engine, word: str) -> 
 
 
 @needs_node
-def test_not_understood_without_fallback_is_didnt_catch_that_and_the_reprompt(modes: Engine) -> None:
+def test_a_rejected_recognition_without_fallback_is_didnt_catch_that_and_the_reprompt(modes: Engine) -> None:
     modes.handle_text("open session modes")
-    turn = modes.handle_text("purple monkey dishwasher")
+    turn = modes.handle_recognition(None, "purple monkey dishwasher")
     assert said(turn) == f"{DIDNT_CATCH} Say a mode."
     assert turn.requests == () and turn.session_open and turn.listen
+
+
+@needs_node
+def test_text_no_sample_covers_goes_to_the_closest_intent_without_fallback(modes: Engine) -> None:
+    """As on Alexa, a skill without AMAZON.FallbackIntent gets its nearest intent, never an apology for it."""
+    modes.handle_text("open session modes")
+    turn = modes.handle_text("keep everything open forever")
+    assert [r["request"]["intent"] for r in turn.requests] == [
+        {"name": "FalseIntent", "confirmationStatus": "NONE", "slots": {}}
+    ]
+    assert said(turn) == "FalseIntent" and turn.session_open
+    nothing_alike = modes.handle_text("purple monkey dishwasher")  # still an intent, never stop
+    assert [r["request"]["intent"]["name"] for r in nothing_alike.requests] == ["OrderIntent"]
 
 
 @needs_node
@@ -400,7 +413,7 @@ def test_fallback_goes_to_the_skill_that_declares_it(engine: Engine) -> None:
     assert turn.speech == "<speak>I only know about fruit.</speak>" and turn.session_open
     engine.handle_text("exit")
     assert engine.handle_text("open animal sounds").session_open
-    turn = engine.handle_text("purple monkey dishwasher")
+    turn = engine.handle_recognition(None, "purple monkey dishwasher")
     assert turn.requests == () and turn.speech == f"{DIDNT_CATCH} Name an animal."
 
 

@@ -21,10 +21,13 @@ Session rules, as Alexa documents them (alexa-contract.md section 2, and Amazon'
   The user hears what an Echo says then, "There was a problem with the requested skill's response"
   (``SKILL_PROBLEM``); the log and ``Turn.error`` keep the exact error. The skill's reply to a
   SessionEndedRequest is ignored, as Alexa ignores it.
-- Text a session's grammar does not cover goes to ``AMAZON.FallbackIntent`` when the skill declares it; otherwise
-  the user hears "Sorry, I didn't catch that." and the reprompt, and the session stays open. So does an utterance
-  the recogniser rejected (``handle_recognition(None, transcript)``): only an *understood* "exit" (the intent
-  ``System.Exit``) ends a session, never the words of a rejected hypothesis that happen to spell "exit skill".
+- Text a session's grammar does not cover goes to ``AMAZON.FallbackIntent`` when the skill declares it; otherwise,
+  as on Alexa, to the skill's closest intent (``assistant.nlu.closest``), never to an apology on the skill's
+  behalf. Inside a dialog step the dialog's grammar decides. An utterance the recogniser rejected (by voice the
+  constrained grammar already gives the nearest sentence; a rejection is noise or speech addressed elsewhere)
+  (``handle_recognition(None, transcript)``) gets "Sorry, I didn't catch that." and the reprompt, and the session
+  stays open: only an *understood* "exit" (the intent ``System.Exit``) ends a session, never the words of a
+  rejected hypothesis that happen to spell "exit skill".
 
 The wake word at any time (issue 11). On an Echo the wake word works while a skill waits for an answer too, and
 so it does here. The wake phrase is the constructor's ``wake_phrase`` ("alexa" by default; users pick others).
@@ -82,6 +85,7 @@ from assistant.grammar.union import union
 from assistant.model.diskcache import DiskCache
 from assistant.model.loader import load_model
 from assistant.model.types import Intent, InteractionModel, TypeValue
+from assistant.nlu.closest import closest_intent
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
 from assistant.runtime import envelopes
@@ -451,6 +455,18 @@ class Engine:
             # "exit" works in every session, even while a dialog step listens with a grammar without it
             return self.handle_recognition(IntentResult("System.Exit", text=" ".join(words)), text, woken)
         result = parse(words, self.listening_grammar(woken), now=self._now_local()) if words else None
+        session = self._session
+        if (
+            result is None
+            and words
+            and not woken
+            and session is not None
+            and session.dialog is None
+            and session.model.intent(FALLBACK_INTENT) is None
+        ):
+            result = closest_intent(words, session.model)  # as Alexa does (assistant.nlu.closest)
+            if result is not None:
+                logger.info("%r fits no sample of %s: its closest intent is %s", text, session.skill, result.intent)
         return self.handle_recognition(result, text, woken)
 
     def handle_recognition(self, result: IntentResult | None, transcript: str, woken: bool = False) -> Turn:
