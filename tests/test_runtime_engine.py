@@ -402,6 +402,26 @@ def test_one_shot_opens_a_session_with_an_intent(engine: Engine) -> None:
 
 
 @pytest.mark.slow
+def test_a_one_shot_no_sample_covers_opens_the_skill_with_its_fallback(engine: Engine) -> None:
+    """On Alexa "ask fruit stand to fly a kite" opens the skill with the request, never "no such skill"."""
+    turn = engine.handle_text("ask fruit stand to fly a kite")
+    assert [r["request"]["type"] for r in turn.requests] == ["IntentRequest"]
+    assert turn.requests[0]["session"]["new"] is True
+    assert turn.requests[0]["request"]["intent"]["name"] == "AMAZON.FallbackIntent"
+    assert turn.speech == "<speak>I only know about fruit.</speak>" and turn.session_open
+    assert not any(e.startswith("unknown-skill") for e in turn.events)
+
+
+@needs_node
+def test_a_one_shot_no_sample_covers_goes_to_the_closest_intent_without_fallback(modes: Engine) -> None:
+    turn = modes.handle_text("ask session modes to keep everything open forever")
+    assert [r["request"]["intent"]["name"] for r in turn.requests if r["request"]["type"] == "IntentRequest"] == [
+        "FalseIntent"
+    ]
+    assert said(turn) == "FalseIntent" and turn.session_open
+
+
+@pytest.mark.slow
 def test_fallback_goes_to_the_skill_that_declares_it(engine: Engine) -> None:
     engine.handle_text("open fruit stand")
     turn = engine.handle_text("purple monkey dishwasher")

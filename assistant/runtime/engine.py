@@ -570,7 +570,26 @@ class Engine:
         text = " ".join(words)
         match = re.match(r"^(?:open|launch|start|talk to|ask|tell|begin|load|run|play|use) (.+)$", text)
         if match:
-            name = re.split(r" (?:to|for|about|if|whether|that|and|what|how) ", match.group(1))[0]
+            name, *rest = re.split(r" (?:to|for|about|if|whether|that|and|what|how) ", match.group(1), maxsplit=1)
+            skill = self.skills().get(name)
+            if skill is not None:
+                # A skill's name with a request none of its samples covers ("ask hello world to fly a kite"):
+                # Alexa opens the skill with that request, which goes to its FallbackIntent, or else to its
+                # closest intent (assistant.nlu.closest); a skill with neither is simply launched.
+                request = rest[0].split() if rest else []
+                found: IntentResult | None = None
+                if skill.model.intent(FALLBACK_INTENT) is not None:
+                    found = IntentResult(FALLBACK_INTENT, text=" ".join(request))
+                elif request:
+                    found = closest_intent(request, skill.model)
+                opened = (
+                    replace(found, skill=name)
+                    if found is not None
+                    else IntentResult("LaunchRequest", skill=name, launch=True)
+                )
+                turn.events.append(f"one-shot-unmatched:{name}")
+                self._top_level(turn, opened)
+                return
             turn.events.append(f"unknown-skill:{name}")
             turn.say(f"I can't find a skill called {name}. {self._skill_list_sentence()}")
             return
