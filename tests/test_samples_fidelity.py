@@ -4,6 +4,7 @@ is absent skips with the reason; in CI (``.ci/run``) it is a failure."""
 
 from __future__ import annotations
 
+import json
 import os
 import random
 from collections.abc import Iterator
@@ -122,3 +123,26 @@ def test_petmatch_delegates_from_code_and_the_runtime_runs_the_next_step(petmatc
     assert first["dialogState"] == "STARTED"
     assert f"dialog:{turn.skill}:Dialog.Delegate" in turn.events  # the skill's own InProgress handler
     assert turn.session_open and turn.speech  # the dialog model's next prompt
+
+
+# --- supportedInterfaces -------------------------------------------------------------------------------------
+
+FACT = SAMPLES / "nodejs-fact"
+
+
+def test_supported_interfaces_name_no_screen_and_the_fact_sample_takes_its_voice_only_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No screen, no AudioPlayer yet: ``supportedInterfaces`` is empty, so the fact sample's ``supportsAPL``
+    check fails and it answers with speech and a reprompt, without an APL RenderDocument."""
+    source = sample(FACT)
+    data = ["--data-dir", str(tmp_path)]
+    assert main([*data, "skill", "install", str(source)]) == 0
+    capsys.readouterr()
+    assert main([*data, "chat", "--no-bundled", "--json", "open change me"]) == 0
+    turn = json.loads(capsys.readouterr().out)
+    assert turn["requests"][0]["context"]["System"]["device"]["supportedInterfaces"] == {}
+    assert "Viewport" not in turn["requests"][0]["context"]
+    (response,) = turn["responses"]
+    assert "Here's your fact" in turn["text"] and turn["reprompt"]
+    assert not any(d.get("type", "").startswith("Alexa.Presentation") for d in response["response"].get("directives", []))
