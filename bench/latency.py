@@ -35,7 +35,7 @@ from assistant.skills.worker import WorkerPool
 from assistant.tts.speaker import EspeakSpeaker
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.endpoint import EndpointConfig
-from assistant.voice.loop import LoopOptions, TurnRecord, VoiceLoop, chunks_of
+from assistant.voice.loop import LoopOptions, TurnRecord, VoiceLoop, chunks_of, with_settings
 from bench.accuracy import parse_overrides
 
 RATE = 16000
@@ -88,7 +88,7 @@ def pct(values: list[float], q: int) -> float:
 
 def _reply(record: TurnRecord) -> float:
     """When the first sample of the reply was ready: the decision, plus the wall time taken from there (the loop
-    places replies on a replayed recording's timeline by a fixed delay, ``LoopOptions.replay_response``)."""
+    places replies on a replayed recording's timeline by a fixed delay, ``ReplyOptions.replay_response``)."""
     return record.at + record.first_audio_seconds
 
 
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fast", action="store_true",
                         help="feed the recording as fast as possible instead of in real time")
     parser.add_argument("--set", action="append", default=[],
-                        help="LoopOptions field, e.g. --set verify_in_helper=false")
+                        help="LoopOptions field by dotted name, e.g. --set wake.verify_in_helper=false")
     parser.add_argument("--data-dir", type=Path, help="data dir (default: a temporary one)")
     args = parser.parse_args(argv)
     audio, ends = recording(args.rounds)
@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             Engine(settings, Registry(settings), WorkerPool(settings, store), store) as engine,
             Recognizer(DecoderConfig(cmn=args.cmn)) as recognizer,
         ):
-            options = LoopOptions(endpoint=EndpointConfig(window=args.window), **parse_overrides(args.set))  # type: ignore[arg-type]
+            settings_set = {"utterance.endpoint": EndpointConfig(window=args.window), **parse_overrides(args.set)}
+            options = with_settings(LoopOptions(), settings_set)
             loop = VoiceLoop(engine, recognizer, EspeakSpeaker(), (), options)
             records = loop.run(_Memory(audio, paced=not args.fast))  # type: ignore[arg-type]
     spoken = [r for r in records if r.kind == "speech" and r.reply_start is not None]

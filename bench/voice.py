@@ -58,7 +58,7 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.skills.registry import Registry  # noqa: E402
 from assistant.skills.store import AttributeStore  # noqa: E402
 from assistant.skills.worker import WorkerPool  # noqa: E402
-from assistant.voice.loop import LoopOptions, TurnRecord, VoiceLoop, chunks_of  # noqa: E402
+from assistant.voice.loop import LoopOptions, TurnRecord, VoiceLoop, chunks_of, with_settings  # noqa: E402
 from assistant.voice.wake import make_detector  # noqa: E402
 from bench.accuracy import corpora_dir, parse_overrides  # noqa: E402
 
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--only", default=",".join(KINDS), help="comma-separated kinds")
     p.add_argument("--quick", action="store_true", help="a fraction of each kind")
     p.add_argument("--voices", default="", help="comma-separated voice names (default: all)")
-    p.add_argument("--set", action="append", default=[], help="LoopOptions field=value")
+    p.add_argument("--set", action="append", default=[], help="LoopOptions field by dotted name, e.g. --set wake.threshold=0.5")
     p.add_argument("--json", type=Path, help="write every outcome here")
     p.add_argument("--verbose", action="store_true", help="print every failure")
     args = p.parse_args(argv)
@@ -301,15 +301,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def loop_options(pairs: list[str]) -> LoopOptions:
-    """``["wake_engine=neural", "wake_cut.before=0.3"]`` → LoopOptions (a dotted name sets a field of a field)."""
-    flat = parse_overrides(pairs)
-    options = LoopOptions(**{k: v for k, v in flat.items() if "." not in k})  # type: ignore[arg-type]
-    for key, value in flat.items():
-        if "." in key:
-            outer, inner = key.split(".", 1)
-            nested = dataclasses.replace(getattr(options, outer), **{inner: value})
-            options = dataclasses.replace(options, **{outer: nested})
-    return options
+    """``["wake.engine=neural", "wake.cut.before=0.3"]`` → LoopOptions (dotted names: ``loop.with_settings``)."""
+    return with_settings(LoopOptions(), parse_overrides(pairs))
 
 
 def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
@@ -367,7 +360,7 @@ def corpus_stage(corpora: Path, noise: np.ndarray, options: LoopOptions, quick: 
             audio = np.concatenate([silence(1.0), speech, silence(1.0)])
             if snr is not None:
                 audio = add_noise(audio, speech, noise, snr, seed=i)
-            detector = make_detector(options.wake_phrase, options.wake_threshold, engine=options.wake_engine)
+            detector = make_detector(options.wake.phrase, options.wake.threshold, engine=options.wake.engine)
             detector.start()
             try:
                 hit = any(detector.process(c) is not None for c in chunks_of(audio, 480))

@@ -34,10 +34,10 @@ def main() -> int:
     from assistant.grammar.compiler import compile_launcher
     from assistant.model.loader import load_model
     from assistant.tts.synth import silence, synthesize_samples
-    from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+    from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of, with_settings
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--set", action="append", default=[], help="LoopOptions field, e.g. --set wake_threshold=1e-40")
+    p.add_argument("--set", action="append", default=[], help="LoopOptions field by dotted name, e.g. --set wake.threshold=1e-40")
     args = p.parse_args()
     options = parse_overrides(args.set)
     grammar = compile_launcher([load_model(ROOT / "skills" / "space-facts", "en-US")])
@@ -59,7 +59,7 @@ def main() -> int:
 
     with Recognizer() as recognizer:
         def run(audio: np.ndarray) -> VoiceLoop:
-            loop = VoiceLoop(t.ListeningOnly(grammar), recognizer, None, (), LoopOptions(**options))  # type: ignore[arg-type]
+            loop = VoiceLoop(t.ListeningOnly(grammar), recognizer, None, (), with_settings(LoopOptions(), options))
 
             class Source:
                 rate, block_ms, realtime = 16000, 30, False

@@ -380,6 +380,7 @@ def _spoken_after_alexa(text: str) -> object:
 
 def _talk(engine: Engine, audio: object) -> list[Turn]:
     from assistant.audio.chunk import AudioChunk
+    from assistant.voice.confirm import WakeOptions
     from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 
     class Source:
@@ -389,7 +390,7 @@ def _talk(engine: Engine, audio: object) -> list[Turn]:
             return chunks_of(audio, 480)  # type: ignore[arg-type]
 
     with Recognizer(DecoderConfig()) as recognizer:
-        loop = VoiceLoop(engine, recognizer, None, (), LoopOptions(wake_engine="neural"))
+        loop = VoiceLoop(engine, recognizer, None, (), LoopOptions(wake=WakeOptions(engine="neural")))
         return [r.turn for r in loop.run(Source()) if r.kind == "speech"]  # type: ignore[arg-type]
 
 

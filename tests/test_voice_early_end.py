@@ -20,6 +20,7 @@ from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.loop import LoopOptions, Trigger, TurnRecord, VoiceLoop, chunks_of
+from assistant.voice.utterance import UtteranceOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -61,7 +62,7 @@ def _turns(
     speech = np.concatenate([synthesize_samples(t, voice="en-us") if t else silence(0.25) for t in text.split("|")])
     loud = np.nonzero(np.abs(speech.astype(np.int32)) > 200)[0]
     audio = np.concatenate([silence(1.0), speech, silence(2.0)])
-    listen = LoopOptions(trigger=Trigger.ALWAYS, early_end=early_end, **options)
+    listen = LoopOptions(trigger=Trigger.ALWAYS, utterance=UtteranceOptions(early_end=early_end, **options))
     loop = VoiceLoop(Listening(grammar or parts["grammar"]), parts["recognizer"], None, (), listen)  # type: ignore[arg-type]
 
     class Source:
@@ -74,7 +75,7 @@ def _turns(
 
 
 def test_a_sentence_that_cannot_go_on_ends_early(parts: dict[str, Any]) -> None:
-    (early,), end = _turns(parts, "say hello", early_end=LoopOptions().early_end)
+    (early,), end = _turns(parts, "say hello", early_end=UtteranceOptions().early_end)
     (late,), _ = _turns(parts, "say hello", early_end=0.0)
     assert early.turn.heard == late.turn.heard == "say hello"
     print(f"\nend of speech -> decision: {early.at - end:.3f} s early, {late.at - end:.3f} s with the endpointer")

@@ -21,14 +21,14 @@ from assistant.audio.wav import read_wav
 from assistant.grammar.compiler import compile_launcher
 from assistant.model.loader import load_model
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.confirm import CutOptions, request_start
+from assistant.voice.confirm import CutOptions, WakeOptions, request_start
 from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 from assistant.voice.vad import SpeechDetector
 from assistant.voice.wake import NeuralWakeDetector, WakeWordDetector, WakeWordError, make_detector
 
 ROOT = Path(__file__).resolve().parent.parent
 RATE = 16000
-NEURAL = LoopOptions(wake_engine="neural")
+NEURAL = LoopOptions(wake=WakeOptions(engine="neural"))
 
 pytestmark = pytest.mark.slow
 

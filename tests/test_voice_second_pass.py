@@ -17,6 +17,7 @@ from assistant.grammar.compiler import compile_launcher, with_prefix
 from assistant.model.loader import load_model
 from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
+from assistant.voice.confirm import WakeOptions
 from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 from assistant.voice.second_pass import SecondPass
 
@@ -108,7 +109,7 @@ def test_the_loop_decides_the_same_with_or_without_the_helper(grammar: Any) -> N
         assert helper.usable and helper._process is not None  # it did the work
     finally:
         helper.close()
-    alone, engine_alone = _run(grammar, audio, LoopOptions(verify_in_helper=False), None)
+    alone, engine_alone = _run(grammar, audio, LoopOptions(wake=WakeOptions(verify_in_helper=False)), None)
     assert engine.heard == engine_alone.heard
     assert [w.start for w in loop.wakes] == [w.start for w in alone.wakes]
     assert "open space facts" in engine.heard and "what can you do" in engine.heard

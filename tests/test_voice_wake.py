@@ -24,7 +24,8 @@ from assistant.model.loader import load_model
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.loop import LoopOptions, VoiceLoop, _quietest, chunks_of
+from assistant.voice.confirm import quietest
+from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 from assistant.voice.wake import WakeWordDetector, WakeWordError
 
 pytestmark = pytest.mark.skipif(
@@ -205,7 +206,7 @@ def test_request_decoding_starts_in_the_pause_after_the_wake_word() -> None:
     loud = (np.sin(np.arange(RATE) / 3.0) * 8000).astype(np.int16)
     audio = np.concatenate([loud[:4000], np.zeros(800, np.int16), loud[:4000]])  # a 50 ms pause at 0.25 s
     ring = list(chunks_of(audio, 480))
-    cut = _quietest(ring, 0.2, 0.45)
+    cut = quietest(ring, 0.2, 0.45)
     assert 0.25 <= cut <= 0.29
-    assert _quietest(ring, 0.0, 0.1) < 0.1  # no pause: somewhere in the window
-    assert _quietest([AudioChunk(audio[:480], RATE, 5.0)], 0.2, 0.45) == 0.2  # nothing heard there: the start
+    assert quietest(ring, 0.0, 0.1) < 0.1  # no pause: somewhere in the window
+    assert quietest([AudioChunk(audio[:480], RATE, 5.0)], 0.2, 0.45) == 0.2  # nothing heard there: the start

@@ -31,6 +31,12 @@ class AudioChunk:
         """Time just after the last sample, in seconds since the source started."""
         return self.start + self.duration
 
+    def samples_from(self, start: float) -> np.ndarray:
+        """The samples at or after ``start`` seconds (all of them when the chunk begins later)."""
+        if self.start >= start:
+            return self.samples
+        return self.samples[int(round((start - self.start) * self.rate)) :]
+
 
 @runtime_checkable
 class AudioSource(Protocol):

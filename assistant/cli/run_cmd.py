@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import select
 import signal
 import sys
@@ -16,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from ..asr.decoder import DecoderConfig, Recognizer
 from ..audio.chunk import AudioSink, AudioSource
@@ -30,9 +31,12 @@ from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.speaker import EspeakSpeaker
 from ..tts.ssml import ssml_to_text
+from ..voice.confirm import WakeOptions
 from ..voice.endpoint import DEFAULT_WINDOW, EndpointConfig
 from ..voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
+from ..voice.reply import ReplyOptions
 from ..voice.transcript import transcript_json, write_transcript
+from ..voice.utterance import UtteranceOptions
 from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, NEURAL_THRESHOLD, WAKE_ENGINES
 from . import chat_cmd
 from .common import add_sandbox_option, sandbox_notice
@@ -134,10 +138,12 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     options = LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
-        wake_phrase=args.wake_word, wake_engine=args.wake_engine, wake_threshold=args.wake_threshold,
-        answer_timeout=args.answer_timeout,
-        max_utterance=args.max_utterance, endpoint=EndpointConfig(window=args.endpoint_window),
-        barge_in=args.barge_in,
+        wake=WakeOptions(phrase=args.wake_word, engine=args.wake_engine, threshold=args.wake_threshold),
+        utterance=UtteranceOptions(
+            answer_timeout=args.answer_timeout, max_utterance=args.max_utterance,
+            endpoint=EndpointConfig(window=args.endpoint_window),
+        ),
+        reply=ReplyOptions(barge_in=args.barge_in),
     )  # fmt: skip
     speaker = EspeakSpeaker(args.voice, args.rate, args.volume)
     store = AttributeStore(settings.database)
@@ -164,7 +170,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
                     file=sys.stderr,
                 )
             push = stack.enter_context(_EnterKey())
-            options = LoopOptions(**{**_fields(options), "push": push.pressed})
+            options = dataclasses.replace(options, push=push.pressed)
         loop = VoiceLoop(engine, recognizer, speaker, sinks, options, printer.show)
         try:
             stack.enter_context(source)
@@ -188,7 +194,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         finally:
             if args.transcript is not None:
                 label = args.input if args.input is not None else "microphone"
-                phrase = options.wake_phrase if options.trigger is Trigger.WAKE_WORD else None
+                phrase = options.wake.phrase if options.trigger is Trigger.WAKE_WORD else None
                 write_transcript(args.transcript, transcript_json(loop.records, loop.wakes, label, phrase))
     return 0
 
@@ -268,10 +274,6 @@ def _banner(args: argparse.Namespace, engine: Engine) -> str:
            else f"say {args.wake_word!r}, then a request")  # fmt: skip
     where = f"from {args.input}" if args.input is not None else "listening on the microphone; Ctrl-C ends"
     return f"Skills: {names}. {how.capitalize()} ({where})."
-
-
-def _fields(options: LoopOptions) -> dict[str, Any]:
-    return {name: getattr(options, name) for name in LoopOptions.__dataclass_fields__}
 
 
 class _Printer:

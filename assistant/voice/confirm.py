@@ -1,17 +1,37 @@
-"""Wake confirmation policy: where the request after a wake word begins, and whether what followed confirms it.
+"""Wake confirmation: whether a wake word opens a request, where that request begins, and whether what followed
+confirms the wake word.
 
-Pure functions of audio, recognitions and times (no state); the loop calls them and acts on the answers.
+Contracts:
+
+- A wake word opens a request only at the start of speech that follows silence, never mid-sentence
+  (``WakeCheck.opens_utterance``).
+- A wake word counts only when the grammar understands what follows it and the words account for the speech
+  heard (``confirms``); a short request said in the same breath is decoded again together with the phrase and must
+  agree (``WakeCheck.confirm``, the second pass). A wake word that is not confirmed leaves no trace: no turn, no
+  "Sorry".
+- Recognised words with (almost) no speech under them are noise, whatever the grammar made of them
+  (``WakeCheck.spoken``): noise must not answer for the user.
+
+The module-level functions are pure. ``WakeCheck`` holds what stays fixed for one run of the loop (options,
+the recogniser, the voice activity detector, the second-pass helper); the loop passes in the times, the audio and
+the recognitions, and acts on the answers.
 """
 
 from __future__ import annotations
 
+import collections
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.asr.decoder import Recognition
-from assistant.asr.plausible import PlausibilityLimits, plausible
+from assistant.asr.decoder import Recognition, Recognizer, WordTiming
+from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
+from assistant.audio.chunk import AudioChunk
+from assistant.grammar.compiler import CompiledGrammar, with_prefix
+from assistant.voice.second_pass import SecondPass
+from assistant.voice.vad import SpeechDetector
+from assistant.voice.wake import DEFAULT_MIN_PHONE_SECONDS, DEFAULT_PHRASE, WakeDetection, WakeSpotter
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +62,112 @@ class CutOptions:
     """Seconds before the detection over which the room's level is taken."""
     fallback: float = 0.3
     """With no pause: the quietest frame within this many seconds after the detection's end."""
+
+
+@dataclass(frozen=True, slots=True)
+class WakeOptions:
+    """How the wake word is spotted, where its request begins, and how it is confirmed."""
+
+    phrase: str = DEFAULT_PHRASE
+    """The wake word or phrase."""
+    engine: str = "keyphrase"
+    """``neural`` (openWakeWord, for "alexa" and its other models) or ``keyphrase`` (pocketsphinx, any phrase);
+    see ``voice.wake``."""
+    threshold: float | None = None
+    """The detector's threshold (lower is more sensitive); None: the detector's default (``make_detector``)."""
+    min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
+    """A wake phrase shorter than this many seconds per phone is a fragment of another word: ignored."""
+    lead: float = 0.3
+    """The wake phrase must begin within this many seconds of the start of speech (it opens an utterance)."""
+    quiet_before: float = 0.5
+    """...and that speech must follow at least this many seconds of silence (not a pause inside a sentence)."""
+    pause: float = 0.25
+    """Neural detector: the wake word counts only after a pause of this many seconds (by the VAD) in the
+    ``pause_window`` seconds before the last ``pause_skip`` seconds before the detection (the word itself);
+    people pause before they call the assistant, and in continuous talk a near-word does not wake it. 0: no such
+    check."""
+    pause_window: float = 1.5
+    """See ``pause``, seconds."""
+    pause_skip: float = 0.45
+    """See ``pause``, seconds."""
+    cut_search: float = 0.25
+    """After a wake phrase in the same breath as the request, decoding starts at the quietest 10 ms in this many
+    seconds after the spotted end (the spotter often ends the phrase before its last phone is over, and a phone
+    left over at the start makes the grammar reject the request); 0: right at the spotted end."""
+    cut: CutOptions = field(default_factory=CutOptions)
+    """For a detector that only says when it heard the phrase: how the start of a same-breath request is found
+    (the first pause after the word)."""
+    prefix: bool = True
+    """After a neural wake (which says when the phrase was heard, not where it began or ended) in the same breath
+    as the request: decode from just before the phrase, with the phrase in front of every sentence of the grammar
+    (``grammar.with_prefix``), so the decoder places the boundary between the word and the request itself. The
+    phrase begins where the pause before it (``pause``) ends. False: cut at the first pause after the word
+    (``cut``), which clips the request's first phone when the detector fires late."""
+    prefix_margin: float = 0.1
+    """Seconds of the pause kept before the phrase when decoding with it in front."""
+    woken_entry: float | None = None
+    """The phone loop's prior when decoding a same-breath request with the wake phrase in front, clean audio
+    (None: the recogniser's ``garbage_entry``); fixed when that grammar is first loaded."""
+    woken_noisy_entry: float | None = None
+    """The same for noisy audio (None: the recogniser's ``garbage_entry_noisy``)."""
+    woken_max_phone_seconds: float = 0.2
+    """After a neural wake in the same breath, a request of six phones or more that lasts longer than this many
+    seconds per phone on average is not a request: people say requests faster, while a sentence begun with a
+    near-word and forced into a short request stretches it ("Alexis is starting at the new school" as "alexa,
+    start barista")."""
+    reject_speech: float = 1.0
+    """After a neural wake, a same-breath utterance that the grammar rejects with more than this many seconds of
+    speech after the phrase was another sentence ("Alexei moved here from Moscow"): back to sleep. Shorter (a
+    breath, a click, the tail of the word): keep listening for the request."""
+    confirm: bool = True
+    """A wake word counts only if the grammar understands what follows it (in the same breath or before the
+    deadline); otherwise it was most likely a false wake, and the loop goes back to sleep silently: no "Sorry",
+    no turn sent to the engine (``VoiceLoop.unconfirmed_wakes``)."""
+    verify: bool = True
+    """With ``confirm``: decode the wake word and its request again as one utterance, with the wake phrase in
+    front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
+    the weather" spotted as "alexa, what can i say") fails there."""
+    verify_noisy_entry: float = 1e-35
+    """The phone loop's prior in that second pass for noisy utterances (the recogniser's default, 1e-45, lets
+    too many false wakes through in noise)."""
+    verify_below_phones: int = 20
+    """Only requests shorter than this many phones get the second pass (see ``WakeCheck.needs_second_pass``)."""
+    verify_margin: float = 0.3
+    """Audio kept before the spotted wake phrase for the second pass, seconds."""
+    verify_tail: float = 0.03
+    """...and after the last voiced frame of the request, seconds. The second pass starts, in a helper process
+    on the other core, as soon as this much silence follows the request, before the loop knows whether the
+    pause ends it; if the user goes on, the answer is not used."""
+    verify_max_uncovered: float = 0.2
+    """In the second pass, which covers the wake phrase and the request, at most this many seconds of loud speech
+    may lie outside the words (other utterances allow more, ``PlausibilityLimits``): a false wake fits the
+    grammar except for a stretch of speech; requests heard right leave none."""
+    verify_min_phone_seconds: float = 0.05
+    """In the second pass the wake phrase must last at least this many seconds per phone. Its alignment there is
+    precise, unlike the spotter's; a false wake squeezes the phrase into the first syllables of another
+    sentence."""
+    verify_in_helper: bool = True
+    """Run the second pass in a helper process (``voice.second_pass``), beside the first pass; False: after it,
+    in this process (same answers, later)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechCheckOptions:
+    """How the neural voice activity detector (``voice.vad``) checks that words were said, not made of noise."""
+
+    enabled: bool = True
+    """Drop an utterance when the detector hears too little speech under its words: noise must not answer for
+    the user."""
+    min_speech: float = 0.15
+    """Seconds of speech needed under the recognised words."""
+    min_words_seconds: float = 0.15
+    """The recognised words must span at least this many seconds: the shortest whole answer said ("no", "hi")
+    lasts longer, a clatter that the grammar calls "eight" does not."""
+    probability: float = 0.5
+    """A 30 ms frame is speech at or above this Silero probability."""
+    margin: float = 0.15
+    """Seconds before the words (twice that after them) where speech outside them is not counted: word
+    boundaries are approximate, and the VAD trails the end of speech."""
 
 
 def request_start(audio: np.ndarray, rate: int, origin: float, heard: float, options: CutOptions) -> float:
@@ -107,3 +233,334 @@ def agree(first: Recognition, whole: Recognition) -> bool:
     if not same:
         log.info("the two passes disagree: %r, then %r", first.transcript, whole.transcript)
     return same
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """What to do after a wake word followed by speech the grammar rejected."""
+
+    why: str
+    """Why what followed did not confirm the wake word, for the log."""
+    listen_until: float | None
+    """Keep listening for the request until this time, seconds on the source's timeline; None: back to sleep,
+    the wake word unconfirmed."""
+
+
+class WakeCheck:
+    """The loop's wake-word decisions for one run.
+
+    Holds what stays fixed during the run; everything that changes (times, the utterance's grammar and start, the
+    recognitions) is passed in. It reads the audio heard lately (``ring``, the loop's) and never changes it. The
+    only thing it remembers is which pause it last sent to the second-pass helper ahead of time.
+    """
+
+    def __init__(
+        self,
+        options: WakeOptions,
+        speech: SpeechCheckOptions,
+        recognizer: Recognizer,
+        spotter: WakeSpotter | None,
+        vad: SpeechDetector | None,
+        helper: SecondPass | None,
+        ring: collections.deque[AudioChunk],
+        command_timeout: float,
+    ) -> None:
+        self.options = options
+        """How to confirm."""
+        self.speech = speech
+        """How speech is told from noise."""
+        self.recognizer = recognizer
+        """The started recogniser: phone counts, and the second pass when no helper does it."""
+        self.spotter = spotter
+        """The wake word detector (None: no wake word)."""
+        self.vad = vad
+        """The neural voice activity detector, fed by the loop (None: off)."""
+        self.helper = helper
+        """The second-pass helper process (None: decode the second pass here)."""
+        self.verify = spotter is not None and options.confirm and options.verify
+        """The second pass is on."""
+        self.command_timeout = command_timeout
+        """Seconds to wait for a request after a bare wake word."""
+        self._ring = ring
+        self._checked_at = float("-inf")
+
+    @property
+    def neural(self) -> bool:
+        """The detector says when it heard the phrase, not where the phrase began and ended."""
+        return self.spotter is not None and not self.spotter.timed
+
+    # -- does this wake word open a request? --------------------------------------------------------------------
+    def opens_utterance(self, detection: WakeDetection, speech_start: float, last_speech_end: float) -> bool:
+        """True when the phrase begins near the start of speech (``speech_start``) that follows silence (since
+        ``last_speech_end``), not mid-sentence. For the neural detector, which does not place the phrase's start:
+        the voice activity detector heard a pause (``pause``) in the ``pause_window`` seconds before the last
+        ``pause_skip`` seconds."""
+        opts = self.options
+        if self.neural:
+            if self.vad is None or opts.pause <= 0:
+                return True
+            end = detection.end - opts.pause_skip
+            quiet = self.vad.longest_quiet(end - opts.pause_window, end, self.speech.probability)
+            if quiet < opts.pause:
+                log.info("wake word at %.2f s without a pause before it (%.2f s): ignored", detection.end, quiet)
+                return False
+            return True
+        near_start = speech_start <= detection.start + 0.05 and detection.start - speech_start <= opts.lead
+        return near_start and speech_start - last_speech_end >= opts.quiet_before
+
+    # -- where does the request begin? ---------------------------------------------------------------------------
+    def phrase_start(self, detection: WakeDetection) -> float:
+        """Where to decode from with the phrase in front: just before the pause before it ends (the one that
+        ``opens_utterance`` found), else a second before the detection."""
+        opts = self.options
+        end = detection.end - opts.pause_skip
+        start = None
+        if self.vad is not None:
+            start = self.vad.last_pause_end(end - opts.pause_window, end, max(opts.pause, 0.1),
+                                            self.speech.probability)  # fmt: skip
+        start = detection.end - 1.0 if start is None else start - opts.prefix_margin
+        return max(start, self._ring[0].start)
+
+    def cut_window(self) -> float:
+        """Seconds after a deferred start during which the request's start is searched for."""
+        if self.neural:
+            return self.options.cut.before + self.options.cut.after
+        return self.options.cut_search
+
+    def request_cut(self, start: float, upto: float, wake: WakeDetection | None) -> float:
+        """Where the request after the wake word ``wake`` begins, searched from ``start`` in what has been heard
+        up to ``upto`` seconds."""
+        if not self.neural or wake is None:
+            return quietest(self._ring, start, upto)
+        origin = self._ring[0].start
+        audio = np.concatenate([c.samples for c in self._ring])
+        audio = audio[: int(round((upto - origin) * 16000))]
+        cut = request_start(audio, 16000, origin, wake.end, self.options.cut)
+        log.debug("wake word heard at %.2f s: the request starts at %.2f s", wake.end, cut)
+        return cut
+
+    # -- what was heard --------------------------------------------------------------------------------------
+    def without_phrase(self, recognition: Recognition, decode_from: float) -> tuple[Recognition, float | None]:
+        """A recognition decoded with the wake phrase in front, without the phrase: the request's words, and where
+        the phrase ended (None when the decoder did not put the phrase first)."""
+        assert self.spotter is not None
+        phrase = self.spotter.phrase.split()
+        words = request_words(recognition)
+        heard = [w.word.split("(")[0] for w in words[: len(phrase)]]
+        if heard != phrase:
+            return recognition, None
+        phrase_end = decode_from + words[len(phrase) - 1].end
+        transcript = recognition.transcript.split()
+        if transcript[: len(phrase)] == phrase:
+            transcript = transcript[len(phrase) :]
+        rest = tuple(w for w in recognition.words if w.start >= words[len(phrase) - 1].end)
+        return replace(recognition, transcript=" ".join(transcript), words=rest), phrase_end
+
+    def spoken(self, recognition: Recognition, decode_from: float) -> Recognition:
+        """The recognition, or nothing when the voice activity detector heard (almost) no speech under its words:
+        a clatter, a click or a breath that the grammar was forced to call "no" or "stop"."""
+        if self.vad is None or not recognition.words or recognition.result is None:
+            return recognition
+        words = request_words(recognition)
+        if not words:
+            return recognition
+        opts = self.speech
+        start, end = decode_from + words[0].start, decode_from + words[-1].end
+        if end - start < opts.min_words_seconds:
+            log.info("%r at %.2f-%.2f s: too short for what was said: noise, ignored", recognition.transcript,
+                     start, end)  # fmt: skip
+            return replace(recognition, transcript="", result=None, rejected="words too short to be said")
+        speech = self.vad.speech_seconds(start, end, opts.probability)
+        log.debug("%r at %.2f-%.2f s: %.2f s of speech", recognition.transcript, start, end, speech)
+        if speech >= opts.min_speech:
+            return recognition
+        log.info("%r at %.2f-%.2f s: %.2f s of speech under the words (VAD peak %.2f): noise, ignored",
+                 recognition.transcript, start, end, speech, self.vad.peak(start, end))  # fmt: skip
+        return replace(recognition, transcript="", result=None, rejected="no speech under the words")
+
+    def outside_speech(
+        self, recognition: Recognition, decode_from: float, phrase_end: float | None, speech_end: float
+    ) -> float | None:
+        """Seconds of speech (by the VAD) in the decoded audio (from ``decode_from``, or from the end of the wake
+        phrase decoded in front) but outside the recognised words; None without the VAD or words."""
+        words = request_words(recognition)
+        if self.vad is None or not words:
+            return None
+        start, end = decode_from + words[0].start, decode_from + words[-1].end
+        origin = decode_from if phrase_end is None else phrase_end
+        p, margin = self.speech.probability, self.speech.margin
+        before = self.vad.speech_seconds(origin, start - margin, p)
+        after = self.vad.speech_seconds(end + 2 * margin, speech_end, p)  # the VAD trails the end of speech
+        log.debug("speech outside %r: %.2f s before %.2f, %.2f s after %.2f", recognition.transcript, before, start,
+                  after, end)  # fmt: skip
+        return before + after
+
+    # -- is the wake word confirmed? ----------------------------------------------------------------------------
+    def confirm(
+        self,
+        wake: WakeDetection,
+        recognition: Recognition,
+        outside: float | None,
+        same_breath: WakeDetection | None,
+        prefixed: bool,
+        grammar: CompiledGrammar,
+        voiced_end: float,
+        speech_end: float,
+        muted_until: float,
+    ) -> Recognition | None:
+        """None when what followed the wake word ``wake`` confirms it; else the recognition that did not (the
+        first pass's, or the second pass's). ``outside`` is ``outside_speech``; ``same_breath`` the wake word
+        said in the same breath as this utterance; ``prefixed``: decoded with the phrase in front; ``grammar``
+        the utterance's grammar (the second pass, for a spotter that places the phrase, puts the phrase in
+        front of it)."""
+        if not confirms(recognition, None, outside):
+            return recognition
+        if prefixed and self._too_slow(request_words(recognition)):
+            return replace(recognition, result=None, rejected="said too slowly")
+        if not self.needs_second_pass(wake, recognition, same_breath, muted_until):
+            return None
+        whole = self._second_pass(wake, grammar, voiced_end, speech_end)
+        log.debug("second pass: %r (first: %r)", whole.transcript, recognition.transcript)
+        strict = PlausibilityLimits(max_uncovered_seconds=self.options.verify_max_uncovered)
+        if not confirms(whole, strict) or not self._phrase_whole(wake, whole) or not agree(recognition, whole):
+            return whole
+        return None
+
+    def rejected(self, wake: WakeDetection, recognition: Recognition, at: float, prefixed: bool) -> Rejection:
+        """A wake word followed by speech the grammar rejected: with a spotter that cannot tell the phrase from
+        a fragment of another word, a false wake, most likely: back to sleep. After the neural detector, a
+        rejected same-breath utterance (decoded with the phrase in front: ``prefixed``) with much speech
+        (``reject_speech``) was another sentence that began with a near-word ("Alexei moved here…"): back to
+        sleep too. Otherwise it was a breath, a noise or the tail of the word: keep listening for the request
+        until the wake's deadline."""
+        p = recognition.plausibility
+        why = recognition.rejected or (
+            f"{recognition.transcript!r}: {'; '.join(reasons(p))}" if p is not None else "no intent"
+        )
+        deadline = wake.end + self.command_timeout
+        said = self.vad.speech_seconds(wake.end, at, self.speech.probability) if self.vad else 0.0
+        if prefixed and said > self.options.reject_speech:
+            log.info("after the wake word at %.2f s: %.2f s of speech the grammar rejects (%s): another sentence",
+                     wake.end, said, why)  # fmt: skip
+        elif self.neural and at < deadline:
+            log.info("after the wake word at %.2f s: %s; still listening for the request", wake.end, why)
+            return Rejection(why, deadline)
+        log.info("wake word at %.2f s not confirmed: what followed was rejected (%s); back to sleep", wake.start, why)
+        return Rejection(why, None)
+
+    def _too_slow(self, words: list[WordTiming]) -> bool:
+        """True when a request of several words lasts longer than anyone says it (``woken_max_phone_seconds``):
+        a sentence that began with a near-word, fitted to a short request by stretching it."""
+        phones = sum(self.recognizer.phone_count(w.word) for w in words)
+        if phones < 6:
+            return False
+        rate = (words[-1].end - words[0].start) / phones
+        if rate <= self.options.woken_max_phone_seconds:
+            return False
+        log.info("%s: %.2f s per phone, slower than anyone speaks", " ".join(w.word for w in words), rate)
+        return True
+
+    # -- the second pass ---------------------------------------------------------------------------------------
+    def verifiable(self, wake: WakeDetection, same_breath: WakeDetection | None, muted_until: float) -> bool:
+        """The second pass is possible: on, for a wake word in the same breath as the request, and heard whole
+        (not begun while the assistant's own reply, which ended at ``muted_until``, was muting the input)."""
+        if not self.verify or same_breath is not wake or self.spotter is None or not self.spotter.timed:
+            return False
+        muted = muted_until > 0.0 and wake.start - self.options.verify_margin < muted_until
+        return not muted  # the margin before the phrase may be cut by the start of the input, not by a reply
+
+    def needs_second_pass(
+        self, wake: WakeDetection, recognition: Recognition, same_breath: WakeDetection | None, muted_until: float
+    ) -> bool:
+        """Short requests said in the same breath as the wake word are checked again together with it. Not checked:
+        long requests, which carry their own evidence (a 20-phone sentence of the grammar does not fit unrelated
+        speech by chance); a request after a pause, which was decoded as an utterance of its own; and a wake word
+        begun while the assistant was still speaking, which was partly muted and cannot be checked whole."""
+        if not self.verifiable(wake, same_breath, muted_until):
+            return False
+        phones = sum(self.recognizer.phone_count(w) for w in recognition.transcript.split())
+        return phones < self.options.verify_below_phones
+
+    def check_ahead(
+        self,
+        wake: WakeDetection | None,
+        same_breath: WakeDetection | None,
+        grammar: CompiledGrammar,
+        voiced_end: float,
+        now: float,
+        muted_until: float,
+    ) -> None:
+        """When the user pauses after "alexa, <request>" in one breath, start the wake word's second pass in the
+        helper now, so that its answer is ready about when the loop decides the request is over."""
+        if self.helper is None or wake is None:
+            return
+        if voiced_end <= wake.end or voiced_end == self._checked_at:
+            return
+        if now - voiced_end < self.options.verify_tail or not self.verifiable(wake, same_breath, muted_until):
+            return
+        self._checked_at = voiced_end
+        prefixed, audio = self._second_pass_input(wake, grammar, voiced_end)
+        self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True)
+
+    def _second_pass(
+        self, wake: WakeDetection, grammar: CompiledGrammar, voiced_end: float, speech_end: float
+    ) -> Recognition:
+        """The wake phrase and the request after it, decoded again as one utterance: the helper's answer when it
+        started early on the same audio, else decoded now (in the helper, or here)."""
+        end = voiced_end if voiced_end > wake.end else speech_end
+        key = (wake.start, end)
+        entry = self.options.verify_noisy_entry
+        prefixed, audio = self._second_pass_input(wake, grammar, end)
+        if self.helper is not None and self.helper.usable:
+            self.helper.submit(key, prefixed, audio, entry)  # unless it was submitted early
+            answer = self.helper.result(key)
+            if answer is not None:
+                return answer
+        self.recognizer.use(prefixed, noisy_entry=entry)
+        return self.recognizer.decode(audio)
+
+    def _second_pass_input(
+        self, wake: WakeDetection, grammar: CompiledGrammar, end: float
+    ) -> tuple[CompiledGrammar, np.ndarray]:
+        """The grammar with the wake phrase in front, and the audio from just before the phrase to just after
+        ``end`` (as much of it as has been heard)."""
+        prefixed = with_prefix(grammar, wake.phrase.split())  # cached by content
+        start = max(wake.start - self.options.verify_margin, self._ring[0].start)
+        audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
+        return prefixed, audio[: int(round((end + self.options.verify_tail - start) * 16000))]
+
+    def _phrase_whole(self, wake: WakeDetection, whole: Recognition) -> bool:
+        """True when the second pass gives the wake phrase a human length (``verify_min_phone_seconds``)."""
+        words = wake.phrase.split()
+        timed = [w for w in whole.words if w.word.split("(")[0] in words][: len(words)]
+        if len(timed) < len(words):
+            return False
+        seconds = timed[-1].end - timed[0].start
+        shortest = sum(self.recognizer.phone_count(w) for w in words) * self.options.verify_min_phone_seconds
+        if seconds < shortest:
+            log.info("wake phrase at %.2f s lasts %.2f s in the second pass (< %.2f s): not the phrase", wake.start,
+                     seconds, shortest)  # fmt: skip
+            return False
+        return True
+
+
+def request_words(recognition: Recognition) -> list[WordTiming]:
+    """The recognised words of the request: no fillers."""
+    return [w for w in recognition.words if not w.word.startswith(("<", "["))]
+
+
+def quietest(ring: collections.abc.Iterable[AudioChunk], start: float, end: float, frame: float = 0.01) -> float:
+    """The start of the quietest ``frame``-second stretch between ``start`` and ``end`` seconds in the ring."""
+    chunks = [c for c in ring if c.end > start and c.start < end]
+    if not chunks:
+        return start
+    rate = chunks[0].rate
+    audio = np.concatenate([c.samples for c in chunks]).astype(np.float64)
+    first = int(round((start - chunks[0].start) * rate))
+    last = int(round((end - chunks[0].start) * rate))
+    step = int(frame * rate)
+    offsets = range(max(first, 0), max(last - step, first) + 1, step)
+    energies = [(float(np.mean(audio[i : i + step] ** 2)), i) for i in offsets]
+    if not energies:
+        return start
+    return chunks[0].start + min(energies)[1] / rate

@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant.errors import AudioError
 from assistant.tts.ssml import ssml_to_text
-from assistant.voice.loop import TurnRecord
+from assistant.voice.reply import TurnRecord
 from assistant.voice.wake import WakeDetection
 
 

@@ -1,0 +1,246 @@
+"""One utterance: decoded while it goes on, and the one place that decides it is over.
+
+Contracts:
+
+- Decoding starts at the utterance's start and catches up from the audio heard lately; after a wake word in the
+  same breath, the start may be deferred until the pause after the word has been heard (``Utterance.begin``).
+- ``Utterance.ended`` is the only place that decides an utterance is over. It is over when, in this order of
+  precedence on each chunk:
+  1. a short silence (``early_end``) follows a sentence of the grammar that no word can continue;
+  2. the endpointer hears the end of speech and what was heard is understood (or ``hold_on_reject`` is off, or
+     the decoder cannot look before the end);
+  3. a rejected utterance held open for ``hold_on_reject`` seconds was not continued;
+  4. it reaches ``max_utterance`` seconds;
+  and, outside ``ended``, when the input ends (``Utterance.at_input_end``).
+- The decision is a value (``Ending``); the loop acts on it.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.asr.decoder import Recognition, Recognizer
+from assistant.audio.chunk import AudioChunk
+from assistant.grammar.compiler import CompiledGrammar
+from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
+from assistant.voice.wake import WakeDetection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class UtteranceOptions:
+    """When the user is listened to, and when an utterance ends."""
+
+    answer_timeout: float = 8.0
+    """Seconds (source time) to wait for an answer once the skill asked something, before the reprompt."""
+    command_timeout: float = 5.0
+    """Seconds to wait for a request after a bare wake word (or a push-to-talk press)."""
+    min_command: float = 0.25
+    """Speech after the wake word shorter than this, seconds, is not a request (the user paused after it)."""
+    lead_in: float = 0.15
+    """Audio kept before the detected start of speech, seconds."""
+    early_end: float = 0.09
+    """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
+    heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
+    that may go on ("set a timer for five" → "… minutes") waits for the endpointer."""
+    hold_on_reject: float = 0.5
+    """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
+    this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
+    max_utterance: float = 10.0
+    """Longest utterance, seconds; longer speech is cut and decoded as it is."""
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    """End-of-speech detection."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ending:
+    """The decision that an utterance is over."""
+
+    speech_end: float
+    """End of the user's speech, seconds on the source's timeline."""
+    at: float
+    """When the decision was taken, seconds on the source's timeline."""
+    why: str
+    """``early`` (a sentence that cannot go on), ``endpoint``, ``held`` (held open on a rejection, not
+    continued), ``cap`` (``max_utterance``) or ``input`` (the source ended)."""
+    early: Recognition | None = None
+    """The recognition already decoded when the decision was taken (None: decode it now)."""
+    began: float = 0.0
+    """With ``early``: the wall time (``time.perf_counter``) its decoding began."""
+
+
+@dataclass(slots=True)
+class _Held:
+    speech_end: float
+    recognition: Recognition
+    until: float
+
+
+class Utterance:
+    """The utterance being heard: its start, its grammar, its decoding, and when it is over.
+
+    One per loop, begun afresh for each utterance. It reads the endpointer's voiced end and the audio heard lately
+    (``ring``, the loop's), and never changes them. ``cut`` finds where a request begins after a wake word heard
+    in the same breath: ``cut(search_from, heard_up_to, wake)`` → seconds.
+    """
+
+    def __init__(
+        self,
+        options: UtteranceOptions,
+        recognizer: Recognizer,
+        endpointer: Endpointer,
+        ring: collections.deque[AudioChunk],
+        cut: Callable[[float, float, WakeDetection | None], float],
+    ) -> None:
+        self.options = options
+        """When it ends."""
+        self.recognizer = recognizer
+        """The started recogniser that decodes it."""
+        self.start = 0.0
+        """Where it begins, seconds on the source's timeline (before a deferred cut)."""
+        self.wake: WakeDetection | None = None
+        """The wake word said in the same breath, if any."""
+        self.grammar: CompiledGrammar | None = None
+        """The grammar it is decoded with."""
+        self.prefixed = False
+        """Decoded with the wake phrase in front (``WakeOptions.prefix``)."""
+        self.decode_from = 0.0
+        """Where decoding began, seconds: the recognition's word times count from here."""
+        self.deferred: float | None = None
+        """While the start is still to be found after a same-breath wake word: where the search begins."""
+        self._window = 0.0
+        self._priors: tuple[float | None, float | None] | None = None
+        self._endpointer = endpointer
+        self._ring = ring
+        self._cut = cut
+        self._held: _Held | None = None
+        self._peeked_at = float("-inf")  # once per pause of the input, across utterances
+
+    def begin(
+        self,
+        start: float,
+        wake: WakeDetection | None,
+        grammar: CompiledGrammar,
+        prefixed: bool = False,
+        search: float | None = None,
+        priors: tuple[float | None, float | None] | None = None,
+    ) -> None:
+        """Start decoding from ``start`` seconds with ``grammar``, catching up from the ring; with ``search``, from
+        where the request begins in the ``search`` seconds after ``start``, once they are heard. ``priors``: the
+        phone loop's (noisy, clean) priors for ``grammar`` (``Recognizer.use``)."""
+        self.start = start
+        self.wake = wake
+        self.grammar = grammar
+        self.prefixed = prefixed
+        self._priors = priors
+        self.deferred = start if search is not None else None
+        self._window = search or 0.0
+        if self.deferred is None:
+            self._start_decoding(start)
+
+    def feed(self, chunk: AudioChunk, events: list[SpeechEvent], fed: bool = False) -> None:
+        """Decode one more chunk (unless ``fed``: the ring already held it); a deferred start is placed once its
+        search window has been heard, or speech ended."""
+        if self.deferred is not None:
+            cut_by = self.deferred + self._window
+            if chunk.end >= cut_by or any(e.kind == "end" for e in events):
+                self._start_decoding(self._cut(self.deferred, min(cut_by, chunk.end), self.wake))
+        elif not fed:
+            self.recognizer.feed(chunk.samples)
+
+    def ended(self, chunk: AudioChunk, events: list[SpeechEvent]) -> Ending | None:
+        """The one place that decides the utterance is over (see the module's contract); None: it goes on."""
+        early = self._ended_early(chunk)
+        if early is not None:
+            return early
+        for event in events:
+            if event.kind == "start" and self._held is not None:
+                log.debug("speech resumed: the utterance goes on")
+                self._held = None
+            if event.kind == "end":
+                return self._speech_ended(event.speech_time, event.at)
+        if self._held is not None and chunk.end >= self._held.until:
+            held, self._held = self._held, None
+            return Ending(held.speech_end, chunk.end, "held", held.recognition, time.perf_counter())
+        if chunk.end - self.start >= self.options.max_utterance:
+            log.info("utterance cut at %.1f s (the cap)", self.options.max_utterance)
+            return Ending(chunk.end, chunk.end, "cap")
+        return None
+
+    def at_input_end(self, now: float) -> Ending:
+        """The source ended at ``now`` seconds: so does the utterance."""
+        return Ending(now, now, "input")
+
+    def recognition(self, ending: Ending) -> tuple[Recognition, float]:
+        """What was said, and the wall time its decoding began: decoded now unless ``ending`` carries it."""
+        self._held = None
+        if ending.early is not None:
+            self.recognizer.discard()
+            return ending.early, ending.began
+        if self.deferred is not None:
+            self._start_decoding(self._cut(self.deferred, ending.speech_end, self.wake))
+        t0 = time.perf_counter()
+        return self.recognizer.finish(), t0
+
+    def discard(self) -> None:
+        """Drop the utterance undecided (a wake word heard in its middle starts another)."""
+        self.recognizer.discard()
+        self._held = None
+        self.deferred = None
+
+    def _speech_ended(self, speech_end: float, at: float) -> Ending | None:
+        """The endpointer heard the end of speech: the utterance is over, unless what was heard so far is not
+        understood (the user may only have paused: "tell me about … mars"): then it is held open a little."""
+        hold = self.options.hold_on_reject
+        if hold <= 0:
+            return Ending(speech_end, at, "endpoint")
+        if self.deferred is not None:
+            self._start_decoding(self._cut(self.deferred, speech_end, self.wake))
+        t0 = time.perf_counter()
+        recognition = self.recognizer.peek()
+        if recognition is None:  # streaming decoder: no look before the end
+            return Ending(speech_end, at, "endpoint")
+        if recognition.result is not None:
+            return Ending(speech_end, at, "endpoint", recognition, t0)
+        log.debug("%r not understood at %.2f s: holding %.2f s for more", recognition.transcript, at, hold)
+        self._held = _Held(speech_end, recognition, at + hold)
+        return None
+
+    def _ended_early(self, chunk: AudioChunk) -> Ending | None:
+        """Over now if a short silence follows a sentence the grammar cannot continue (looked at once per pause)."""
+        voiced_end = self._endpointer.voiced_end
+        wait = self.options.early_end
+        if wait <= 0 or self.deferred is not None or voiced_end <= self.start:
+            return None
+        if chunk.end - voiced_end < wait or self._peeked_at == voiced_end:
+            return None
+        self._peeked_at = voiced_end
+        t0 = time.perf_counter()
+        recognition = self.recognizer.peek()
+        fsa = self.grammar.fsa if self.grammar is not None else None
+        if recognition is None or recognition.result is None or fsa is None:
+            return None
+        if recognition.noisy:  # in noise the VAD finds short "silences" inside speech: the endpointer decides
+            return None
+        if fsa.can_continue(recognition.transcript.split()):
+            return None
+        log.debug("%r cannot go on: utterance ended after %.2f s of silence", recognition.transcript, wait)
+        return Ending(voiced_end, chunk.end, "early", recognition, t0)
+
+    def _start_decoding(self, start: float) -> None:
+        self.deferred = None
+        self.decode_from = start
+        assert self.grammar is not None
+        if self._priors is not None:  # a same-breath wake: the phone loop competes harder
+            self.recognizer.use(self.grammar, *self._priors)
+        self.recognizer.begin(self.grammar)
+        backlog = [c.samples_from(start) for c in self._ring if c.end > start]
+        if backlog:
+            self.recognizer.feed(np.concatenate(backlog))
