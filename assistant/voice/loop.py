@@ -25,7 +25,16 @@ is handed to the engine as said after the wake word ("alexa, stop" inside a sess
 that sound (``voice.sounding``); nothing enters them yet. "alexa, stop" stops an alert, then playing audio, then
 the assistant's speech, in that order (``voice.sounding.STOP_ORDER``).
 
-Transitions happen only in the methods of the "transitions" section; each sets the state once.
+The transitions, all in the "transitions" section of ``VoiceLoop``:
+
+====================  ============================================================================
+``_enter_idle``       → IDLE: no request came, a wake word was not confirmed, or after a reply
+``_begin_waiting``    → WAITING: after a bare wake word (or a key press), or for the skill's answer
+``_keep_waiting``     → WAITING again until the same deadline: what was heard was nothing
+``_begin_utterance``  → UTTERANCE: speech started, or a wake word was heard in the same breath
+``_begin_speaking``   → SPEAKING, then WAITING or IDLE, announced now for when the reply ends
+``_end_speaking``     SPEAKING → that next state, once the input is past the reply
+====================  ============================================================================
 """
 
 from __future__ import annotations
@@ -260,7 +269,7 @@ class VoiceLoop:
             if self.reply.sounding(chunk.end):
                 self._while_speaking(chunk)
                 return
-            self._state = self._after_speaking  # announced when the reply was decided (``_begin_speaking``)
+            self._end_speaking()
         if chunk.start < self.reply.until:  # the reply ends inside this chunk: keep the part after it
             cut = int(round((self.reply.until - chunk.start) * chunk.rate))
             samples = chunk.samples.copy()
@@ -555,6 +564,10 @@ class VoiceLoop:
             self._enter_idle(until)
         self._after_speaking = self._state
         self._state = LoopState.SPEAKING
+
+    def _end_speaking(self) -> None:
+        """SPEAKING → the state announced when the reply was decided (``_begin_speaking``)."""
+        self._state = self._after_speaking
 
 
 def chunks_of(samples: np.ndarray, block: int = 480, rate: int = 16000) -> Iterator[AudioChunk]:
