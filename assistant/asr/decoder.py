@@ -48,7 +48,7 @@ FRAME_RATE = 100
 
 @dataclass(frozen=True, slots=True)
 class DecoderConfig:
-    """Decoder settings; the defaults are the ones the benchmark chose (see README, "Accuracy")."""
+    """Decoder settings; the defaults are the ones the benchmark chose (docs/research.md)."""
 
     beam: float = 1e-48
     """Main pruning beam (probability ratio)."""
@@ -98,11 +98,11 @@ class DecoderConfig:
     """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there."""
     lw_noisy: float | None = 3.0
     """Language weight of the noisy utterances' search (None: ``lw``). Lower weighs the grammar, the word
-    penalty and the loop prior less against the acoustics: barista in kitchen noise 80.8% → 81.9% (6 dB 53.4% →
-    57.8%); for clean speech 3.0 rejected less out-of-domain speech (52.1% → 47.9%), so clean keeps ``lw``."""
+    penalty and the loop prior less against the acoustics, which helps in noise; on clean speech it rejects less
+    out-of-domain speech, so clean keeps ``lw`` (docs/research.md)."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
-    ones (10th percentile). Clean recordings measure 49-100 dB, kitchen noise mixed at 30 dB SNR at most 45."""
+    ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
     denoise: bool = False
     """Attenuate stationary background noise before decoding (a Wiener filter, see ``frontend``; whole
     utterances only, i.e. ``cmn="batch"``)."""
@@ -115,11 +115,11 @@ class DecoderConfig:
     plausibility: bool = True
     """Reject hypotheses of clean (not noisy) utterances that leave loud speech outside their words or stretch a
     word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal.
-    Out-of-domain speech rejected 52% -> 91%, with real and synthesized in-domain accuracy unchanged (README)."""
+    What it gains is measured by ``bench/rejection.py`` (docs/research.md)."""
     model_remove_noise: bool | None = False
     """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
     (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument, so this is applied
-    through a copy of feat.params. Off: the en-US model does better in noise without it (README)."""
+    through a copy of feat.params. Off: the en-US model does better in noise without it (docs/research.md)."""
 
 
 @dataclass(frozen=True, slots=True)

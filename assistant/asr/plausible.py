@@ -68,8 +68,8 @@ class PlausibilityLimits:
     quiet_db: float = 30.0
     """A frame this many dB below the loudest frame is quiet."""
     max_quiet_share: float = 0.7
-    """A word of two phones or more whose frames are quiet beyond this share was put over silence (mostly):
-    correctly recognised words measure at most 0.59 (barista, rhasspy-en, synthesized; p95 0.48)."""
+    """A word of two phones or more whose frames are quiet beyond this share was put over silence (mostly);
+    correctly recognised words stay below it (docs/research.md)."""
 
 
 

@@ -75,7 +75,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         choices=WAKE_ENGINES,
         default="keyphrase",
         help="neural: openWakeWord (for 'alexa', 'hey jarvis', 'hey mycroft', 'hey rhasspy'; far better with real "
-        "voices, see the README); keyphrase: pocketsphinx, any phrase (default keyphrase)",
+        "voices, see the README's results); keyphrase: pocketsphinx, any phrase (default keyphrase)",
     )
     listen.add_argument(
         "--wake-threshold",

@@ -1,4 +1,4 @@
-"""Dialog management: a skill's dialog model run the way Alexa runs it (alexa-contract.md section 3).
+"""Dialog management: a skill's dialog model run the way Alexa runs it (docs/alexa-behaviour.md section 3).
 
 :class:`DialogModelManager` is the engine's default :class:`~assistant.runtime.engine.DialogManager`.
 

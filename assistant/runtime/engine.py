@@ -5,7 +5,7 @@ have``), keeps one skill session open at a time, builds the request envelopes (`
 worker, and reads the response back into a :class:`Turn`. It never touches audio, so the voice loop and
 ``assistant chat`` drive the very same code.
 
-Session rules, as Alexa documents them (alexa-contract.md section 2, and Amazon's "Manage the skill session"):
+Session rules, as Alexa documents them (docs/alexa-behaviour.md section 2, and Amazon's "Manage the skill session"):
 
 - ``shouldEndSession: true`` ends the session; no SessionEndedRequest follows.
 - ``false`` or ``null`` keeps it open and reopens the microphone. On silence the skill's reprompt is said and
@@ -188,7 +188,7 @@ class DialogStep:
 
 
 class DialogManager(Protocol):
-    """Runs the dialog model for the engine (alexa-contract.md section 3)."""
+    """Runs the dialog model for the engine (docs/alexa-behaviour.md section 3)."""
 
     def grammar(self, session: Session) -> CompiledGrammar | None:
         """What to listen with while a dialog step waits for an answer; None for the session grammar."""

@@ -1,6 +1,6 @@
 """Alexa request envelopes built from what was understood, and response envelopes read back.
 
-Requests follow ``alexa-contract.md`` section 1 and are what a real ask-sdk-core ``CustomSkillBuilder`` (Python
+Requests follow ``docs/alexa-behaviour.md`` section 1 and are what a real ask-sdk-core ``CustomSkillBuilder`` (Python
 1.19) and ask-sdk-core v2 (Node) accept: ``context.System`` is always present, timestamps are ISO-8601 UTC, every
 slot the intent declares is listed (an unfilled one without ``value``), and a filled custom-type slot always carries
 ``resolutions`` (dynamic entities first). Responses are read per section 2; the worker has already checked them

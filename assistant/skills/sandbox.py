@@ -72,10 +72,9 @@ PROBE_TIMEOUT = 10.0
 class Limits:
     """Resource limits of one sandboxed worker (every process in it inherits them).
 
-    The defaults were measured (``bench/sandbox.py``, README "Security"): the bundled ask-sdk-core Python skill
-    peaks at 22 MB resident and 25 MB of address space, the Node ask-sdk v2 skill at 41 MB resident and 840-900 MB
-    of address space (V8 reserves far more than it uses: 1 GiB would be too tight for Node); every real skill of the
-    test suite runs unchanged with these limits.
+    The defaults come from what the bundled skills need (``bench/sandbox.py``; the figures are in docs/security.md):
+    V8 reserves far more address space than it uses, so a Node skill needs more than 1 GiB of it; every real skill
+    of the test suite runs unchanged with these limits.
     """
 
     address_space: int = 2048 * MiB

@@ -62,7 +62,7 @@ PYTHON_SHIMS = _HERE / "shims" / "python"
 NODE_SHIMS = _HERE / "shims" / "node"
 """Stand-ins that require() of the persistence adapters and aws-sdk resolves to in a Node skill."""
 RESPONSE_SCHEMA = _HERE / "response_schema.json"
-"""The JSON schema of the response envelope (alexa-contract.md section 2)."""
+"""The JSON schema of the response envelope (docs/alexa-behaviour.md section 2)."""
 
 FAULT_KINDS = ("raised", "crashed", "timeout", "invalid-response")
 """The kinds of ``SkillFault`` a worker raises."""

@@ -1,4 +1,4 @@
-"""Read Bespoken ``bst test`` YAML files into test suites (alexa-contract.md section 6).
+"""Read Bespoken ``bst test`` YAML files into test suites (docs/alexa-behaviour.md section 6).
 
 A file is one or more YAML documents. A document that is a mapping with ``configuration`` sets the suite's
 locale, handler, interactionModel, applicationId, userId and deviceId. Every other document is a list: an item
