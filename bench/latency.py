@@ -143,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         ],
     }
     print(f"{len(warm)} warm replies (of {len(spoken)} turns; {len(ends)} requests), endpointer window "
-          f"{args.window} s, CMN {args.cmn}")  # fmt: skip
+          f"{args.window} s, CMN {args.cmn}")
     for name, values in rows.items():
         ms = [v * 1000 for v in values]
         print(f"{name:32s} p50 {pct(ms, 50):6.0f} ms   p95 {pct(ms, 95):6.0f} ms")

@@ -109,11 +109,11 @@ class SoundServer:
             "--load=module-null-sink sink_name=mic sink_properties=device.description=Microphone",
             "--load=module-null-sink sink_name=speaker sink_properties=device.description=Speaker",
             "--load=module-combine-sink sink_name=both slaves=mic,speaker",
-        ]  # fmt: skip
+        ]
         log = self._log.open("wb")
         try:
             self._process = subprocess.Popen(command, env=self.env, stdin=subprocess.DEVNULL, stdout=log,
-                                             stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+                                             stderr=subprocess.STDOUT, start_new_session=True)
         finally:
             log.close()
         deadline = time.monotonic() + self.start_timeout
@@ -168,7 +168,7 @@ class SoundServer:
     def pactl(self, *args: str) -> str:
         """Run ``pactl`` on this server; its output (a SoundServerError with pactl's message on failure)."""
         done = subprocess.run(["pactl", *args], env=self.env, capture_output=True, text=True, timeout=30,
-                              check=False)  # fmt: skip
+                              check=False)
         if done.returncode != 0:
             raise SoundServerError(f"pactl {' '.join(args)}: {done.stderr.strip() or done.returncode}")
         return done.stdout.strip()
@@ -176,7 +176,7 @@ class SoundServer:
     def loopback(self) -> str:
         """Feed the speaker back into the microphone; the module id (``unload`` takes it)."""
         return self.pactl("load-module", "module-loopback", "source=speaker.monitor", "sink=mic",
-                          "latency_msec=60", "source_dont_move=true", "sink_dont_move=true")  # fmt: skip
+                          "latency_msec=60", "source_dont_move=true", "sink_dont_move=true")
 
     def unload(self, module: str) -> None:
         """Unload a module loaded by ``loopback``."""
@@ -185,7 +185,7 @@ class SoundServer:
     def play(self, wav: Path, device: str = "mic", timeout: float = 60.0) -> None:
         """Play a WAV into a sink with ``paplay`` and wait until it has been played."""
         done = subprocess.run(["paplay", f"--device={device}", str(wav)], env=self.env, capture_output=True,
-                              text=True, timeout=timeout, check=False)  # fmt: skip
+                              text=True, timeout=timeout, check=False)
         if done.returncode != 0:
             raise SoundServerError(f"paplay {wav.name} into {device}: {done.stderr.strip() or done.returncode}")
 
@@ -199,7 +199,7 @@ class _Capture:
         self._process = subprocess.Popen(
             ["parec", f"--device={source}", "--format=s16le", f"--rate={RATE}", "--channels=1", "--latency-msec=20"],
             env=server.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        )
         self._chunks: list[bytes] = []
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._read, name=f"parec {source}", daemon=True)
@@ -332,7 +332,7 @@ class AssistantProcess:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "assistant.cli.main", *self.args], env=self.env, cwd=ROOT,
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True,
-            )  # fmt: skip
+            )
         self._reader = threading.Thread(target=self._read, name="assistant stdout", daemon=True)
         self._reader.start()
         return self
@@ -504,7 +504,7 @@ def converse(
             said.append((say.text, before.mic.size / RATE + spans[0][0], before.mic.size / RATE + spans[-1][1]))
             if say.answered and not _wait_for_reply(recording, said[-1][2], reply_timeout) and require_replies:
                 raise AssertionError(f"no spoken reply to {say.text!r} within {reply_timeout:.0f} s:\n"
-                                     f"{assistant.output()}")  # fmt: skip
+                                     f"{assistant.output()}")
             time.sleep(say.pause)
         if after is not None:
             after(assistant, recording)
@@ -513,7 +513,7 @@ def converse(
             status = assistant.finish(60)
         except subprocess.TimeoutExpired as exc:
             raise AssertionError(f"assistant run did not stop within 60 s of signal {stop_signal}:\n"
-                                 f"{assistant.output()}") from exc  # fmt: skip
+                                 f"{assistant.output()}") from exc
         time.sleep(0.2)
         tracks = recording.tracks()
     try:
@@ -552,7 +552,7 @@ ROUND = (
 def setup_skills(data_dir: Path) -> None:
     """``assistant --data-dir DIR setup``: the bundled skills' environments (pip, once per folder)."""
     done = subprocess.run([sys.executable, "-m", "assistant.cli.main", "--data-dir", str(data_dir), "setup"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)  # fmt: skip
+                          cwd=ROOT, capture_output=True, text=True, timeout=900, check=False)
     if done.returncode != 0:
         raise SoundServerError(f"assistant setup failed ({done.returncode}): {done.stderr.strip()[-2000:]}")
 
@@ -627,7 +627,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, values in rows:
         if values:
             print(f"| {name} | {len(values)} | {_pct(values, 50) * 1000:.0f} | {_pct(values, 95) * 1000:.0f} "
-                  f"| {max(values) * 1000:.0f} |")  # fmt: skip
+                  f"| {max(values) * 1000:.0f} |")
         else:
             print(f"| {name} | 0 | - | - | - |")
     print(f"| CPU while idle listening ({args.idle_seconds:.0f} s, whole process tree) | | {cpu * 100:.1f}% of one core | | |")

@@ -56,7 +56,7 @@ def cases(kind: str, corpora: Path, noise: np.ndarray, voice_names: Sequence[str
         "real-wake": _wake_then_request, "other-wake": _other_then_request, "request": _requests,
         "answer": _answers, "noise": _noise_sessions, "everyday": _everyday,
         "cut-request": _cut_requests, "cut-answer": _cut_answers,
-    }[kind]  # fmt: skip
+    }[kind]
     yield from build(corpora, noise, list(voice_names), quick)
 
 

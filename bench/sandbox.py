@@ -40,7 +40,7 @@ def launch(package: SkillPackage) -> dict[str, Any]:
         "context": {"System": {"application": application, "user": user, "device": {"deviceId": "bench"}}},
         "request": {"type": "LaunchRequest", "requestId": "bench-1", "timestamp": "2026-12-02T12:00:00Z",
                     "locale": "en-US"},
-    }  # fmt: skip
+    }
 
 
 def descendants(pid: int) -> list[int]:
@@ -121,7 +121,7 @@ def main() -> None:
     base = Settings() if args.data_dir is None else Settings(data_dir=args.data_dir)
     packages = {p.name: p for p in Registry(base).bundled()}
     missing = [name for name in SKILLS if name not in packages or packages[name].env_dir is None and
-               packages[name].runtime == "python"]  # fmt: skip
+               packages[name].runtime == "python"]
     if missing:
         raise SystemExit(f"bundled skills without their environment: {', '.join(missing)}; run `assistant setup`")
     print(f"{support.detail}; {args.starts} cold starts, {args.requests} warm LaunchRequests per skill")

@@ -127,21 +127,21 @@ def bench_chat(size: int, root: Path = ROOT, numbered: bool = False) -> list[dic
     with tempfile.TemporaryDirectory() as scratch:
         home = Path(scratch)
         env = {**os.environ, "XDG_DATA_HOME": str(home / "data"), "XDG_CACHE_HOME": str(home / "cache"),
-               "PYTHONPATH": str(root)}  # fmt: skip
+               "PYTHONPATH": str(root)}
         values = [f"item number {n}" for n in range(size)] if numbered else slot_values(size, seed=11)
         skill = write_skill(home / "big-list", values)
         subprocess.run(
             [sys.executable, "-m", "assistant.cli.main", "skill", "install", str(skill)],
             env=env, check=True, capture_output=True, cwd=home,
-        )  # fmt: skip
+        )
         for run in range(4):
             t0 = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, "-m", "assistant.cli.main", "chat", "--no-bundled", "open big list"],
                 env=env, capture_output=True, text=True, cwd=home,
-            )  # fmt: skip
+            )
             row = {"values": size, "style": "numbered" if numbered else "words", "run": "cold" if run == 0 else "warm",
-                   "seconds": time.perf_counter() - t0, "ok": done.returncode == 0}  # fmt: skip
+                   "seconds": time.perf_counter() - t0, "ok": done.returncode == 0}
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows

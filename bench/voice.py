@@ -288,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             results += outcomes
             seconds = sum(c.audio.size for c in cases) / RATE
             print(f"\n## {kind}: {len(cases)} cases, {seconds / 60:.1f} min of audio, "
-                  f"{time.perf_counter() - t0:.0f} s", flush=True)  # fmt: skip
+                  f"{time.perf_counter() - t0:.0f} s", flush=True)
             report(kind, outcomes, args.verbose)
     if args.json:
         args.json.write_text(json.dumps([
@@ -296,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
              "ok": o.ok, "acted": o.acted, "spotted": o.spotted, "ignored": o.ignored, "shown": o.shown,
              "heard": o.detail}
             for o in results
-        ], indent=1))  # fmt: skip
+        ], indent=1))
     return 0
 
 
@@ -318,10 +318,10 @@ def report(kind: str, outcomes: Sequence[Outcome], verbose: bool) -> None:
             shown = sum(o.shown for o in g)
             if kind == "noise":
                 print(f"- {cond}: {len(g)} open sessions, {minutes:.1f} min of noise alone under them: intents sent "
-                      f"{acted}")  # fmt: skip
+                      f"{acted}")
                 continue
             print(f"- {cond}: {minutes:.1f} min, {len(g)} recordings: detector fired {spotted + ignored} "
-                  f"({ignored} ignored: no pause before), woke visibly {shown}, intents acted on {acted}")  # fmt: skip
+                  f"({ignored} ignored: no pause before), woke visibly {shown}, intents acted on {acted}")
     else:
         print(table(outcomes, "voice"))
     if kind == "answer":

@@ -250,7 +250,7 @@ def test_file_source_must_be_entered(tmp_path: Path) -> None:
 
 def test_stdin_source_reads_raw_pcm_from_a_pipe() -> None:
     sox_cmd = ["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed-integer", "-t", "raw", "-",
-               "synth", "0.5", "sine", "1000"]  # fmt: skip
+               "synth", "0.5", "sine", "1000"]
     with subprocess.Popen(sox_cmd, stdout=subprocess.PIPE) as proc:
         assert proc.stdout is not None
         with StdinSource(proc.stdout, block_ms=30) as source:

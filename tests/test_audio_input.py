@@ -62,7 +62,7 @@ def assistant(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "assistant.cli.main", *args],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
 
 
 def test_a_header_only_wav_is_a_clear_error(header_only: Path) -> None:

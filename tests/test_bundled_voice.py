@@ -47,7 +47,7 @@ def _heard(report: dict[str, Any]) -> str:
                 if _utterance(step) or not step["passed"]:
                     mark = "ok" if step["passed"] else "FAIL"
                     lines.append(f"{mark} line {step['line']}: said {step.get('text')!r}, heard {step['heard']!r} "
-                                 f"-> {step['intent']} {step.get('error') or ''}")  # fmt: skip
+                                 f"-> {step['intent']} {step.get('error') or ''}")
     return "\n".join(lines)
 
 

@@ -38,7 +38,7 @@ SEED = 1
 """The ``--seed`` examples/make_conversation.py replays with."""
 
 STABLE = ("kind", "heard", "rejected", "intent", "slots", "skill", "speech", "speech_ssml", "spoken_text",
-          "reprompt", "card", "session_open", "listen", "events", "error")  # fmt: skip
+          "reprompt", "card", "session_open", "listen", "events", "error")
 """Fields of a turn that must be equal."""
 TIMELINE = ("at", "speech_start", "speech_end")
 """Fields of a turn in seconds on the recording's timeline, equal within ``TOLERANCE``."""
@@ -58,7 +58,7 @@ def replayed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
     (settings.data_dir / BUNDLED_ENVS / "knock-knock").symlink_to(env, target_is_directory=True)
     transcript = folder / "transcript.json"
     code = main(["--data-dir", str(settings.data_dir), "--seed", str(SEED), "run", "--input", str(WAV),
-                 "--output", str(folder / "replies.wav"), "--transcript", str(transcript)])  # fmt: skip
+                 "--output", str(folder / "replies.wav"), "--transcript", str(transcript)])
     assert code == 0
     return json.loads(transcript.read_text())
 

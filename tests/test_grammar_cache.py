@@ -182,7 +182,7 @@ def test_chat_starts_from_the_cache_and_survives_a_damaged_one(tmp_path: Path) -
     if shutil.which("node") is None:
         pytest.skip("node is not installed")
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
-           "PYTHONPATH": str(ROOT)}  # fmt: skip
+           "PYTHONPATH": str(ROOT)}
     skill = write_skill(tmp_path / "big-list", slot_values(2000, seed=9))
     assistant = [sys.executable, "-m", "assistant.cli.main"]
     subprocess.run([*assistant, "skill", "install", str(skill)], env=env, check=True, capture_output=True)
@@ -192,7 +192,7 @@ def test_chat_starts_from_the_cache_and_survives_a_damaged_one(tmp_path: Path) -
         done = subprocess.run(
             [*assistant, "chat", "--no-bundled", "open big list"], env=env, capture_output=True, text=True,
             timeout=300,
-        )  # fmt: skip
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 

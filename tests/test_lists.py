@@ -104,7 +104,7 @@ def test_generator_filters_noise(type_name: str, value: str) -> None:
 def test_exact_small_lists() -> None:
     assert list_values("AMAZON.DayOfWeek") == (
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
-    )  # fmt: skip
+    )
     assert len(list_values("AMAZON.Month")) == 12
     assert len(list_values("AMAZON.US_STATE")) == 56
     assert len(list_values("AMAZON.US_CITY")) == 1000

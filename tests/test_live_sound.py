@@ -76,7 +76,7 @@ PARROT_MODEL = {
         "languageModel": {
             "invocationName": "parrot",
             "intents": [{"name": "AMAZON.StopIntent", "samples": []}, {"name": "AMAZON.CancelIntent", "samples": []},
-                        {"name": "AMAZON.HelpIntent", "samples": []}],  # fmt: skip
+                        {"name": "AMAZON.HelpIntent", "samples": []}],
             "types": [],
         }
     }
@@ -184,7 +184,7 @@ def test_its_own_voice_fed_back_does_not_wake_it(server: SoundServer, data_dir: 
     summary = [(t["skill"], t["intent"]) for t in turns]
     assert summary == [("parrot", "LaunchRequest"), ("knock-knock", "LaunchRequest"), ("knock-knock", "WhosThereIntent")], (
         f"turns {[(t['heard'], t['skill'], t['intent']) for t in turns]}\n{run.stderr[-2000:]}"
-    )  # fmt: skip
+    )
     # Nothing answered the parrot's "Alexa, open wise guy": the speaker is quiet from the end of its reply
     # until the user speaks again.
     (_, _, end), (_, next_start, _) = run.said[0], run.said[1]
@@ -223,7 +223,7 @@ def test_a_misnamed_input_device_is_an_error_naming_the_devices(server: SoundSer
         [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(tmp_path / "data"), "run",
          "--input-device", "no such microphone"],
         env=server.env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
+    )
     assert done.returncode == 2, done.stderr
     assert "no input device named like 'no such microphone'; choose one of: " in done.stderr
     assert "default" in done.stderr  # the server's devices are listed
@@ -234,6 +234,6 @@ def test_push_to_talk_without_a_terminal_is_refused(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(tmp_path / "data"), "run", "--push-to-talk"],
         stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
+    )
     assert done.returncode == 2
     assert "--push-to-talk needs a terminal" in done.stderr

@@ -70,7 +70,7 @@ def hostile_package(runtime: str, name: str | None = None, **changes: Any) -> Sk
 EVENT: dict[str, Any] = {
     "version": "1.0",
     "session": {"new": True, "sessionId": "s1", "application": {"applicationId": "amzn1.ask.skill.hostile"},
-                "attributes": {}, "user": {"userId": "amzn1.ask.account.LOCAL"}},  # fmt: skip
+                "attributes": {}, "user": {"userId": "amzn1.ask.account.LOCAL"}},
     "context": {"System": {"user": {"userId": "amzn1.ask.account.LOCAL"}, "device": {"deviceId": "d"}}},
     "request": {"type": "LaunchRequest", "requestId": "r1", "timestamp": "2026-12-02T12:00:00Z", "locale": "en-US"},
 }
@@ -127,7 +127,7 @@ def test_it_cannot_read_secrets_the_database_or_another_skill(
     key.parent.mkdir(parents=True)
     key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n")
     paths = [str(Path.home() / ".ssh"), str(key), "/etc/shadow", str(store.path), str(OTHER_SKILL),
-             str(Path(worker_module.__file__))]  # fmt: skip
+             str(Path(worker_module.__file__))]
     assert key.read_text() and OTHER_SKILL.read_text() and store.path.read_bytes()  # the test itself can
     seen = attempt(hostile, "read", paths=[*paths, "/proc/1/environ"])
     assert all(failed(seen[path]) for path in paths), seen
@@ -284,7 +284,7 @@ def test_a_skill_installed_with_allow_network_reaches_a_local_server(
     data = ["--data-dir", str(tmp_path)]
     source = HOSTILE / "node_hostile"
     assert main([*data, "skill", "install", str(source), "--name", "online", "--allow-network",
-                 "--invocation", "online node"]) == 0  # fmt: skip
+                 "--invocation", "online node"]) == 0
     assert "may use your network (--allow-network)" in capsys.readouterr().out
     assert main([*data, "skill", "install", str(source), "--name", "offline", "--invocation", "offline node"]) == 0
     capsys.readouterr()

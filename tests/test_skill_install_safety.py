@@ -96,7 +96,7 @@ def test_two_installs_of_one_name_at_once_do_not_both_succeed(
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-        )  # fmt: skip
+        )
         for i, name in enumerate(names)
     ]
     deadline = time.monotonic() + 60
@@ -127,7 +127,7 @@ def test_an_install_killed_half_way_is_cleaned_up_by_the_next_listing(
     process = subprocess.Popen(
         [*ASSISTANT, "skill", "install", str(source)],
         env=env_for(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     deadline = time.monotonic() + 60
     while not (
         settings.skills_dir.is_dir() and any(settings.skills_dir.glob(".staging-*/skill/package.json"))
@@ -155,7 +155,7 @@ def test_a_running_install_is_not_cleaned_up(tmp_path: Path, settings: Settings)
     process = subprocess.Popen(
         [*ASSISTANT, "skill", "install", str(source)],
         env=env_for(settings), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     try:
         deadline = time.monotonic() + 60
         while not (settings.skills_dir.is_dir() and any(settings.skills_dir.glob(".staging-*/skill"))):
@@ -197,7 +197,7 @@ def test_the_cli_says_what_is_wrong_with_a_long_name(tmp_path: Path, settings: S
     done = subprocess.run(
         [*ASSISTANT, "skill", "install", str(source), "--invocation", "y" * 300],
         env=env_for(settings), capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    )
     assert done.returncode != 0
     assert "has 300 characters (at most 50)" in done.stderr
     assert "Traceback" not in done.stderr and "File name too long" not in done.stderr

@@ -24,7 +24,7 @@ def seconds(samples: np.ndarray) -> float:
 def phonemes(ssml: str) -> str:
     """What espeak-ng would say for an SSML document, as its phoneme mnemonics (no audio)."""
     done = subprocess.run(["espeak-ng", "-v", "en-us", "-m", "-q", "-x", "--stdin"], input=ssml.encode(),
-                          capture_output=True, check=True)  # fmt: skip
+                          capture_output=True, check=True)
     return re.sub(r"_[!:|]|\s", "", done.stdout.decode())  # pauses and intonation breaks are not words
 
 

@@ -60,7 +60,7 @@ def conversation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write_wav(wav, np.concatenate(parts), RATE)
     out, transcript = folder / "out.wav", folder / "out.json"
     code = main(["--data-dir", str(folder / "data"), "--seed", "1", "run", "--input", str(wav),
-                 "--output", str(out), "--transcript", str(transcript)])  # fmt: skip
+                 "--output", str(out), "--transcript", str(transcript)])
     assert code == 0
     return {"spans": spans, "out": out, "data": json.loads(transcript.read_text()), "wav": wav}
 
@@ -159,12 +159,12 @@ def test_cli_feedback_and_stdin_input(conversation: dict[str, Any], tmp_path: Pa
         [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(tmp_path / "data"), "run",
          "--input", "-", "--transcript", str(transcript)],
         input=pcm, capture_output=True, timeout=120, cwd=Path(__file__).resolve().parent.parent,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr.decode()
     shown = done.stdout.decode()
     for line in ("* alexa", 'heard "open space facts"', "alexa> Welcome to space facts", "listening...",
                  "card: Space Facts: Mars:", "(silence)", "thinking...",
-                 "[space-facts: session ended, EXCEEDED_MAX_REPROMPTS]"):  # fmt: skip
+                 "[space-facts: session ended, EXCEEDED_MAX_REPROMPTS]"):
         assert line in shown
     again = [(t["kind"], t["heard"]) for t in json.loads(transcript.read_text())["turns"]]
     assert again == [(t["kind"], t["heard"]) for t in conversation["data"]["turns"]]

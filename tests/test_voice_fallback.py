@@ -27,7 +27,7 @@ def test_run_without_a_microphone_falls_back_to_the_text_console(tmp_path: Path)
     done = subprocess.run(
         [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(tmp_path), "run"],
         input=b"open space facts\ntell me about mars\n", capture_output=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
+    )
     err, out = done.stderr.decode(), done.stdout.decode()
     assert done.returncode == 0, err
     assert "Traceback" not in err
@@ -42,7 +42,7 @@ def test_no_arguments_starts_run_and_falls_back(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(tmp_path)],
         input=b"open space facts\n", capture_output=True, timeout=120, cwd=ROOT,
-    )  # fmt: skip
+    )
     assert done.returncode == 0 and "Traceback" not in done.stderr.decode()
     assert "alexa> Welcome to space facts" in done.stdout.decode()
 

@@ -34,7 +34,7 @@ def grammar() -> Any:
 def test_helper_answers_as_the_loop_would(grammar: Any) -> None:
     prefixed = with_prefix(grammar, ["alexa"])
     utterances = [synthesize_samples(t, voice=v) for t in ("alexa, open space facts", "alexa, stop")
-                  for v in ("en-us", "en-gb")]  # fmt: skip
+                  for v in ("en-us", "en-gb")]
     helper = SecondPass().start()
     try:
         for i, audio in enumerate(utterances):
@@ -100,9 +100,9 @@ def _run(grammar: Any, audio: np.ndarray, options: LoopOptions, helper: SecondPa
 
 def test_the_loop_decides_the_same_with_or_without_the_helper(grammar: Any) -> None:
     said = ("alexa, open space facts", "alexa, what can you do", "what is the weather like in paris today",
-            "alexa, stop", "how much does a gallon of milk cost")  # fmt: skip
+            "alexa, stop", "how much does a gallon of milk cost")
     audio = np.concatenate([silence(1.0)] + [np.concatenate([synthesize_samples(t, voice="en-us+f3"), silence(2.5)])
-                                             for t in said])  # fmt: skip
+                                             for t in said])
     helper = SecondPass()
     try:
         loop, engine = _run(grammar, audio, LoopOptions(), helper)

@@ -139,7 +139,7 @@ def test_no_false_wakes_in_minutes_of_speech(loop_parts: dict[str, Any], negativ
     loop, engine = _run(loop_parts, negatives)
     hours = negatives.size / RATE / 3600
     print(f"\nclean speech: {len(loop.wakes)} false wakes in {hours * 60:.1f} min ({len(loop.wakes) / hours:.0f}/h); "
-          f"{len(loop.unconfirmed_wakes)} spotted and dropped (what followed was rejected)")  # fmt: skip
+          f"{len(loop.unconfirmed_wakes)} spotted and dropped (what followed was rejected)")
     # Measured: none acted on in 8 minutes; the spotter (eager, 1e-50) fires about 30 times, and every time either
     # the rest of the sentence is rejected by the grammar, leaves loud speech outside its words, or fails the second
     # pass that decodes "alexa" and the request as one utterance (without them, 1e-40: "how old is the president of
@@ -156,7 +156,7 @@ def test_no_false_wakes_with_kitchen_noise(loop_parts: dict[str, Any], negatives
     loop, engine = _run(loop_parts, noisy)
     hours = noisy.size / RATE / 3600
     print(f"\nspeech + kitchen noise at {snr_db:.0f} dB SNR: {len(loop.wakes)} false wakes in {hours * 60:.1f} min "
-          f"({len(loop.wakes) / hours:.0f}/h); {len(loop.unconfirmed_wakes)} spotted and dropped")  # fmt: skip
+          f"({len(loop.wakes) / hours:.0f}/h); {len(loop.unconfirmed_wakes)} spotted and dropped")
     # Measured: none at 20 and 10 dB, about 20 spotted and dropped. Before the second pass's own checks (the wake
     # phrase's length, a tighter fit, both passes agreeing), 2 at 10 dB: "how tall is the eiffel tower" and "how
     # much does a gallon of gas cost" heard as "alexa, what can i say".
@@ -170,7 +170,7 @@ def test_alexa_requests_wake_it(loop_parts: dict[str, Any], positives: Any) -> N
     spotted = _hits([w.start for w in loop.wakes + loop.unconfirmed_wakes], spans)
     understood = _hits([w.start for w in loop.wakes], spans)
     print(f"\nwake word spotted: {spotted}/{len(spans)} ({spotted / len(spans):.0%}) over {len(VOICES)} voices; "
-          f"request understood after it: {understood}")  # fmt: skip
+          f"request understood after it: {understood}")
     assert spotted / len(spans) >= 0.85  # measured 33/36 (25/36 at the old threshold, 1e-40)
     # Two of the six requests are outside the test's grammar (high low game is not installed; "tell me about
     # mars" needs "ask space facts to"): those wakes are dropped silently, as false ones are.
@@ -188,7 +188,7 @@ def test_alexa_requests_in_noise(loop_parts: dict[str, Any], positives: Any) -> 
     spotted = _hits([w.start for w in loop.wakes + loop.unconfirmed_wakes], spans)
     understood = _hits([w.start for w in loop.wakes], spans)
     print(f"\nwake word spotted, kitchen noise at 20 dB SNR: {spotted}/{len(spans)} ({spotted / len(spans):.0%}); "
-          f"request understood after it: {understood}")  # fmt: skip
+          f"request understood after it: {understood}")
     assert spotted / len(spans) >= 0.5  # measured 22/36
     assert understood / len(spans) >= 0.3  # measured 14/36
 

@@ -78,7 +78,7 @@ def test_a_reply_that_is_no_response_is_still_a_fault_for_other_requests(
     package = SkillPackage(
         name="silent", root=code, layout="plain", model_path=code / "model.json", code_dir=code, runtime="node",
         handler="index.handler", application_id=APP,
-    )  # fmt: skip
+    )
     with AttributeStore(settings.database) as store, make_worker(package, store, settings) as worker:
         ended = envelopes.session_ended_request("r1", NOW, "en-US", "USER_INITIATED")
         assert worker.invoke(event(ended, new=True)) == {}

@@ -43,7 +43,7 @@ def main() -> int:
         raise SystemExit(f"uspoof_open failed: ICU error {status.value}")
     skeleton = getattr(lib, "uspoof_getSkeletonUTF8" + suffix)
     skeleton.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_char_p, ctypes.c_int32, ctypes.c_char_p,
-                         ctypes.c_int32, ctypes.POINTER(ctypes.c_int)]  # fmt: skip
+                         ctypes.c_int32, ctypes.POINTER(ctypes.c_int)]
     skeleton.restype = ctypes.c_int32
     buffer = ctypes.create_string_buffer(256)
     lines = []

@@ -337,7 +337,7 @@ HAND_TYPED = "hand-typed in tools/gen_lists.py (no maintained package holds this
 MONTHS = [
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
-]  # fmt: skip
+]
 DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 ROOMS = [
     "living room", "kitchen", "bedroom", "master bedroom", "guest room", "guest bedroom", "bathroom",
@@ -346,7 +346,7 @@ ROOMS = [
     "nursery", "kids room", "playroom", "game room", "media room", "theater room", "gym", "sunroom",
     "porch", "patio", "deck", "balcony", "backyard", "front yard", "garden", "workshop", "loft",
     "upstairs", "downstairs", "lounge", "utility room", "spare room", "toilet",
-]  # fmt: skip
+]
 
 
 # --- driver ---------------------------------------------------------------------------------------

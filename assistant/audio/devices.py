@@ -167,13 +167,13 @@ def _quiet_alsa() -> None:
     # void handler(const char *file, int line, const char *function, int err, const char *fmt, ...): the
     # variadic part is not read, so ``fmt`` is logged as it is ("underrun occurred" has no arguments).
     handler_type = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
-                                    ctypes.c_char_p)  # fmt: skip
+                                    ctypes.c_char_p)
 
     def handler(file: bytes | None, line: int, function: bytes | None, err: int, fmt: bytes | None) -> None:
         text = (fmt or b"").decode(errors="replace")
         _alsa_messages[text] += 1
         log.debug("ALSA %s:%d (%s) %s [%d so far]", (file or b"?").decode(errors="replace"), line,
-                  (function or b"?").decode(errors="replace"), text, _alsa_messages[text])  # fmt: skip
+                  (function or b"?").decode(errors="replace"), text, _alsa_messages[text])
 
     _ALSA_HANDLER = handler_type(handler)  # kept alive for as long as ALSA may call it
     alsa.snd_lib_error_set_handler(_ALSA_HANDLER)
@@ -228,7 +228,7 @@ def _stream_rate(sd: ModuleType, info: dict[str, Any], kind: Literal["input", "o
     except sd.PortAudioError as exc:
         native = int(info["default_samplerate"])
         log.info("%s device %r refuses %d Hz (%s); using %d Hz and resampling", kind, info["name"], SAMPLE_RATE,
-                 exc, native)  # fmt: skip
+                 exc, native)
         return native
 
 
@@ -294,7 +294,7 @@ class MicrophoneSource:
         self._name = info["name"]
         try:
             stream = sd.InputStream(device=info["index"], samplerate=rate, channels=1, dtype="int16",
-                                    blocksize=_block_samples(self.block_ms, rate))  # fmt: skip
+                                    blocksize=_block_samples(self.block_ms, rate))
             stream.start()
         except sd.PortAudioError as exc:
             raise DeviceError(f"cannot open input device {self._name!r}: {exc}; {_INPUT_HINT}") from exc
@@ -427,7 +427,7 @@ class SpeakerSink:
         try:
             stream = sd.OutputStream(device=info["index"], samplerate=self._rate, channels=1, dtype="int16",
                                      latency=self.latency, callback=self._callback,
-                                     prime_output_buffers_using_stream_callback=True)  # fmt: skip
+                                     prime_output_buffers_using_stream_callback=True)
         except sd.PortAudioError as exc:
             raise DeviceError(f"cannot open output device {self._name!r}: {exc}; {_OUTPUT_HINT}") from exc
         self._sd, self._stream = sd, stream
@@ -649,5 +649,5 @@ def list_devices() -> str:
         return (
             "PortAudio sees no sound devices (no sound card, or no access to one). For input: " + _INPUT_HINT
             + ". For output: " + _OUTPUT_HINT + "."
-        )  # fmt: skip
+        )
     return f"PortAudio {sd.get_portaudio_version()[1]}\n{devices}"

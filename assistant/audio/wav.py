@@ -129,7 +129,7 @@ def _decode_other(data: bytes, label: str) -> tuple[np.ndarray, int]:
                 if not parts:
                     raise
                 log.warning("%s: decoding stopped early (%s); using the %d frames before it", label, exc,
-                            sum(p.size for p in parts))  # fmt: skip
+                            sum(p.size for p in parts))
             parts += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
     except av.error.FFmpegError as exc:
         raise AudioError(f"{label}: not a WAV file, and not audio that ffmpeg can decode ({exc})") from exc
@@ -155,7 +155,7 @@ def _parse_fmt(body: bytes, label: str) -> tuple[int, int, int, int]:
         raise AudioError(f"{label}: WAV declares zero channels")
     _check_rate(rate, label)
     if (tag, bits) not in {(_FORMAT_PCM, 8), (_FORMAT_PCM, 16), (_FORMAT_PCM, 24), (_FORMAT_PCM, 32),
-                           (_FORMAT_FLOAT, 32), (_FORMAT_FLOAT, 64)}:  # fmt: skip
+                           (_FORMAT_FLOAT, 32), (_FORMAT_FLOAT, 64)}:
         kind = {_FORMAT_PCM: "integer PCM", _FORMAT_FLOAT: "float"}.get(tag, f"format tag 0x{tag:04x}")
         raise AudioError(
             f"{label}: unsupported WAV encoding ({kind}, {bits}-bit); supported: 8/16/24/32-bit integer PCM, "

@@ -116,7 +116,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.push_to_talk and args.input is None and not sys.stdin.isatty():
         print("assistant: --push-to-talk needs a terminal to press Enter in (stdin is not one); use the wake "
-              "word (the default), --no-wake, or --input FILE.wav", file=sys.stderr)  # fmt: skip
+              "word (the default), --no-wake, or --input FILE.wav", file=sys.stderr)
         return 2
     if args.no_bundled:
         settings = settings.with_(include_bundled=False)
@@ -144,7 +144,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
             endpoint=EndpointConfig(window=args.endpoint_window),
         ),
         reply=ReplyOptions(barge_in=args.barge_in),
-    )  # fmt: skip
+    )
     speaker = EspeakSpeaker(args.voice, args.rate, args.volume)
     store = AttributeStore(settings.database)
     printer = _Printer(realtime=args.input is None, push_to_talk=args.push_to_talk)
@@ -262,16 +262,16 @@ def _sinks(args: argparse.Namespace, stack: contextlib.ExitStack) -> list[AudioS
 
 def _text_console(args: argparse.Namespace, settings: Settings) -> int:
     print("assistant: starting the text console instead (`assistant chat`); type what you would say",
-          file=sys.stderr)  # fmt: skip
+          file=sys.stderr)
     chat_args = argparse.Namespace(utterance=None, json=False, skill=args.skill, no_bundled=args.no_bundled,
-                                   wake_word=args.wake_word)  # fmt: skip
+                                   wake_word=args.wake_word)
     return chat_cmd.run(chat_args, settings)
 
 
 def _banner(args: argparse.Namespace, engine: Engine) -> str:
     names = ", ".join(sorted(engine.skills())) or "none"
     how = ("press Enter, then speak" if args.push_to_talk else "just speak" if args.no_wake
-           else f"say {args.wake_word!r}, then a request")  # fmt: skip
+           else f"say {args.wake_word!r}, then a request")
     where = f"from {args.input}" if args.input is not None else "listening on the microphone; Ctrl-C ends"
     return f"Skills: {names}. {how.capitalize()} ({where})."
 
@@ -327,7 +327,7 @@ class _EnterKey:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+                 tb: TracebackType | None) -> None:
         self._stop.set()
         self._thread.join(timeout=1.0)
 

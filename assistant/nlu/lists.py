@@ -19,7 +19,7 @@ _NAMES = (
     "AT_CITY", "Airport", "Animal", "City", "Color", "Country", "DE_CITY", "DayOfWeek", "Dessert", "Drink",
     "EUROPE_CITY", "FirstName", "Food", "GB_CITY", "Genre", "Language", "Month", "Room", "Sport", "US_CITY",
     "US_STATE",
-)  # fmt: skip
+)
 """Stems of the data files, each the type's name without ``AMAZON.``."""
 
 _ALIASES = {"AMAZON.US_FIRST_NAME": "AMAZON.FirstName"}

@@ -317,7 +317,7 @@ class WakeCheck:
         start = None
         if self.vad is not None:
             start = self.vad.last_pause_end(end - opts.pause_window, end, max(opts.pause, 0.1),
-                                            self.speech.probability)  # fmt: skip
+                                            self.speech.probability)
         start = detection.end - 1.0 if start is None else start - opts.prefix_margin
         return max(start, self._ring[0].start)
 
@@ -368,14 +368,14 @@ class WakeCheck:
         start, end = decode_from + words[0].start, decode_from + words[-1].end
         if end - start < opts.min_words_seconds:
             log.info("%r at %.2f-%.2f s: too short for what was said: noise, ignored", recognition.transcript,
-                     start, end)  # fmt: skip
+                     start, end)
             return replace(recognition, transcript="", result=None, rejected="words too short to be said")
         speech = self.vad.speech_seconds(start, end, opts.probability)
         log.debug("%r at %.2f-%.2f s: %.2f s of speech", recognition.transcript, start, end, speech)
         if speech >= opts.min_speech:
             return recognition
         log.info("%r at %.2f-%.2f s: %.2f s of speech under the words (VAD peak %.2f): noise, ignored",
-                 recognition.transcript, start, end, speech, self.vad.peak(start, end))  # fmt: skip
+                 recognition.transcript, start, end, speech, self.vad.peak(start, end))
         return replace(recognition, transcript="", result=None, rejected="no speech under the words")
 
     def outside_speech(
@@ -392,7 +392,7 @@ class WakeCheck:
         before = self.vad.speech_seconds(origin, start - margin, p)
         after = self.vad.speech_seconds(end + 2 * margin, speech_end, p)  # the VAD trails the end of speech
         log.debug("speech outside %r: %.2f s before %.2f, %.2f s after %.2f", recognition.transcript, before, start,
-                  after, end)  # fmt: skip
+                  after, end)
         return before + after
 
     # -- is the wake word confirmed? ----------------------------------------------------------------------------
@@ -441,7 +441,7 @@ class WakeCheck:
         said = self.vad.speech_seconds(wake.end, at, self.speech.probability) if self.vad else 0.0
         if prefixed and said > self.options.reject_speech:
             log.info("after the wake word at %.2f s: %.2f s of speech the grammar rejects (%s): another sentence",
-                     wake.end, said, why)  # fmt: skip
+                     wake.end, said, why)
         elif self.neural and at < deadline:
             log.info("after the wake word at %.2f s: %s; still listening for the request", wake.end, why)
             return Rejection(why, deadline)
@@ -539,7 +539,7 @@ class WakeCheck:
         shortest = sum(self.recognizer.phone_count(w) for w in words) * self.options.verify_min_phone_seconds
         if seconds < shortest:
             log.info("wake phrase at %.2f s lasts %.2f s in the second pass (< %.2f s): not the phrase", wake.start,
-                     seconds, shortest)  # fmt: skip
+                     seconds, shortest)
             return False
         return True
 

@@ -62,7 +62,7 @@ class Endpointer:
             self._ep: Any = pocketsphinx.Endpointer(
                 window=self.config.window, ratio=self.config.ratio, vad_mode=self.config.vad_mode,
                 sample_rate=rate,
-            )  # fmt: skip
+            )
         except ValueError as exc:
             raise AudioError(f"endpointer settings {self.config} are not usable: {exc}") from exc
         self._vad: Any = pocketsphinx.Vad(self.config.vad_mode, rate, self._ep.frame_length)
@@ -98,7 +98,7 @@ class Endpointer:
 
         c = self.config
         self._ep = pocketsphinx.Endpointer(window=c.window, ratio=c.ratio, vad_mode=c.vad_mode,
-                                           sample_rate=self.rate)  # fmt: skip
+                                           sample_rate=self.rate)
         self._pending = np.zeros(0, np.int16)
         self._origin = at
         self._fed = 0

@@ -68,7 +68,7 @@ from assistant.voice.wake import WakeDetection, WakeSpotter, make_detector
 __all__ = [
     "Feedback", "LoopOptions", "LoopState", "ReplyOptions", "SpeechCheckOptions", "Trigger", "TurnRecord",
     "UtteranceOptions", "VoiceEngine", "VoiceLoop", "WakeOptions", "chunks_of", "speech_bounds", "with_settings",
-]  # fmt: skip
+]
 
 log = logging.getLogger(__name__)
 
@@ -233,9 +233,9 @@ class VoiceLoop:
             if self._vad is not None:
                 self._vad.start()
             self._check = WakeCheck(w, opts.speech, self.recognizer, self._spotter, self._vad, helper, self._ring,
-                                    opts.utterance.command_timeout)  # fmt: skip
+                                    opts.utterance.command_timeout)
             self._utt = Utterance(opts.utterance, self.recognizer, self._endpointer, self._ring,
-                                  self._check.request_cut)  # fmt: skip
+                                  self._check.request_cut)
             self.warm_up()
             if self.engine.expects_answer():  # a session already waits for an answer
                 self._begin_waiting(0.0, opts.utterance.answer_timeout, answering=True)
@@ -341,7 +341,7 @@ class VoiceLoop:
         utt.feed(chunk, events, fed)
         if utt.deferred is None and utt.grammar is not None:
             self._check.check_ahead(self._pending_wake, utt.wake, utt.grammar, self._endpointer.voiced_end,
-                                    chunk.end, self.reply.until)  # fmt: skip
+                                    chunk.end, self.reply.until)
         ending = utt.ended(chunk, events)
         if ending is not None:
             self._end_utterance(ending)
@@ -382,7 +382,7 @@ class VoiceLoop:
         if self._state is LoopState.UTTERANCE:
             self._utt.discard()
         log.info("wake word at %.2f s while listening: what follows goes to the engine as after the wake word",
-                 detection.end)  # fmt: skip
+                 detection.end)
         self._woken = self.engine.expects_answer()
         self._accept_wake(detection)
         self._after_wake(detection, chunk)
@@ -460,7 +460,7 @@ class VoiceLoop:
         if pending is not None and self.options.wake.confirm and not self.engine.expects_answer():
             outside = check.outside_speech(recognition, utt.decode_from, phrase_end, speech_end)
             failed = check.confirm(pending, recognition, outside, wake, utt.prefixed, utt.grammar or self._grammar(),
-                                   self._endpointer.voiced_end, speech_end, self.reply.until)  # fmt: skip
+                                   self._endpointer.voiced_end, speech_end, self.reply.until)
             if failed is not None:
                 self._drop_wake(pending, failed, at, utt.prefixed)
                 return
@@ -483,7 +483,7 @@ class VoiceLoop:
         record = TurnRecord(
             turn, "speech", at, wake, utt.start if wake is None else wake.start, speech_end, recognition,
             decode_seconds=decoded - t0, engine_seconds=handled - decoded,
-        )  # fmt: skip
+        )
         self._respond(record, t0)
 
     def _silence(self, at: float) -> None:

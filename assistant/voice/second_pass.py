@@ -62,7 +62,7 @@ class SecondPass:
             root = str(Path(__file__).resolve().parents[2])  # the same package as this process's
             path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
             process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path})  # fmt: skip
+                                       stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": path})
             assert process.stdin is not None
             _send(process.stdin, self.config)
         except (OSError, ValueError) as exc:

@@ -63,7 +63,7 @@ class SpeechDetector:
         options.intra_op_num_threads = 1
         options.log_severity_level = 3
         self._session = ort.InferenceSession(str(model_path()), sess_options=options,
-                                             providers=["CPUExecutionProvider"])  # fmt: skip
+                                             providers=["CPUExecutionProvider"])
         self.reset(0.0)
         return self
 

@@ -371,7 +371,7 @@ class WakeWordDetector:
             log.debug(
                 "wake word at %.2f s lasted %.2f s, less than the %.2f s the phrase needs: dropped",
                 detection.start, detection.end - detection.start, self.min_seconds,
-            )  # fmt: skip
+            )
             return None
         log.debug("wake word at %.2f-%.2f s (fired at %.2f s)", detection.start, detection.end, chunk.end)
         self.reset(chunk.end)
