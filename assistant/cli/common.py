@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..grammar.compiler import CompiledGrammar, compile_launcher, compile_session
@@ -52,3 +55,22 @@ def grammar_for(args: argparse.Namespace, settings: Settings) -> CompiledGrammar
     """The launcher grammar over the models with --launcher, else the first model's in-session grammar."""
     models = load_models(args, settings)
     return compile_launcher(models) if args.launcher else compile_session(models[0])
+
+
+@contextlib.contextmanager
+def terminate_as_exit() -> Iterator[None]:
+    """SIGTERM ends the run the way Ctrl-C does (the transcript is written, devices and skills are stopped),
+    with the conventional status 143. The CLI is the only place that installs a signal handler."""
+
+    def terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread (run from a test harness's thread): leave SIGTERM alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

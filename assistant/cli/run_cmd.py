@@ -11,10 +11,8 @@ import argparse
 import contextlib
 import dataclasses
 import select
-import signal
 import sys
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -39,7 +37,7 @@ from ..voice.transcript import transcript_json, write_transcript
 from ..voice.utterance import UtteranceOptions
 from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, NEURAL_THRESHOLD, WAKE_ENGINES
 from . import chat_cmd
-from .common import add_sandbox_option, sandbox_notice
+from .common import add_sandbox_option, sandbox_notice, terminate_as_exit
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -127,7 +125,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if source is None:
         return _text_console(args, settings)
-    with _terminate_as_exit():
+    with terminate_as_exit():
         return _run_loop(args, settings, source)
 
 
@@ -197,25 +195,6 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
                 phrase = options.wake.phrase if options.trigger is Trigger.WAKE_WORD else None
                 write_transcript(args.transcript, transcript_json(loop.records, loop.wakes, label, phrase))
     return 0
-
-
-@contextlib.contextmanager
-def _terminate_as_exit() -> Iterator[None]:
-    """SIGTERM ends the run the way Ctrl-C does (the transcript is written, devices and skills are stopped),
-    with the conventional status 143. The CLI is the only place that installs a signal handler."""
-
-    def terminate(signum: int, _frame: object) -> None:
-        raise SystemExit(128 + signum)
-
-    try:
-        previous = signal.signal(signal.SIGTERM, terminate)
-    except ValueError:  # not the main thread (run from a test harness's thread): leave SIGTERM alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _source(args: argparse.Namespace) -> AudioSource | None:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import ssl
+import sys
 from pathlib import Path
 
 from ..errors import SkillError
@@ -12,8 +15,11 @@ from ..settings import Settings
 from ..skills import install as installer
 from ..skills.registry import Registry, needs_environment
 from ..skills.sandbox import probe
+from ..skills.serve import SkillServer
 from ..skills.staging import clean_leftovers
 from ..skills.store import AttributeStore
+from ..skills.worker import WorkerPool
+from .common import add_sandbox_option, sandbox_notice, terminate_as_exit
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -41,7 +47,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         action="store_true",
         help="allow a one-word invocation name (Alexa allows one word only for a brand)",
     )
+    remote = add.add_argument_group("a skill served at an HTTPS endpoint (only its interaction model is taken)")
+    remote.add_argument(
+        "--endpoint", metavar="URL", help="send its requests to this https:// URL, as Alexa does, instead of running it"
+    )
+    remote.add_argument(
+        "--api-url",
+        metavar="URL",
+        help="the assistant's API server as the skill can reach it, sent as apiEndpoint (without it, none is sent)",
+    )
+    remote.add_argument("--ca-file", type=Path, metavar="PEM", help="certificates to trust besides the system's")
     add.set_defaults(handler=run_install)
+
+    serve = actions.add_parser("serve", help="run an installed skill as an HTTPS endpoint for another assistant")
+    serve.add_argument("name", metavar="NAME")
+    serve.add_argument("--port", type=int, required=True, metavar="P", help="TCP port (0: any free one)")
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1; 0.0.0.0 lets any machine that reaches it call the skill)",
+    )
+    serve.add_argument("--cert", type=Path, metavar="PEM", help="TLS certificate (chain); without it, plain HTTP")
+    serve.add_argument("--key", type=Path, metavar="PEM", help="the certificate's private key")
+    add_sandbox_option(serve)
+    serve.set_defaults(handler=run_serve)
 
     listing = actions.add_parser("list", help="installed and bundled skills, with their invocation names")
     listing.add_argument("--json", action="store_true", help="print JSON")
@@ -67,13 +96,20 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
         name=args.name,
         allow_network=args.allow_network,
         brand=args.brand,
+        endpoint=args.endpoint,
+        api_url=args.api_url,
+        ca_file=args.ca_file,
     )
     registry = Registry(settings)
     print(f'installed {package.name}: say "open {registry.invocation(package)}"')
     if package.allow_network:
         print(f"note: {package.name} may use your network (--allow-network); `assistant skill info` shows it")
+    if package.endpoint is not None:
+        print(f"note: {package.name} is served at {package.endpoint}; "
+              + (f"its requests carry apiEndpoint {package.api_url}" if package.api_url
+                 else "its requests carry no apiEndpoint (see --api-url)"))  # fmt: skip
     support = probe()
-    if not support.available:
+    if not support.available and package.endpoint is None:
         print(
             f"note: no sandbox can be made here ({support.detail}): {package.name} will run only with "
             "--no-sandbox, unconfined"
@@ -142,6 +178,33 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
         with AttributeStore(settings.database) as store:
             count = store.clear(name)
         print(f"forgot the attributes of {count} user(s)")
+    return 0
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    if args.key is not None and args.cert is None:
+        raise SkillError("--key needs --cert")
+    registry = Registry(settings)
+    package = registry.get(args.name)
+    if package.endpoint is not None:
+        raise SkillError(f"skill {package.name!r} is itself served at {package.endpoint}; nothing to serve here")
+    notice = sandbox_notice(settings)
+    if notice is not None:
+        print(f"note: {notice}", file=sys.stderr)
+    with AttributeStore(settings.database) as store, WorkerPool(settings, store) as pool:
+        try:
+            server = SkillServer(package, pool, (args.host, args.port), certfile=args.cert, keyfile=args.key)
+        except OSError as error:
+            raise SkillError(f"cannot serve on {args.host}:{args.port}: {error.strerror or error}") from error
+        except ssl.SSLError as error:
+            raise SkillError(f"--cert {args.cert} / --key {args.key}: {error}") from error
+        with server:
+            if args.host not in ("127.0.0.1", "::1", "localhost"):
+                print(f"warning: {args.host} is not loopback: whoever reaches port {server.server_address[1]} can "
+                      "call the skill (requests are not signed)", file=sys.stderr)  # fmt: skip
+            print(f"serving {package.name} at {server.url} (Ctrl-C stops)", flush=True)
+            with terminate_as_exit(), contextlib.suppress(KeyboardInterrupt):
+                server.serve_forever()
     return 0
 
 

@@ -114,6 +114,7 @@ ERROR_TYPE_OF_FAULT = {
     "invalid-response": "INVALID_RESPONSE",
     "raised": "INVALID_RESPONSE",
     "crashed": "INVALID_RESPONSE",
+    "unreachable": "INVALID_RESPONSE",
 }
 """``SessionEndedRequest.error.type`` for each kind of SkillFault."""
 SETUP_COMMAND = "assistant setup"

@@ -26,7 +26,7 @@ import shutil
 import subprocess
 import sys
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,15 @@ from assistant.model.names import ERROR, NameProblem, name_key
 from assistant.model.names import invocation_problems as name_problems
 from assistant.settings import Settings
 from assistant.skills import archive
-from assistant.skills.layout import PYTHON, detect, model_invocation_name, pinned_application_id, slugify
+from assistant.skills.endpoint import check_endpoint_url
+from assistant.skills.layout import (
+    PYTHON,
+    detect,
+    detect_model,
+    model_invocation_name,
+    pinned_application_id,
+    slugify,
+)
 from assistant.skills.package import SkillPackage
 from assistant.skills.registry import (
     ENV_FOLDER,
@@ -71,8 +79,16 @@ def install(
     name: str | None = None,
     allow_network: bool = False,
     brand: bool = False,
+    endpoint: str | None = None,
+    api_url: str | None = None,
+    ca_file: Path | None = None,
 ) -> SkillPackage:
     """Install the skill folder or archive ``source``; returns the installed package.
+
+    With ``endpoint`` (an ``https://`` URL), the skill is served there (``assistant.skills.endpoint``): only the
+    interaction model is taken from ``source``, no environment is built, and requests are POSTed to the URL;
+    ``api_url`` is the ``apiEndpoint`` it is sent (else none), ``ca_file`` certificates it trusts besides the
+    system's.
 
     ``invocation`` renames the skill's invocation name (needed when another installed skill uses it);
     ``application_id`` pins the applicationId; ``name`` overrides the folder name (default: the invocation
@@ -88,8 +104,9 @@ def install(
     with work_folder(skills_dir) as staging:
         staging.mkdir()
         try:
+            remote = _Remote(endpoint, api_url, ca_file) if endpoint is not None else None
             return _install_staged(
-                source, staging, settings, invocation, application_id, name, allow_network, brand
+                source, staging, settings, invocation, application_id, name, allow_network, brand, remote
             )
         except SkillInstallError as error:
             # Name the user's folder, not the staging copy that is about to vanish.
@@ -125,6 +142,8 @@ def info(name: str, settings: Settings) -> dict[str, Any]:
         "model_path": str(package.model_path),
         "code_dir": str(package.code_dir),
         "env_dir": str(package.env_dir) if package.env_dir else None,
+        "endpoint": package.endpoint,
+        "api_url": package.api_url,
         "network": "allowed (granted at install with --allow-network)" if package.allow_network else "none",
     }
     if not package.bundled:
@@ -178,6 +197,7 @@ def _install_staged(
     name: str | None,
     allow_network: bool = False,
     brand: bool = False,
+    remote: _Remote | None = None,
 ) -> SkillPackage:
     root = staging / SKILL_FOLDER
     if source.is_dir():
@@ -188,7 +208,7 @@ def _install_staged(
         raise SkillInstallError(f"{source}: neither a skill folder nor a ZIP or tar archive")
 
     try:
-        package = detect(root, settings.locale)
+        package = detect(root, settings.locale) if remote is None else detect_model(root, settings.locale, remote.url)
         # Validates the whole model, so a broken one is refused now rather than at run time.
         declared = model_invocation_name(package, settings.locale, folder_name=_source_name(source))
     except SkillInstallError:
@@ -233,9 +253,13 @@ def _install_staged(
         invocation_name=" ".join(invocation.lower().split()) if invocation else None,
         allow_network=allow_network,
     )
+    if remote is not None:
+        package = replace(package, endpoint=remote.url, api_url=remote.api_url, ca_file=remote.ca_file)
 
     env_dir: Path | None = None
-    if package.runtime == PYTHON:
+    if remote is not None:
+        logger.info("%s: served at %s; no environment to build", source, remote.url)
+    elif package.runtime == PYTHON:
         env_dir = staging / ENV_FOLDER
         _python_env(package, env_dir)
         _relocate_env(env_dir, final / ENV_FOLDER)
@@ -258,6 +282,28 @@ def _install_staged(
             ) from error
     logger.info("installed %s skill %r from %s into %s", package.layout, name, source, final)
     return _rebase(package, staging, final, env_dir)
+
+
+@dataclass(frozen=True, slots=True)
+class _Remote:
+    """Where a skill installed with ``--endpoint`` is served, checked."""
+
+    url: str
+    api_url: str | None
+    ca_file: Path | None
+
+    def __post_init__(self) -> None:
+        try:
+            check_endpoint_url(self.url)
+            if self.api_url is not None:
+                check_endpoint_url(self.api_url, "--api-url")
+        except SkillError as error:
+            raise SkillInstallError(str(error)) from error
+        if self.ca_file is not None:
+            ca = Path(self.ca_file).expanduser().resolve()
+            if not ca.is_file():
+                raise SkillInstallError(f"--ca-file {self.ca_file}: no such file")
+            object.__setattr__(self, "ca_file", ca)
 
 
 def _rules_error(
@@ -323,6 +369,9 @@ def _write_metadata(
         "invocation_override": package.invocation_name,
         "env": ENV_FOLDER if env_dir is not None else None,
         "allow_network": package.allow_network,
+        "endpoint": package.endpoint,
+        "api_url": package.api_url,
+        "ca_file": str(package.ca_file) if package.ca_file is not None else None,
         "source": str(source),
         "installed": datetime.now(UTC).isoformat(timespec="seconds"),
     }

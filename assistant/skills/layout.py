@@ -35,6 +35,8 @@ logger = logging.getLogger(__name__)
 
 PYTHON = "python"
 NODE = "node"
+ENDPOINT = "endpoint"
+"""The runtime of a skill served at an HTTPS endpoint (``assistant skill install --endpoint``)."""
 
 _NODE_SUFFIXES = (".js", ".cjs", ".mjs")
 _PY_ASSIGNED_HANDLER = re.compile(r"^(\w+)\s*=\s*[\w.]+\.lambda_handler\(\s*\)", re.MULTILINE)
@@ -108,6 +110,44 @@ def detect(root: Path, locale: str = "en-US", application_id: str | None = None)
     )
     logger.debug("detected %s skill in %s: %s handler %s", layout, root, runtime, handler)
     return package
+
+
+def detect_model(root: Path, locale: str, endpoint: str) -> SkillPackage:
+    """The folder ``root`` as a skill served at ``endpoint``: only its interaction model is used, so a folder
+    with no handler code (or code of any language) will do. SkillError when it holds no model."""
+    root = Path(root).resolve()
+    try:
+        package = detect(root, locale)
+    except SkillError:
+        if (root / "skill-package").is_dir():
+            layout = "ask-cli-v2"
+        elif (root / "models").is_dir():
+            layout = "ask-cli-v1"
+        elif (root / "speechAssets").is_dir():
+            layout = "legacy"
+        else:
+            layout = "plain"
+        model_path = _model_path(root, locale, plain=layout == "plain")
+        package = SkillPackage(
+            name=slugify(root.name) or "skill",
+            root=root,
+            layout=layout,
+            model_path=model_path,
+            code_dir=root,
+            runtime=ENDPOINT,
+            handler=endpoint,
+            application_id=_path_application_id(root),
+        )
+    return SkillPackage(
+        name=package.name,
+        root=root,
+        layout=package.layout,
+        model_path=package.model_path,
+        code_dir=root,
+        runtime=ENDPOINT,
+        handler=endpoint,
+        application_id=package.application_id,
+    )
 
 
 def slugify(text: str) -> str:

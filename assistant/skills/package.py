@@ -34,3 +34,10 @@ class SkillPackage:
     """True for skills shipped in ``skills/``."""
     allow_network: bool = False
     """The skill shares the host's network in its sandbox (granted at install with ``--allow-network``)."""
+    endpoint: str | None = None
+    """The HTTPS URL the skill is served at (``skill install --endpoint``); None for a skill run here."""
+    api_url: str | None = None
+    """For a skill at an endpoint: the assistant's API address it can reach (``--api-url``), sent as
+    ``apiEndpoint``; None sends no ``apiEndpoint`` at all."""
+    ca_file: Path | None = None
+    """For a skill at an endpoint: a PEM file of certificates to trust besides the system's (``--ca-file``)."""

@@ -111,6 +111,9 @@ def package_from_metadata(folder: Path, data: dict[str, Any]) -> SkillPackage:
         env_dir=folder / env if isinstance(env, str) else None,
         bundled=False,
         allow_network=data.get("allow_network") is True,
+        endpoint=data["endpoint"] if isinstance(data.get("endpoint"), str) else None,
+        api_url=data["api_url"] if isinstance(data.get("api_url"), str) else None,
+        ca_file=Path(data["ca_file"]) if isinstance(data.get("ca_file"), str) else None,
     )
 
 
@@ -254,7 +257,10 @@ def ensure_bundled_envs(settings: Settings) -> list[Path]:
 
 
 def needs_environment(package: SkillPackage) -> bool:
-    """False for a Node skill whose dependencies are already there, or that has none."""
+    """False for a skill at an endpoint, and for a Node skill whose dependencies are already there, or that has
+    none."""
+    if package.endpoint is not None:
+        return False
     if package.runtime == PYTHON:
         return True
     if (package.code_dir / "node_modules").is_dir():

@@ -64,8 +64,9 @@ NODE_SHIMS = _HERE / "shims" / "node"
 RESPONSE_SCHEMA = _HERE / "response_schema.json"
 """The JSON schema of the response envelope (docs/alexa-behaviour.md section 2)."""
 
-FAULT_KINDS = ("raised", "crashed", "timeout", "invalid-response")
-"""The kinds of ``SkillFault`` a worker raises."""
+FAULT_KINDS = ("raised", "crashed", "timeout", "invalid-response", "unreachable")
+"""The kinds of ``SkillFault`` a worker raises (``unreachable``: a skill at an HTTPS endpoint that could not be
+reached, a TLS failure or a refused connection)."""
 _ATTRIBUTE_OPS = ("attributes.get", "attributes.save", "attributes.delete")
 _STOP_GRACE = 2.0  # seconds a process may take to exit after its channel closes
 _LOG_TAIL = 20  # skill output lines kept to explain a crash
@@ -730,6 +731,16 @@ def make_worker(
     return worker
 
 
+def worker_for(package: SkillPackage, store: AttributeStore, settings: Settings) -> SkillWorker:
+    """What runs ``package``: an ``EndpointWorker`` for a skill at an HTTPS endpoint (nothing runs here), else
+    ``make_worker``'s process."""
+    if package.endpoint is not None:
+        from assistant.skills.endpoint import EndpointWorker  # it uses this module's response checks
+
+        return EndpointWorker(package, timeout=settings.skill_timeout)
+    return make_worker(package, store, settings)
+
+
 def sandbox_limits(package: SkillPackage, settings: Settings) -> Limits | None:
     """The limits of ``package``'s sandbox, or None when it runs without one (see ``make_worker``)."""
     if not settings.sandbox:
@@ -765,7 +776,7 @@ class WorkerPool:
         """Timeouts and the idle limit."""
         self.store = store
         """The attribute store every worker uses."""
-        self._factory = factory or (lambda package: make_worker(package, store, settings))
+        self._factory = factory or (lambda package: worker_for(package, store, settings))
         self._clock = clock
         self._workers: dict[str, tuple[SkillPackage, SkillWorker, float]] = {}
         self._lock = threading.Lock()
