@@ -8,6 +8,7 @@ real skill, and another installation reaches it over TLS.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -122,10 +123,8 @@ def web_skill(tls: Tls) -> Iterator[WebSkill]:
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            try:
+            with contextlib.suppress(OSError):  # the client gave up (the hang case)
                 self.wfile.write(data)
-            except OSError:
-                pass  # the client gave up (the hang case)
 
         def log_message(self, *args: Any) -> None:
             pass
