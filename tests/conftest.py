@@ -1,4 +1,4 @@
-"""Shared fixtures: small inline models, the corpora location, golden-file updating."""
+"""Shared fixtures: small inline models, the corpora location, the public samples, golden-file updating."""
 
 from __future__ import annotations
 
@@ -17,6 +17,10 @@ from assistant.testing.skill import with_environment
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPORA = Path(os.environ.get("ASSISTANT_CORPORA", ROOT.parent / "shared" / "corpora"))
+SAMPLES = ROOT.parent / "shared" / "samples"
+"""The public Alexa samples, unmodified (../shared/samples/README.md); read from there, never copied."""
+REQUIRE_SAMPLES = "ASSISTANT_REQUIRE_SAMPLES"
+"""Set to 1 (CI, ``.ci/run``): a missing sample fails its tests instead of skipping them."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,3 +66,46 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ.pop("XDG_CACHE_HOME", None)
         else:
             os.environ["XDG_CACHE_HOME"] = before
+
+
+def require_sample(folder: Path) -> Path:
+    """The sample's folder, or a skip naming what is missing (a failure with ASSISTANT_REQUIRE_SAMPLES=1)."""
+    if not folder.is_dir():
+        reason = f"the public Alexa sample {folder.name} is not in {folder.parent}"
+        if os.environ.get(REQUIRE_SAMPLES) == "1" or os.environ.get("CI"):
+            pytest.fail(f"{REQUIRE_SAMPLES}=1 but {reason}")
+        pytest.skip(reason)
+    return folder
+
+
+class SampleInstalls:
+    """The public samples installed unchanged by the real installer, each once per test session, into one data
+    folder (the skill names are the installer's: ``nodejs-fact`` becomes ``change-me``)."""
+
+    def __init__(self, data: Path) -> None:
+        self.settings = Settings(data_dir=data, cache_dir=data / "cache", include_bundled=False, skill_timeout=10)
+        """The data folder the samples are installed in."""
+        self._names: dict[str, str] = {}
+
+    def install(self, folder: str) -> str:
+        """Install ``../shared/samples/<folder>`` (once) and return its skill name; a skip (or a CI failure)
+        when the sample is absent, a skip when its dependencies cannot be fetched offline."""
+        if folder not in self._names:
+            from assistant.skills import install
+
+            source = require_sample(SAMPLES / folder)
+            try:
+                package = install.install(source, self.settings)
+            except Exception as error:  # noqa: BLE001 (offline: the npm registry or PyPI cannot be reached)
+                words = ("network", "resolve", "connection", "unreachable", "enotfound", "eai_again")
+                if any(w in str(error).lower() for w in words):
+                    pytest.skip(f"cannot install {folder} offline: {error}")
+                raise
+            self._names[folder] = package.name
+        return self._names[folder]
+
+
+@pytest.fixture(scope="session")
+def sample_installs(tmp_path_factory: pytest.TempPathFactory) -> SampleInstalls:
+    """The public samples, installed on first use and shared by every test of the session."""
+    return SampleInstalls(tmp_path_factory.mktemp("samples-data"))

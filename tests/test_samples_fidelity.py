@@ -5,7 +5,6 @@ is absent skips with the reason; in CI (``.ci/run``) it is a failure."""
 from __future__ import annotations
 
 import json
-import os
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,17 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import SAMPLES, SampleInstalls, require_sample
 
 from assistant.cli.main import main
 from assistant.runtime.engine import Engine, Turn
 from assistant.settings import Settings
-from assistant.skills import install
 from assistant.skills.registry import Registry
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
 from assistant.testing.lint import lint_skill
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 PETMATCH = SAMPLES / "nodejs-petmatch"
 NOW = datetime(2017, 11, 24, 12, 30, tzinfo=UTC)
 
@@ -32,27 +30,14 @@ pytestmark = pytest.mark.slow
 
 def sample(folder: Path) -> Path:
     """The sample's folder, or a skip (a failure in CI) naming what is missing."""
-    if not folder.is_dir():
-        reason = f"the public Alexa sample {folder.name} is not in {SAMPLES}"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return folder
+    return require_sample(folder)
 
 
 @pytest.fixture(scope="module")
-def petmatch_data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """A data folder with pet match installed, unchanged, by the real installer."""
-    source = sample(PETMATCH)
-    data = tmp_path_factory.mktemp("petmatch-data")
-    settings = Settings(data_dir=data, cache_dir=data / "cache", include_bundled=False, skill_timeout=10)
-    try:
-        install.install(source, settings, name="pet-match")
-    except Exception as error:  # noqa: BLE001 (offline: the npm registry cannot be reached)
-        if any(w in str(error).lower() for w in ("network", "resolve", "connection", "unreachable", "enotfound")):
-            pytest.skip(f"cannot install pet match offline: {error}")
-        raise
-    return settings
+def petmatch_data(sample_installs: SampleInstalls) -> Settings:
+    """A data folder with pet match installed, unchanged, by the real installer (shared with the session)."""
+    assert sample_installs.install(PETMATCH.name) == "pet-match"
+    return sample_installs.settings
 
 
 @pytest.fixture

@@ -160,6 +160,34 @@ def test_replay_fails_on_a_skill_fault(
     assert "error: skill" in out and "RaiseIntent failed on purpose" in out
 
 
+def test_a_step_may_expect_the_skills_fault_with_skill_error(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A sample whose web call fails offline fails as a Lambda would: ``skillError`` checks that fault (and the
+    Echo's words) instead of failing the step; a step without it still fails, and so does a wrong pattern."""
+    skill = tmp_path / "bad-robot"
+    shutil.copytree(FIXTURES / "skills" / "faulty", skill)
+    file = skill / "test" / "faults.yml"
+    expected = """---
+configuration: {locale: en-US}
+---
+- test: the fault is expected
+- LaunchRequest
+- "raise an error":
+  - skillError: /RaiseIntent failed on purpose/
+  - prompt: There was a problem with the requested skill's response
+"""
+    file.write_text(expected)
+    code, out = assistant(capsys, tmp_path, "test", str(file))
+    assert code == 0, out
+    file.write_text(expected.replace("/RaiseIntent failed on purpose/", "/some other fault/"))
+    code, out = assistant(capsys, tmp_path, "test", str(file))
+    assert code == 1 and "skillError" in out, out
+    file.write_text(expected.replace("  - skillError: /RaiseIntent failed on purpose/\n", ""))
+    code, out = assistant(capsys, tmp_path, "test", str(file))
+    assert code == 1 and "RaiseIntent failed on purpose" in out, out
+
+
 def test_fixed_clock_ids_and_identity(cache: Path, tmp_path: Path) -> None:
     file = FIXTURES / "skills" / "py-classes-v2" / "test" / "pet-helper.yml"
     settings = Settings(data_dir=tmp_path, cache_dir=cache / "assistant")

@@ -34,7 +34,10 @@ from assistant.testing.bespoken import Assertion
 
 TEXT_PATHS = ("prompt", "reprompt", "cardTitle", "cardContent")
 """Shorthands compared leniently (case and punctuation ignored as a second chance)."""
-SHORTHANDS = (*TEXT_PATHS, "cardImageURL", "intent")
+SKILL_ERROR = "skillError"
+"""The shorthand for the skill's fault in a step (a sample whose web call fails offline): asserting it makes the
+fault expected, so it is checked like any value instead of failing the step."""
+SHORTHANDS = (*TEXT_PATHS, "cardImageURL", "intent", SKILL_ERROR)
 """Assertion names that are not JSON paths or slot names."""
 ENVELOPE_KEYS = ("response", "sessionAttributes", "version", "userAgent")
 """First parts of a path that make it a JSON path into the response envelope."""
@@ -55,6 +58,8 @@ class Outcome:
     """The intent and slots understood (or sent, for an intent step)."""
     response: dict[str, Any] | None
     """The skill's last response envelope of the turn (not the answer to a SessionEndedRequest)."""
+    error: str | None = None
+    """The skill's fault in this turn (what the log keeps), None when it answered."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +102,8 @@ def actual_values(path: str, outcome: Outcome) -> list[Any]:
     if path == "cardImageURL":
         image = card.get("image") or {}
         return [image.get("largeImageUrl", image.get("smallImageUrl"))] if isinstance(image, dict) else [None]
+    if path == SKILL_ERROR:
+        return [outcome.error]
     if path == "intent":
         return [outcome.result.intent if outcome.result is not None else None]
     if is_json_path(path):

@@ -14,6 +14,8 @@ locale, handler, interactionModel, applicationId, userId and deviceId. Every oth
     - audio: recordings/order.wav             # a recording, decoded like a voice step
       prompt: Okay*
     - ""                                      # silence: the reprompt, then the session ends
+    - "find my pet":                          # a step where the skill is expected to fail (offline web call):
+      - skillError: /getaddrinfo/             #   the fault is checked instead of failing the step
     - SessionEndedRequest
 
 Whether a step's text names an intent or is an utterance is decided when the skill's model is known

@@ -49,7 +49,7 @@ from assistant.skills.package import SkillPackage
 from assistant.skills.registry import Registry
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
-from assistant.testing.assertions import Checked, Outcome, check, speech_text
+from assistant.testing.assertions import SKILL_ERROR, Checked, Outcome, check, speech_text
 from assistant.testing.bespoken import Step, TestCase, TestSuite, split_intent_step
 
 logger = logging.getLogger(__name__)
@@ -292,6 +292,7 @@ class ConversationRunner:
         except AssistantError as error:
             return StepResult(step, heard=heard, error=str(error))
         outcome = _outcome(turn, step.kind == "session-ended")
+        expects_fault = any(a.path == SKILL_ERROR for a in step.assertions)
         checks = tuple(check(a, outcome) for a in step.assertions)
         result = outcome.result
         return StepResult(
@@ -301,7 +302,7 @@ class ConversationRunner:
             intent=result.intent if result is not None else None,
             slots={n: s.value for n, s in result.slots.items()} if result is not None else {},
             speech=speech_text(outcome.speech) if outcome.speech else None,
-            error=turn.error if turn is not None else None,
+            error=turn.error if turn is not None and not expects_fault else None,
         )
 
     # --- voice ----------------------------------------------------------------------------------------------
@@ -412,7 +413,9 @@ def _intent_result(context: _Context, name: str, values: dict[str, str], where: 
 def _outcome(turn: Turn | None, session_ended: bool) -> Outcome:
     if turn is None:
         return Outcome(None, None, None, None, None)
-    return Outcome(turn.speech, turn.reprompt, turn.card, turn.result, _skill_response(turn, session_ended))
+    return Outcome(
+        turn.speech, turn.reprompt, turn.card, turn.result, _skill_response(turn, session_ended), turn.error
+    )
 
 
 def _skill_response(turn: Turn, session_ended: bool) -> dict[str, Any] | None:
