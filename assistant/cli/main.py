@@ -14,7 +14,9 @@ from pathlib import Path
 from ..errors import AssistantError
 from ..settings import Settings
 
-SUBCOMMANDS = ("recognize", "parse", "compile", "setup", "skill", "chat", "run", "test", "lint", "devices")
+SUBCOMMANDS = (
+    "recognize", "parse", "compile", "setup", "skill", "chat", "run", "serve", "test", "lint", "devices"
+)
 """Subcommand modules in ``assistant.cli``; each defines ``add_parser(subparsers)`` and ``run(args, settings)``."""
 
 
