@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class Settings:
     """Offer the bundled skills in ``skills/`` beside the installed ones."""
     sandbox: bool = True
     """Run each skill worker in a sandbox; False (``--no-sandbox``) runs every skill as the user, unconfined."""
+    stream_url_map: Mapping[str, str] = field(default_factory=dict)
+    """Test-only: stream URLs a skill plays, replaced before they are opened (so a test serves a sample's internet
+    stream from a local server). The CLI reads it from ``ASSISTANT_STREAM_URL_MAP``, a JSON object."""
 
     @property
     def skills_dir(self) -> Path:

@@ -293,7 +293,7 @@ def test_the_envelope_identity_and_clock(
     event = turn.requests[0]
     user_id, device_id = installation_ids(bare_settings)
     assert event["context"]["System"]["user"]["userId"] == event["session"]["user"]["userId"] == user_id
-    assert event["context"]["System"]["device"] == {"deviceId": device_id, "supportedInterfaces": {}}
+    assert event["context"]["System"]["device"] == {"deviceId": device_id, "supportedInterfaces": {"AudioPlayer": {}}}
     assert event["session"]["application"]["applicationId"] == modes_skill.application_id
     assert event["request"]["timestamp"] == "2015-11-24T12:30:00Z"
     assert event["request"]["locale"] == "en-US"

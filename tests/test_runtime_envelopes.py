@@ -120,7 +120,7 @@ def test_the_envelope_has_session_context_and_request() -> None:
             "System": {
                 "application": {"applicationId": APP},
                 "user": {"userId": "amzn1.ask.account.U"},
-                "device": {"deviceId": "amzn1.ask.device.D", "supportedInterfaces": {}},
+                "device": {"deviceId": "amzn1.ask.device.D", "supportedInterfaces": {"AudioPlayer": {}}},
                 "apiEndpoint": "https://api.amazonalexa.com",
                 "apiAccessToken": "local-token",
             }

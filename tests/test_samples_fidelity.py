@@ -115,10 +115,10 @@ def test_petmatch_delegates_from_code_and_the_runtime_runs_the_next_step(petmatc
 FACT = SAMPLES / "nodejs-fact"
 
 
-def test_supported_interfaces_name_no_screen_and_the_fact_sample_takes_its_voice_only_path(
+def test_supported_interfaces_name_the_audio_player_and_no_screen_so_the_fact_sample_takes_its_voice_only_path(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No screen, no AudioPlayer yet: ``supportedInterfaces`` is empty, so the fact sample's ``supportsAPL``
+    """No screen: ``supportedInterfaces`` names the AudioPlayer alone, so the fact sample's ``supportsAPL``
     check fails and it answers with speech and a reprompt, without an APL RenderDocument."""
     source = sample(FACT)
     data = ["--data-dir", str(tmp_path)]
@@ -126,7 +126,8 @@ def test_supported_interfaces_name_no_screen_and_the_fact_sample_takes_its_voice
     capsys.readouterr()
     assert main([*data, "chat", "--no-bundled", "--json", "open change me"]) == 0
     turn = json.loads(capsys.readouterr().out)
-    assert turn["requests"][0]["context"]["System"]["device"]["supportedInterfaces"] == {}
+    assert turn["requests"][0]["context"]["System"]["device"]["supportedInterfaces"] == {"AudioPlayer": {}}
+    assert turn["requests"][0]["context"]["AudioPlayer"] == {"playerActivity": "IDLE"}
     assert "Viewport" not in turn["requests"][0]["context"]
     (response,) = turn["responses"]
     assert "Here's your fact" in turn["text"] and turn["reprompt"]

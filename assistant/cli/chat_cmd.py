@@ -5,6 +5,8 @@ begins with the wake word ("alexa stop", "alexa, open wise guy") is what an Echo
 session it can stop, cancel, ask for help or open another skill (``--wake-word`` for another phrase). With an
 UTTERANCE argument, that one utterance is run and the command exits, ending a session left open. Without a
 terminal on stdin, lines are read until end of input, without prompts, so tests and scripts can pipe input.
+While a skill's audio plays (silently: chat has no sound), ``/play``, ``/pause``, ``/next`` and ``/previous`` are the
+player's buttons, and the player's requests to the skill are shown as ``[audio: …]`` lines.
 """
 
 from __future__ import annotations
@@ -25,8 +27,15 @@ from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.ssml import ssml_to_text
-from .common import add_sandbox_option, sandbox_notice
+from .common import add_sandbox_option, sandbox_notice, text_player
 
+CONSOLE_CONTROLS = {
+    "/play": "PlayCommandIssued",
+    "/pause": "PauseCommandIssued",
+    "/next": "NextCommandIssued",
+    "/previous": "PreviousCommandIssued",
+}
+"""Lines that press the player's buttons (``PlaybackController.*`` to the skill that owns the player)."""
 LOCAL_ENVS = (".venv", "venv", "env")
 """Virtualenv folders looked for in a ``--skill`` folder (or its code folder) for a Python skill."""
 
@@ -87,6 +96,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             store,
             extra_skills=extra,
             wake_phrase=args.wake_word,
+            player=text_player(settings),
         ) as engine,
     ):
         if interactive:
@@ -102,7 +112,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             show(engine.handle_text(args.utterance), args.json, sys.stdout)
             return 0
         for line in _lines(interactive):
-            show(engine.handle_text(line), args.json, sys.stdout)
+            progress = engine.poll_player()  # what the player did while the user typed
+            if progress is not None:
+                show(progress, args.json, sys.stdout)
+            command = CONSOLE_CONTROLS.get(line.strip().lower())
+            show(engine.playback_control(command) if command else engine.handle_text(line), args.json, sys.stdout)
     return 0
 
 
@@ -136,6 +150,7 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
         title = turn.card.get("title") or turn.card.get("type", "card")
         body = turn.card.get("content") or turn.card.get("text") or ""
         lines.append(f"  card: {title}: {body}" if body else f"  card: {title}")
+    lines += [f"  [{line}]" for line in audio_lines(turn)]
     if turn.error:
         lines.append(f"  error: {turn.error}")
     if turn.session_open:
@@ -145,6 +160,22 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
     for line in lines:  # what a skill says may carry terminal escape sequences
         out.write(printable(line) + "\n")
     out.flush()
+
+
+def audio_lines(turn: Turn) -> list[str]:
+    """The player's requests of a turn, one line each: ``audio: PlaybackStarted sample-token at 0 ms``."""
+    lines = []
+    for event in turn.requests:
+        request = event.get("request") or {}
+        kind = str(request.get("type", ""))
+        if kind.startswith(("AudioPlayer.", "PlaybackController.", "System.")):
+            line = f"audio: {kind.split('.', 1)[1]}"
+            if "token" in request:
+                line += f" {request['token']} at {request.get('offsetInMilliseconds', 0)} ms"
+            if isinstance(request.get("error"), dict):
+                line += f": {request['error'].get('type')} {request['error'].get('message', '')}"
+            lines.append(line)
+    return lines
 
 
 def spoken_text(text: str | None, ssml: bool) -> str:

@@ -5,14 +5,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import signal
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..audio.stream import probe_stream
 from ..grammar.compiler import CompiledGrammar, compile_launcher, compile_session
 from ..model.loader import load_model
 from ..model.types import InteractionModel
+from ..runtime.audioplayer import AudioPlayer, ClockOutput
 from ..settings import Settings
 from ..skills.sandbox import probe
+
+
+def text_player(settings: Settings) -> AudioPlayer:
+    """The player of the text commands (``chat``, ``test``): streams are opened (so one that cannot be reached
+    fails as it would by voice), then play in silence on the wall clock."""
+    return AudioPlayer(ClockOutput(time.monotonic, probe_stream), settings.stream_url_map)
 
 
 def add_model_args(p: argparse.ArgumentParser) -> None:

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from ..errors import AssistantError
 from ..settings import Settings
 
+STREAM_URL_MAP_ENV = "ASSISTANT_STREAM_URL_MAP"
+"""Test-only: a JSON object mapping stream URLs to others (``Settings.stream_url_map``)."""
 SUBCOMMANDS = (
     "recognize", "parse", "compile", "setup", "skill", "chat", "run", "serve", "test", "lint", "devices"
 )
@@ -50,6 +54,15 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
     if args.data_dir:
         settings = settings.with_(data_dir=args.data_dir)
+    url_map = os.environ.get(STREAM_URL_MAP_ENV)
+    if url_map:
+        try:
+            mapping = json.loads(url_map)
+        except json.JSONDecodeError as error:
+            raise AssistantError(f"{STREAM_URL_MAP_ENV}: not JSON: {error}") from None
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            raise AssistantError(f"{STREAM_URL_MAP_ENV}: a JSON object of URL to URL is expected")
+        settings = settings.with_(stream_url_map=mapping)
     return settings
 
 

@@ -66,6 +66,7 @@ import html
 import logging
 import random
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -89,6 +90,7 @@ from assistant.nlu.closest import closest_intent
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
 from assistant.runtime import envelopes
+from assistant.runtime.audioplayer import PLAYER_INTENTS, AudioPlayer, ClockOutput, Notice
 from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
 from assistant.runtime.session import DialogState, Session
 from assistant.settings import Settings
@@ -127,6 +129,8 @@ HELP_INTENT = "AMAZON.HelpIntent"
 WOKEN_ALIASES = {"System.Stop": STOP_INTENT, "System.Help": HELP_INTENT}
 """The launcher's own intents as a session's skill receives them after the wake word ("alexa, goodbye")."""
 MAX_WOKEN_GRAMMARS = 8
+MAX_PLAYER_REQUESTS = 16
+"""AudioPlayer requests one turn may cause (a skill answering each with another Play), a guard against a loop."""
 """Woken grammars kept per engine (one per session grammar: the dialog's steps and dynamic entities make more)."""
 
 
@@ -323,6 +327,7 @@ class Engine:
         dialog: DialogManager | None = None,
         extra_skills: Sequence[SkillPackage] = (),
         wake_phrase: str = DEFAULT_WAKE_PHRASE,
+        player: AudioPlayer | None = None,
     ) -> None:
         self.settings = settings
         """Locale and timeouts."""
@@ -354,6 +359,9 @@ class Engine:
         self._launcher: CompiledGrammar | None = None
         self._woken: dict[tuple[str, str], CompiledGrammar] = {}
         self._session: Session | None = None
+        self.player = player or AudioPlayer(ClockOutput(time.monotonic), settings.stream_url_map)
+        """The device's AudioPlayer (``runtime.audioplayer``): its output is silent unless the caller gives one."""
+        self._player_grammars: dict[tuple[str, str], CompiledGrammar] = {}
 
     def __enter__(self) -> Engine:
         return self
@@ -377,7 +385,7 @@ class Engine:
         """
         session = self._session
         if session is None:
-            return self.launcher()
+            return self._top_grammar()
         current = self.dialog.grammar(session) or session.grammar
         if not woken:
             return current
@@ -394,6 +402,27 @@ class Engine:
                 self._woken.pop(next(iter(self._woken)))
             self._woken[key] = grammar
         return grammar
+
+    def _top_grammar(self) -> CompiledGrammar:
+        """The launcher, with the player's intents ("pause", "resume", "next" …) while a skill owns the player."""
+        launcher = self.launcher()
+        owner = self._player_skill()
+        if owner is None:
+            return launcher
+        key = (owner.package.name, launcher.name)
+        grammar = self._player_grammars.get(key)
+        if grammar is None:
+            intents = tuple(owner.model.intent(n) or Intent(n) for n in PLAYER_INTENTS)
+            player = compile_session(InteractionModel(owner.model.invocation_name, intents))
+            grammar = self._player_grammars[key] = union([launcher, player])
+        return grammar
+
+    def _player_skill(self) -> _Skill | None:
+        """The active skill that owns the player, if any."""
+        owner = self.player.owner
+        if owner is None:
+            return None
+        return next((s for s in self.skills().values() if s.package.name == owner.name), None)
 
     def expects_answer(self) -> bool:
         """True when a session is open and the skill asked something: the microphone reopens."""
@@ -527,8 +556,14 @@ class Engine:
                 + self._skill_list_sentence()
             )
             return
+        if result.intent == "System.Stop" and self.player.playing and self._player_skill() is not None:
+            self._player_intent(turn, IntentResult("AMAZON.StopIntent", text=result.text))
+            return
         if result.intent == "System.Stop":
             return  # nothing is playing and no session is open: stopping is silently done
+        if result.intent in PLAYER_INTENTS and result.skill is None and self._player_skill() is not None:
+            self._player_intent(turn, result)
+            return
         skill = self.skills().get(result.skill or "")
         if skill is None:
             turn.events.append(f"unknown-skill:{result.skill}")
@@ -753,6 +788,7 @@ class Engine:
             session.session_id,
             new=session.take_new(),
             attributes=session.attributes,
+            audio_player=self.player.context(session.package),
         )
         turn.requests.append(event)
         try:
@@ -785,6 +821,8 @@ class Engine:
             self._drop(turn, session, "SHOULD_END_SESSION")
         else:
             session.listening = True
+        if reply.audio_directives:  # the speech is said first, then the audio plays, as on an Echo
+            self._play(turn, session.package, reply, None, turn.requests[-1]["request"]["requestId"])
 
     def _apply_directives(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
         """Note the reply's Dialog directives as events and apply its dynamic entities."""
@@ -792,6 +830,124 @@ class Engine:
             turn.events.append(f"dialog:{session.skill}:{directive.get('type')}")
             if directive.get("type") == "Dialog.UpdateDynamicEntities":
                 self._update_dynamic(session, directive)
+
+    # --- the AudioPlayer ----------------------------------------------------------------------------------
+
+    def poll_player(self) -> Turn | None:
+        """Requests the player's progress causes (``PlaybackNearlyFinished``, ``PlaybackFinished``, the next
+        stream's ``PlaybackStarted``, ``PlaybackFailed``), sent now; None when there were none. The voice loop
+        and ``chat`` call it as time passes."""
+        notices = self.player.poll()
+        if not notices:
+            return None
+        turn = _TurnBuilder(heard="", skill=notices[0].package.name)
+        self._notify(turn, notices)
+        return self._finish(turn)
+
+    def playback_control(self, command: str) -> Turn:
+        """A console button: ``PlaybackController.<command>`` (PlayCommandIssued, PauseCommandIssued,
+        NextCommandIssued, PreviousCommandIssued) to the skill that owns the player; nothing without one."""
+        turn = _TurnBuilder(heard=f"[{command}]")
+        notice = self.player.controller(command)
+        if notice is not None:
+            turn.skill = notice.package.name
+            self._notify(turn, [notice])
+        return self._finish(turn)
+
+    def audio_event(self, kind: str) -> Turn:
+        """An AudioPlayer request as a test step (``AudioPlayer.PlaybackNearlyFinished`` …), sent to the skill that
+        owns the player with the current token and offset; ``PlaybackStopped`` stops the player, and
+        ``PlaybackFinished`` ends the current stream (the next one queued starts)."""
+        turn = _TurnBuilder(heard=f"[{kind}]")
+        notices = self.player.simulate(kind)
+        if notices:
+            turn.skill = notices[0].package.name
+            self._notify(turn, notices)
+        return self._finish(turn)
+
+    def _play(
+        self, turn: _TurnBuilder, package: SkillPackage, reply: Reply, answering: str | None, request_id: str
+    ) -> None:
+        """Carry out a reply's AudioPlayer directives (checked first: an invalid one gets the skill
+        System.ExceptionEncountered instead), then send the requests they cause."""
+        directives = list(reply.audio_directives)
+        problem = self.player.check(directives, answering)
+        if problem is not None:
+            self._exception(turn, package, request_id, problem)
+            return
+        for directive in directives:
+            turn.events.append(f"audio:{package.name}:{directive.get('type')}")
+        self._notify(turn, self.player.apply(package, directives))
+
+    def _notify(self, turn: _TurnBuilder, notices: list[Notice]) -> None:
+        """Send the player's requests, in order, and act on what each skill answers."""
+        pending = list(notices)
+        for _ in range(MAX_PLAYER_REQUESTS):
+            if not pending:
+                return
+            notice = pending.pop(0)
+            turn.say(notice.say)
+            kind = str(notice.request["type"])
+            turn.events.append(f"{kind}:{notice.package.name}:{notice.request.get('token', '')}")
+            request = envelopes.event_request(self._ids.request_id(), self._clock(), self._locale(), notice.request)
+            response = self._send_event(turn, notice.package, request)
+            if response is None:
+                continue
+            reply = envelopes.read_response(response)
+            body = response.get("response") if isinstance(response.get("response"), dict) else {}
+            spoken = [k for k in ("outputSpeech", "card", "reprompt") if body and body.get(k)]
+            problem = (
+                f"/response/{spoken[0]}: not allowed in a response to {kind}" if spoken
+                else self.player.check(list(reply.directives), kind)
+            )  # fmt: skip
+            if problem is not None:
+                self._exception(turn, notice.package, request["requestId"], problem)
+                continue
+            pending += self.player.apply(notice.package, list(reply.audio_directives))
+        if pending:
+            logger.error("player: more than %d requests in one turn; the rest are dropped", MAX_PLAYER_REQUESTS)
+
+    def _send_event(self, turn: _TurnBuilder, package: SkillPackage, request: dict[str, Any]) -> dict[str, Any] | None:
+        """Send an out-of-session request; its response, or None when the skill failed (the skill then receives
+        System.ExceptionEncountered, unless that is what failed)."""
+        event = envelopes.out_of_session_envelope(
+            request, self.device(), package.application_id, self.player.context(package)
+        )
+        turn.requests.append(event)
+        try:
+            response = self.pool.get(package).invoke(event)
+        except SkillError as error:
+            logger.error("skill %s failed on %s: %s", package.name, request["type"], error)
+            turn.events.append(f"fault:{package.name}:{getattr(error, 'kind', 'unavailable')}")
+            if request["type"] != "System.ExceptionEncountered":
+                self._exception(turn, package, request["requestId"], str(error))
+            return None
+        if response:
+            turn.responses.append(response)
+        return response or None
+
+    def _exception(self, turn: _TurnBuilder, package: SkillPackage, cause: str, message: str) -> None:
+        """System.ExceptionEncountered to ``package``: its response to request ``cause`` was invalid."""
+        logger.error("skill %s: invalid response to %s: %s", package.name, cause, message)
+        turn.events.append(f"System.ExceptionEncountered:{package.name}")
+        fields = {
+            "type": "System.ExceptionEncountered",
+            "error": {"type": "INVALID_RESPONSE", "message": message},
+            "cause": {"requestId": cause},
+        }
+        request = envelopes.event_request(self._ids.request_id(), self._clock(), self._locale(), fields)
+        self._send_event(turn, package, request)
+
+    def _player_intent(self, turn: _TurnBuilder, result: IntentResult) -> None:
+        """A built-in intent said while a skill owns the player ("pause", "resume", "alexa, stop" while it plays):
+        to that skill without its invocation name, in a new session, as on an Echo. A stop the skill's answer did
+        not carry out is carried out by the device (the player always stops on "stop")."""
+        skill = self._player_skill()
+        assert skill is not None
+        session = self._open(turn, skill)
+        self._send_intent(turn, session, result)
+        if result.intent == STOP_INTENT and self.player.playing:
+            self._notify(turn, self.player.stop())
 
     def _update_dynamic(self, session: Session, directive: dict[str, Any]) -> None:
         """REPLACE sets the session's whole set of dynamic entities (types left out have none); CLEAR empties it."""
@@ -840,6 +996,7 @@ class Engine:
             session.session_id,
             new=session.take_new(),
             attributes=session.attributes,
+            audio_player=self.player.context(session.package),
         )
         turn.requests.append(event)
         try:

@@ -34,6 +34,8 @@ ERROR_TYPES = ("INVALID_RESPONSE", "DEVICE_COMMUNICATION_ERROR", "INTERNAL_SERVI
 """``SessionEndedRequest.error.type`` values."""
 DIALOG_STATES = ("STARTED", "IN_PROGRESS", "COMPLETED")
 """``IntentRequest.dialogState`` values."""
+SUPPORTED_INTERFACES: Mapping[str, Any] = {"AudioPlayer": {}}
+"""``context.System.device.supportedInterfaces``: the AudioPlayer (no screen, so no APL or Display)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,30 +84,53 @@ def envelope(
     *,
     new: bool,
     attributes: Mapping[str, Any] | None,
+    audio_player: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A whole request envelope: ``version``, ``session``, ``context.System`` and the ``request``."""
+    """A whole request envelope: ``version``, ``session``, ``context`` (``System``, and ``AudioPlayer`` when
+    given) and the ``request``."""
     application = {"applicationId": application_id}
     user = {"userId": device.user_id}
-    return {
-        "version": "1.0",
-        "session": {
-            "new": new,
-            "sessionId": session_id,
-            "application": dict(application),
-            "attributes": dict(attributes or {}),
-            "user": dict(user),
-        },
-        "context": {
-            "System": {
-                "application": dict(application),
-                "user": dict(user),
-                "device": {"deviceId": device.device_id, "supportedInterfaces": {}},
-                "apiEndpoint": API_ENDPOINT,
-                "apiAccessToken": API_ACCESS_TOKEN,
-            }
-        },
-        "request": request,
+    event = out_of_session_envelope(request, device, application_id, audio_player)
+    event["session"] = {
+        "new": new,
+        "sessionId": session_id,
+        "application": dict(application),
+        "attributes": dict(attributes or {}),
+        "user": dict(user),
     }
+    return {"version": event.pop("version"), "session": event.pop("session"), **event}
+
+
+def out_of_session_envelope(
+    request: dict[str, Any],
+    device: Device,
+    application_id: str,
+    audio_player: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A request envelope without ``session``: the AudioPlayer and PlaybackController requests (alexa-contract.md
+    section 1)."""
+    application = {"applicationId": application_id}
+    user = {"userId": device.user_id}
+    context: dict[str, Any] = {
+        "System": {
+            "application": dict(application),
+            "user": dict(user),
+            "device": {"deviceId": device.device_id, "supportedInterfaces": dict(SUPPORTED_INTERFACES)},
+            "apiEndpoint": API_ENDPOINT,
+            "apiAccessToken": API_ACCESS_TOKEN,
+        }
+    }
+    if audio_player is not None:
+        context["AudioPlayer"] = dict(audio_player)
+    return {"version": "1.0", "context": context, "request": request}
+
+
+def event_request(request_id: str, now: datetime, locale: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``request`` of an AudioPlayer, PlaybackController or System request: ``fields`` (its ``type`` first)
+    with the id, timestamp and locale."""
+    request = {"type": fields["type"], "requestId": request_id, "timestamp": timestamp(now), "locale": locale}
+    request.update({k: v for k, v in fields.items() if k != "type"})
+    return request
 
 
 def launch_request(request_id: str, now: datetime, locale: str) -> dict[str, Any]:
@@ -233,6 +258,11 @@ class Reply:
     """``response.directives``."""
     session_attributes: dict[str, Any]
     """``sessionAttributes``, carried into the next request of the session."""
+
+    @property
+    def audio_directives(self) -> tuple[dict[str, Any], ...]:
+        """The ``AudioPlayer.*`` directives."""
+        return tuple(d for d in self.directives if str(d.get("type", "")).startswith("AudioPlayer."))
 
     @property
     def dialog_directives(self) -> tuple[dict[str, Any], ...]:

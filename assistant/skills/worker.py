@@ -158,6 +158,10 @@ def response_limit_problem(response: dict[str, Any]) -> str | None:
     return None
 
 
+IGNORED_REPLIES = frozenset({"SessionEndedRequest", "System.ExceptionEncountered"})
+"""Requests whose reply Alexa ignores (a skill may answer nothing at all)."""
+
+
 def _request_type(event: dict[str, Any]) -> object:
     request = event.get("request")
     return request.get("type") if isinstance(request, dict) else None
@@ -442,7 +446,7 @@ class ProcessWorker(abc.ABC):
             self._tail.clear()
             deadline = time.monotonic() + timeout
             response = self._call(request_id, event, timeout, deadline)
-        if _request_type(event) == "SessionEndedRequest":
+        if _request_type(event) in IGNORED_REPLIES:
             return _ignored_reply(self.package.name, response)
         problem = response_problem(response)
         if problem is not None or not isinstance(response, dict):
