@@ -101,6 +101,8 @@ class CompiledGrammar:
     """Which words are known, supplied or guessed, and the phones of those the decoder must be given."""
     voice_excluded: tuple[str, ...] = ()
     """Samples that are understood in text but not by voice, with the reason."""
+    elicited: tuple[str, str] | None = None
+    """(intent, slot) a dialog grammar elicits: a bare answer to it may be any words, as on Alexa."""
     digest: str = ""
     """Content hash of the inputs."""
 
@@ -398,7 +400,7 @@ class _Builder:
         return Ref(name)
 
     def finish(self, kind: str, top: list[Expr], digest: str, intents: Mapping[str, Intent],
-               supplied: Mapping[str, str]) -> CompiledGrammar:
+               supplied: Mapping[str, str], elicited: tuple[str, str] | None = None) -> CompiledGrammar:
         if not top:
             raise GrammarError(f"the {kind} grammar has no sentences")
         public = "main"
@@ -413,6 +415,7 @@ class _Builder:
             name=name, kind=kind, public=public, rules=dict(self.rules),
             types=dict(self.types),
             intents=dict(intents), pronunciations=prons, voice_excluded=tuple(self.excluded), digest=digest,
+            elicited=elicited,
         )
 
 
@@ -633,7 +636,7 @@ def compile_slot(
             if bexpr is not None:
                 top.append(Tag(name, bexpr))
                 intents[name] = builtin
-        return b.finish("slot", top, digest, intents, _supplied(model))
+        return b.finish("slot", top, digest, intents, _supplied(model), (intent.name, slot_name))
 
     return _cached(digest, build)
 
@@ -699,6 +702,7 @@ def compile_dialog(
                 top.append(Tag(item.name, expr))
                 intents[item.name] = item
         _add_session_system(top, intents)
-        return b.finish("slot", top, digest, intents, _supplied(model))
+        elicited = (intent.name, slot_name) if slot_name is not None else None
+        return b.finish("slot", top, digest, intents, _supplied(model), elicited)
 
     return _cached(digest, build)

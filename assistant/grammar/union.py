@@ -76,6 +76,7 @@ def union(parts: Sequence[CompiledGrammar]) -> CompiledGrammar:
         intents=intents,
         pronunciations=_pronunciations([p.pronunciations for p in parts]),
         voice_excluded=tuple(dict.fromkeys(x for p in parts for x in p.voice_excluded)),
+        elicited=parts[0].elicited,
         digest=digest,
         jsgf="",
         fsa=_union_fsa([p.fsa for p in parts if p.fsa is not None]),

@@ -213,7 +213,7 @@ def sample_problems(
             others = [
                 name
                 for name, g in alone.items()
-                if name != intent.name and (r := parse(text, g)) is not None and r.intent == name
+                if name != intent.name and (r := parse(text, g, open_slots=False)) is not None and r.intent == name
             ]
             if not others:
                 continue
