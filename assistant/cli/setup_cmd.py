@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..services.tls import ensure_credentials
 from ..settings import Settings
 from ..skills.registry import Registry, ensure_bundled_envs
 
@@ -17,6 +18,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     built = ensure_bundled_envs(settings)
     for path in built:
         print(f"set up {path}")
+    credentials = ensure_credentials(settings.data_dir / "api")
+    print(f"local Alexa API CA: {credentials.ca}")
     registry = Registry(settings)
     for skill in registry.active():
         print(f"  {registry.invocation(skill):20} {skill.runtime:6} {'bundled' if skill.bundled else 'installed'}")

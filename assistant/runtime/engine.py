@@ -93,12 +93,13 @@ from assistant.runtime import envelopes
 from assistant.runtime.audioplayer import PLAYER_INTENTS, AudioPlayer, ClockOutput, Notice
 from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
 from assistant.runtime.session import DialogState, Session
+from assistant.services.hub import Services
 from assistant.settings import Settings
 from assistant.skills.layout import invocation_name
 from assistant.skills.package import SkillPackage
 from assistant.skills.registry import Registry, installation_ids, needs_environment
 from assistant.skills.store import AttributeStore
-from assistant.skills.worker import WorkerPool
+from assistant.skills.worker import SkillWorker, WorkerPool
 
 logger = logging.getLogger(__name__)
 
@@ -328,6 +329,7 @@ class Engine:
         extra_skills: Sequence[SkillPackage] = (),
         wake_phrase: str = DEFAULT_WAKE_PHRASE,
         player: AudioPlayer | None = None,
+        services: Services | None = None,
     ) -> None:
         self.settings = settings
         """Locale and timeouts."""
@@ -340,6 +342,9 @@ class Engine:
         self.extra_skills = tuple(extra_skills)
         """Skill folders added for this run only (``chat --skill``); they shadow active ones of the same name."""
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.services = services if services is not None else Services(settings, store, clock=self._clock)
+        """Alexa's service APIs (settings, reminders, purchases…), started with the first skill request."""
+        self._services_failed = False
         rng = rng if rng is not None else random.Random(settings.seed)
         self._ids = SessionIds(rng)
         if dialog is None:
@@ -538,7 +543,10 @@ class Engine:
                 turn = _TurnBuilder(heard="")
                 self._end_session(turn, self._session, "USER_INITIATED")
         finally:
-            self.pool.close()
+            try:
+                self.pool.close()
+            finally:
+                self.services.stop()
 
     # --- top level -----------------------------------------------------------------------------------------
 
@@ -792,7 +800,7 @@ class Engine:
         )
         turn.requests.append(event)
         try:
-            response = self.pool.get(session.package).invoke(event)
+            response = self._worker(session.package).invoke(event)
         except SkillFault as fault:
             self._fault(turn, session, fault)
             return None
@@ -1000,7 +1008,7 @@ class Engine:
         )
         turn.requests.append(event)
         try:
-            response = self.pool.get(session.package).invoke(event)
+            response = self._worker(session.package).invoke(event)
             if response:  # a skill may answer nothing at all (the 2015 AlexaSkill.js does)
                 turn.responses.append(response)
         except SkillError as error:  # the reply to a SessionEndedRequest is ignored, and so is its failure
@@ -1014,6 +1022,16 @@ class Engine:
         logger.info("session %s with skill %s ended: %s", session.session_id, session.skill, reason)
 
     # --- helpers -------------------------------------------------------------------------------------------
+
+    def _worker(self, package: SkillPackage) -> SkillWorker:
+        """The skill's worker, with the API server started for it (its requests then carry a token)."""
+        if self.pool.api is None and not self._services_failed:
+            try:
+                self.pool.api = self.services.start()
+            except AssistantError as error:  # skills still run; their API calls fail as they would offline
+                self._services_failed = True
+                logger.error("the local Alexa API server cannot start: %s", error)
+        return self.pool.get(package)
 
     def device(self) -> Device:
         """The installation's user and device ids (read on first use)."""

@@ -42,6 +42,36 @@ const codeDir = path.resolve(args['code-dir']);
 const shimsDir = path.resolve(args.shims);
 const skill = args.skill;
 
+// --- the skill's clock: moved to the request's time when the assistant runs on a fixed clock (--now) ---
+let clockOffset = 0;
+if (args['fake-clock']) {
+  const RealDate = Date;
+  class SkillDate extends RealDate {
+    constructor(...given) {
+      if (given.length === 0) super(RealDate.now() + clockOffset);
+      else super(...given);
+    }
+    static now() { return RealDate.now() + clockOffset; }
+  }
+  global.Date = SkillDate;
+}
+
+// --- the way to the local Alexa API server: 127.0.0.1 in this sandbox, forwarded to its Unix socket ---
+function openApiForwarder() {
+  return new Promise((resolve) => {
+    if (!args['api-socket']) { resolve(null); return; }
+    const forwarder = net.createServer((client) => {
+      const upstream = net.connect(args['api-socket']);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+      client.pipe(upstream);
+      upstream.pipe(client);
+    });
+    forwarder.on('error', (err) => { console.error(`[WARN] no way to the Alexa API server: ${err}`); resolve(null); });
+    forwarder.listen(0, '127.0.0.1', () => { forwarder.unref(); resolve(forwarder.address().port); });
+  });
+}
+
 function writeLine(text) {
   const data = Buffer.from(text + '\n', 'utf8');
   let offset = 0;
@@ -246,6 +276,7 @@ async function main() {
       if (!line.trim()) continue;
       const message = JSON.parse(line);
       if (message.op === 'invoke') {
+        if (typeof message.clock_offset_ms === 'number') clockOffset = message.clock_offset_ms;
         invoke(message, handler);
       } else if (message.op === 'reply' && pending.has(message.id)) {
         const { resolve, reject } = pending.get(message.id);
@@ -258,7 +289,8 @@ async function main() {
     }
   });
   input.on('end', () => process.exit(0));
-  send({ op: 'ready' });
+  const apiPort = await openApiForwarder();
+  send(apiPort === null ? { op: 'ready' } : { op: 'ready', api_port: apiPort });
 }
 
 main();

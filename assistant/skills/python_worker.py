@@ -9,10 +9,12 @@ The parent (``assistant/skills/worker.py``) starts it with:
 Channel: JSON lines on the two inherited file descriptors, never on stdout/stderr, which belong to the skill
 (the parent sends both to the skill's log). Messages:
 
-- to the parent: ``{"op": "ready"}`` once the handler is loaded; ``{"op": "result", "id", "response"}``;
+- to the parent: ``{"op": "ready"[, "api_port"]}`` once the handler is loaded (``api_port``: where this process
+  forwards HTTPS to the local Alexa API server, with ``--api-socket``); ``{"op": "result", "id", "response"}``;
   ``{"op": "fault", "id", "kind", "detail", "traceback"}``; and, while a handler runs, requests
   ``{"op": "attributes.get"|"attributes.save"|"attributes.delete", "id", "key"[, "value"]}``.
-- from the parent: ``{"op": "invoke", "id", "event", "timeout_ms"}``, and answers
+- from the parent: ``{"op": "invoke", "id", "event", "timeout_ms"[, "clock_offset_ms"]}`` (the offset, with
+  ``--fake-clock``, moves the skill's ``datetime`` clock to the request's time), and answers
   ``{"op": "reply", "id", "value"}`` or ``{"op": "reply", "id", "error"}`` to the requests above.
 
 End of input means the parent is gone or done: the process exits.
@@ -21,6 +23,7 @@ End of input means the parent is gone or done: the process exits.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import itertools
 import json
@@ -94,6 +97,96 @@ class Channel:
         return reply.get("value")
 
 
+def open_api_forwarder(socket_path: str) -> int:
+    """Listen on 127.0.0.1 (in the sandbox's own network namespace) and forward each connection to the API
+    server's Unix socket, byte for byte; returns the port."""
+    import socket
+    import threading
+
+    def pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with contextlib.suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def forward(client: socket.socket) -> None:
+        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            upstream.connect(socket_path)
+        except OSError as error:
+            sys.stderr.write(f"[WARN] the Alexa API server cannot be reached: {error}\n")
+            client.close()
+            upstream.close()
+            return
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
+
+    def accept(listener: socket.socket) -> None:
+        while True:
+            client, _ = listener.accept()
+            threading.Thread(target=forward, args=(client,), daemon=True).start()
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    threading.Thread(target=accept, args=(listener,), daemon=True, name="alexa-api-forwarder").start()
+    return int(listener.getsockname()[1])
+
+
+class _Clock:
+    """The skill's clock offset, seconds (``--fake-clock``)."""
+
+    offset = 0.0
+
+
+def install_fake_clock() -> None:
+    """Make ``datetime.datetime.now/utcnow/today`` and ``datetime.date.today`` follow the request's time (the
+    assistant's fixed clock) plus the real time elapsed; installed before the skill is imported, so its
+    ``from datetime import datetime`` sees it. ``isinstance`` with the real classes keeps working."""
+    import datetime as module
+
+    real_datetime, real_date = module.datetime, module.date
+
+    class _Meta(type):
+        def __instancecheck__(cls, obj: object) -> bool:
+            return isinstance(obj, real_datetime if cls.__name__ == "datetime" else real_date)
+
+        def __subclasscheck__(cls, sub: type) -> bool:
+            return issubclass(sub, real_datetime if cls.__name__ == "datetime" else real_date)
+
+    class FakeDatetime(real_datetime, metaclass=_Meta):  # type: ignore[misc,valid-type]
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return real_datetime.fromtimestamp(time.time() + _Clock.offset, tz)
+
+        @classmethod
+        def utcnow(cls) -> Any:
+            return real_datetime.utcfromtimestamp(time.time() + _Clock.offset)
+
+        @classmethod
+        def today(cls) -> Any:
+            return real_datetime.fromtimestamp(time.time() + _Clock.offset)
+
+    class FakeDate(real_date, metaclass=_Meta):  # type: ignore[misc,valid-type]
+        @classmethod
+        def today(cls) -> Any:
+            return real_date.fromtimestamp(time.time() + _Clock.offset)
+
+    FakeDatetime.__name__ = FakeDatetime.__qualname__ = "datetime"
+    FakeDate.__name__ = FakeDate.__qualname__ = "date"
+    FakeDatetime.__module__ = FakeDate.__module__ = "datetime"
+    module.datetime = FakeDatetime  # type: ignore[misc]
+    module.date = FakeDate  # type: ignore[misc]
+
+
 def last_line(error: BaseException) -> str:
     """The last line of a traceback: ``ValueError: boom``."""
     return traceback.format_exception_only(type(error), error)[-1].strip()
@@ -130,6 +223,8 @@ def serve(channel: Channel, handler: Callable[[Any, Any], Any], skill: str) -> N
         if message.get("op") != "invoke":
             raise ValueError(f"expected an invoke message, got {message!r}")
         request_id = str(message["id"])
+        if "clock_offset_ms" in message:
+            _Clock.offset = float(message["clock_offset_ms"]) / 1000.0
         context = LambdaContext(skill, request_id or str(uuid.uuid4()), int(message.get("timeout_ms", 8000)))
         try:
             response = handler(message["event"], context)
@@ -168,7 +263,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--handler", required=True)
     parser.add_argument("--shims", type=Path, required=True)
     parser.add_argument("--skill", required=True)
+    parser.add_argument("--api-socket")
+    parser.add_argument("--fake-clock")
     args = parser.parse_args(argv)
+    if args.fake_clock:
+        install_fake_clock()
 
     channel = Channel(args.channel_in, args.channel_out)
     here = str(Path(__file__).resolve().parent)
@@ -192,7 +291,13 @@ def main(argv: list[str] | None = None) -> int:
             {"op": "fault", "id": None, "kind": "raised", "detail": last_line(error), "traceback": text}
         )
         return 1
-    channel.send({"op": "ready"})
+    ready: dict[str, Any] = {"op": "ready"}
+    if args.api_socket:
+        try:
+            ready["api_port"] = open_api_forwarder(args.api_socket)
+        except OSError as error:
+            sys.stderr.write(f"[WARN] no way to the Alexa API server: {error}\n")
+    channel.send(ready)
     serve(channel, handler, args.skill)
     return 0
 

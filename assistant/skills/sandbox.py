@@ -117,6 +117,8 @@ class Sandbox:
     """Share the host's network (granted at install with ``--allow-network``); otherwise none at all."""
     limits: Limits = field(default_factory=Limits)
     """Resource limits."""
+    binds: tuple[tuple[Path, Path], ...] = ()
+    """``(host path, path inside)`` shown read-only elsewhere than on the host: the API server's socket."""
 
     def wrap(self, command: Sequence[str], bwrap: str = "bwrap", cgroup: PidsCgroup | None = None) -> list[str]:
         """``command`` as it runs inside this sandbox (first joining ``cgroup``, when given)."""
@@ -243,6 +245,8 @@ def bwrap_arguments(bwrap: str, sandbox: Sandbox) -> list[str]:
     args += ["--size", str(sandbox.limits.tmp_size), "--tmpfs", "/tmp"]
     for path in outermost(sandbox.visible):
         args += ["--ro-bind", str(path), str(path)]
+    for host, inside in sandbox.binds:
+        args += ["--ro-bind", str(host), str(inside)]
     args += ["--remount-ro", "/", "--chdir", str(sandbox.workdir)]  # only /tmp (and /dev) stay writable
     return args
 

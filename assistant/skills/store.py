@@ -12,24 +12,16 @@ import logging
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from assistant.errors import SkillError
+from assistant.skills.schema import forget_skill, migrate
 
 logger = logging.getLogger(__name__)
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attributes (
-    skill TEXT NOT NULL,
-    key TEXT NOT NULL,
-    value TEXT NOT NULL,
-    updated REAL NOT NULL,
-    PRIMARY KEY (skill, key)
-)
-"""
-
 
 ITEM_MAX_BYTES = 400 * 1024
 """The largest item a skill may save, bytes: DynamoDB's item size limit (400 KB, the UTF-8 lengths of the
@@ -72,7 +64,7 @@ class AttributeStore:
                 connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=FULL")
-                connection.execute(_SCHEMA)
+                migrate(connection, self.path)
             except (OSError, sqlite3.Error) as error:
                 raise AttributeStoreError(
                     f"cannot open the attribute database {self.path}: {error}"
@@ -96,6 +88,33 @@ class AttributeStore:
             except sqlite3.Error as error:
                 raise AttributeStoreError(f"cannot {what} in {self.path}: {error}") from error
             return rows
+
+    @contextmanager
+    def transaction(self, what: str) -> Iterator[sqlite3.Connection]:
+        """The database in one committed transaction (rolled back on error), for the service APIs' tables
+        (``schema.py``); ``what`` names the operation in an error."""
+        with self._lock:
+            connection = self._connect()
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield connection
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as error:
+                raise AttributeStoreError(f"cannot {what} in {self.path}: {error}") from error
+
+    def forget(self, skill: str) -> dict[str, int]:
+        """Delete everything ``skill`` owns (attributes, grants, reminders, timers, lists, purchases); returns
+        the rows removed per table."""
+        with self._lock:
+            connection = self._connect()
+            try:
+                return forget_skill(connection, skill)
+            except sqlite3.Error as error:
+                raise AttributeStoreError(f"cannot delete the data of skill {skill!r} in {self.path}: {error}") from error
 
     def get(self, skill: str, key: str) -> dict[str, Any] | None:
         """The attributes saved for ``key`` by ``skill``, or None when nothing was saved."""

@@ -37,6 +37,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, cast, runtime_checkable
@@ -44,6 +45,7 @@ from typing import IO, Any, Protocol, cast, runtime_checkable
 import jsonschema
 
 from assistant.errors import SkillError, SkillFault
+from assistant.services.access import SANDBOX_SOCKET, ApiAccess
 from assistant.settings import Settings
 from assistant.skills.package import SkillPackage
 from assistant.skills.sandbox import Limits, PidsCgroup, Sandbox, interpreter_paths, probe
@@ -178,6 +180,28 @@ def _ignored_reply(skill: str, response: object) -> dict[str, Any]:
     return response if isinstance(response, dict) else {}
 
 
+CLOCK_SKEW_SECONDS = 5.0
+"""A request whose timestamp is further than this from the real time comes from a fixed clock (``--now``)."""
+
+
+def _clock_skew(event: dict[str, Any]) -> float | None:
+    """Seconds from the real time to the request's ``timestamp`` when the runtime's clock is not the real one
+    (``assistant test --now``), else None. The skill's own clock is then moved by as much, so that a skill that
+    asks ``datetime.now()`` or ``new Date()`` agrees with its request, as it would on Alexa."""
+    request = event.get("request")
+    stamp = request.get("timestamp") if isinstance(request, dict) else None
+    if not isinstance(stamp, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    skew = moment.timestamp() - time.time()
+    return skew if abs(skew) > CLOCK_SKEW_SECONDS else None
+
+
 def _exit_detail(returncode: int) -> str:
     if returncode >= 0:
         return f"exit code {returncode}"
@@ -235,6 +259,10 @@ class ProcessWorker(abc.ABC):
         self._tail: collections.deque[str] = collections.deque(maxlen=_LOG_TAIL)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self.api: ApiAccess | None = None
+        """The local Alexa API server, when the runtime runs one: each request gets its endpoint and a token."""
+        self._api_port: int | None = None
+        self._fake_clock = False
 
     # --- lifecycle -------------------------------------------------------------------------------------------
 
@@ -248,7 +276,18 @@ class ProcessWorker(abc.ABC):
     def _visible(self) -> list[Path]:
         """What the sandbox shows the skill, read-only: its code, its environment, the worker's own files."""
         package = self.package
-        return [p for p in (package.root, package.code_dir, package.env_dir) if p is not None]
+        visible = [p for p in (package.root, package.code_dir, package.env_dir) if p is not None]
+        if self.api is not None:
+            visible.append(self.api.bundle)
+        return visible
+
+    def _api_arguments(self) -> list[str]:
+        """``--api-socket PATH`` (as the worker sees it) and ``--fake-clock``, for the worker script."""
+        args = ["--fake-clock", "1"] if self._fake_clock else []
+        if self.api is None:
+            return args
+        inside = SANDBOX_SOCKET if self.limits is not None else self.api.socket
+        return [*args, "--api-socket", str(inside)]
 
     def sandbox(self) -> Sandbox | None:
         """The sandbox this worker's process runs in, or None without one."""
@@ -259,6 +298,7 @@ class ProcessWorker(abc.ABC):
             workdir=self.package.code_dir,
             network=self.package.allow_network,
             limits=self.limits,
+            binds=((self.api.socket, SANDBOX_SOCKET),) if self.api is not None else (),
         )
 
     def _environment(self) -> dict[str, str]:
@@ -283,6 +323,9 @@ class ProcessWorker(abc.ABC):
         }
         if self.seed is not None:  # deterministic skills for tests: python_worker / node_bridge seed their RNG
             env["ASSISTANT_SKILL_SEED"] = str(self.seed)
+        if self.api is not None:  # every HTTP client a skill may use trusts the local API server
+            for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "NODE_EXTRA_CA_CERTS"):
+                env[name] = str(self.api.bundle)
         if self.package.env_dir is not None and (self.package.env_dir / "node_modules").is_dir():
             # A bundled Node skill's dependencies live outside its (read-only) code folder.
             env["NODE_PATH"] = str(self.package.env_dir / "node_modules")
@@ -375,6 +418,10 @@ class ProcessWorker(abc.ABC):
         if message.get("op") != "ready":
             self._kill()
             raise self._fault("crashed", f"the worker sent {message!r} instead of ready")
+        port = message.get("api_port")
+        self._api_port = port if isinstance(port, int) else None
+        if self.api is not None and self._api_port is None:
+            logger.warning("skill %r: its worker opened no way to the Alexa API server", self.package.name)
         logger.debug("skill %r: %s worker ready (pid %d)", self.package.name, self.runtime, self._process.pid)
 
     def stop(self) -> None:
@@ -437,15 +484,18 @@ class ProcessWorker(abc.ABC):
     def invoke(self, event: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """Call the handler with ``event``; returns the response envelope or raises SkillFault."""
         timeout = self.timeout if timeout is None else timeout
+        skew = _clock_skew(event)
         with self._lock:
             if not self.running:
                 if self._process is not None:
                     logger.info("skill %r: restarting its %s worker", self.package.name, self.runtime)
+                self._fake_clock = skew is not None
                 self._start()
             request_id = f"{self.package.name}-{next(self._ids)}"
             self._tail.clear()
             deadline = time.monotonic() + timeout
-            response = self._call(request_id, event, timeout, deadline)
+            self._authorize(event)
+            response = self._call(request_id, event, timeout, deadline, skew)
         if _request_type(event) in IGNORED_REPLIES:
             return _ignored_reply(self.package.name, response)
         problem = response_problem(response)
@@ -456,8 +506,28 @@ class ProcessWorker(abc.ABC):
             raise self._fault("invalid-response", problem)
         return response
 
-    def _call(self, request_id: str, event: dict[str, Any], timeout: float, deadline: float) -> object:
-        message = {"op": "invoke", "id": request_id, "event": event, "timeout_ms": int(timeout * 1000)}
+    def _authorize(self, event: dict[str, Any]) -> None:
+        """Give the request this worker's ``apiEndpoint`` and a fresh ``apiAccessToken`` for this skill."""
+        context = event.get("context")
+        system = context.get("System") if isinstance(context, dict) else None
+        if self.api is None or self._api_port is None or not isinstance(system, dict):
+            return
+        user, device = system.get("user"), system.get("device")
+        user = user if isinstance(user, dict) else {}
+        device = device if isinstance(device, dict) else {}
+        system["apiEndpoint"] = self.api.endpoint(self._api_port)
+        system["apiAccessToken"] = self.api.issuer.issue(
+            self.package.name, str(user.get("userId", "")), str(device.get("deviceId", ""))
+        )
+
+    def _call(
+        self, request_id: str, event: dict[str, Any], timeout: float, deadline: float, skew: float | None = None
+    ) -> object:
+        message: dict[str, Any] = {
+            "op": "invoke", "id": request_id, "event": event, "timeout_ms": int(timeout * 1000)
+        }
+        if skew is not None and self._fake_clock:
+            message["clock_offset_ms"] = int(skew * 1000)
         try:
             self._send(message, deadline)
             while True:
@@ -661,6 +731,7 @@ class PythonWorker(ProcessWorker):
             *("--channel-in", str(channel_in), "--channel-out", str(channel_out)),
             *("--code-dir", str(self.package.code_dir), "--handler", self.package.handler),
             *("--shims", str(PYTHON_SHIMS), "--skill", self.package.name),
+            *self._api_arguments(),
         ]
 
 
@@ -702,6 +773,7 @@ class NodeWorker(ProcessWorker):
             *("--channel-in", str(channel_in), "--channel-out", str(channel_out)),
             *("--code-dir", str(self.package.code_dir), "--handler", self.package.handler),
             *("--shims", str(NODE_SHIMS), "--skill", self.package.name),
+            *self._api_arguments(),
         ]
 
 
@@ -780,10 +852,18 @@ class WorkerPool:
         """Timeouts and the idle limit."""
         self.store = store
         """The attribute store every worker uses."""
-        self._factory = factory or (lambda package: worker_for(package, store, settings))
+        self.api: ApiAccess | None = None
+        """The local Alexa API server that new workers reach (set by the runtime when it starts the server)."""
+        self._factory = factory or self._make
         self._clock = clock
         self._workers: dict[str, tuple[SkillPackage, SkillWorker, float]] = {}
         self._lock = threading.Lock()
+
+    def _make(self, package: SkillPackage) -> SkillWorker:
+        worker = worker_for(package, self.store, self.settings)
+        if isinstance(worker, ProcessWorker):
+            worker.api = self.api
+        return worker
 
     def __enter__(self) -> WorkerPool:
         return self
