@@ -36,7 +36,6 @@ FOLDERS = (
 )
 """The samples of ../shared/samples/README.md."""
 WAITING = {
-    "issue-14": "waits for issue 14 (AudioPlayer: playing the stream, pause, resume, playback events)",
     "issue-15": "waits for issue 15 (service APIs: the Settings API's time zone, in-skill products)",
     "open-values": "waits for open custom slot values (issue 13: an unlisted value gets ER_SUCCESS_NO_MATCH)",
 }

@@ -175,6 +175,9 @@ class AudioPlayer:
     """Where the sound goes."""
     url_map: Mapping[str, str] = field(default_factory=dict)
     """Test-only: stream URLs replaced before opening (``Settings.stream_url_map``)."""
+    fetch: bool = True
+    """False for ``assistant test``: URLs are given to the output as they are, without the network grant's or the
+    skill folder's checks, since the output fetches nothing (a silent :class:`ClockOutput` without probe)."""
     owner: SkillPackage | None = None
     """The skill that last played (it receives the player's requests and intents)."""
     current: AudioItem | None = None
@@ -296,7 +299,7 @@ class AudioPlayer:
         self.offset_ms = item.offset_ms
         self._nearly_sent = False
         try:
-            url = resolve_url(item.url, self.owner, self.url_map)
+            url = resolve_url(item.url, self.owner, self.url_map) if self.fetch else item.url
             self.output.start(url, item.offset_ms)
         except PlaybackError as error:
             logger.error("player: %s (%s) cannot be played: %s", item.token, item.url, error)

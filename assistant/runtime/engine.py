@@ -930,8 +930,7 @@ class Engine:
             if request["type"] != "System.ExceptionEncountered":
                 self._exception(turn, package, request["requestId"], str(error))
             return None
-        if response:
-            turn.responses.append(response)
+        turn.responses.append(response or {})  # paired with its request, even when the skill answered nothing
         return response or None
 
     def _exception(self, turn: _TurnBuilder, package: SkillPackage, cause: str, message: str) -> None:

@@ -40,6 +40,8 @@ OPERATORS = ("==", "=~", "!=", ">=", "<=", ">", "<")
 """Operators of assertion expressions; ``:`` (the mapping form) means ``==``, or ``=~`` for a ``/regex/``."""
 LAUNCH = "LaunchRequest"
 SESSION_ENDED = "SessionEndedRequest"
+PLAYER_STEPS = ("AudioPlayer.", "PlaybackController.")
+"""Steps that are the player's requests (``AudioPlayer.PlaybackNearlyFinished``, ``PlaybackController.PlayCommandIssued``)."""
 CONFIG_KEYS = ("locale", "handler", "interactionModel", "applicationId", "userId", "deviceId", "description")
 """Configuration keys this runner uses (others, such as Bespoken's ``dynamo``, are accepted and ignored)."""
 
@@ -71,8 +73,8 @@ class Step:
     """One thing the user does, with the checks of what comes back."""
 
     kind: str
-    """``launch``, ``session-ended``, ``text`` (an intent name with slots, or an utterance), ``silence`` or
-    ``audio``."""
+    """``launch``, ``session-ended``, ``text`` (an intent name with slots, or an utterance), ``silence``,
+    ``audio``, or ``player`` (an AudioPlayer or PlaybackController request to the skill that owns the player)."""
     text: str
     """The step as written (``OrderIntent size=large``, ``order a large pizza``); for ``audio`` the file."""
     line: int
@@ -300,6 +302,8 @@ def _make_step(text: str, line: int, assertions: tuple[Assertion, ...], path: Pa
         return Step("session-ended", stripped, line, assertions)
     if not stripped:
         return Step("silence", "", line, assertions)
+    if stripped.startswith(PLAYER_STEPS):
+        return Step("player", stripped, line, assertions)
     return Step("text", stripped, line, assertions)
 
 

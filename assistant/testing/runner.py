@@ -16,6 +16,10 @@ Steps go to the engine as follows:
   request, as Bespoken's virtual Alexa does), falling back to the top-level grammar ("open ...", "ask ...").
 - ``audio: file.wav``: the recording through the recogniser, like a voice step;
 - ``""``: silence; ``SessionEndedRequest``: the user ends the session.
+- ``AudioPlayer.PlaybackNearlyFinished`` (any AudioPlayer request) or ``PlaybackController.PlayCommandIssued``:
+  that request to the skill that owns the player, with its token and offset; assertions read the skill's answer
+  to it. The player is silent and its clock stands still: streams are never fetched (every URL plays, whatever
+  the skill's network grant), and offsets stay where the skill started them.
 
 A test stops at its first failing step; the remaining steps are reported as not run.
 """
@@ -43,6 +47,7 @@ from assistant.model.loader import load_model
 from assistant.model.types import InteractionModel
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult, Resolution, SlotValue
+from assistant.runtime.audioplayer import ALLOWED_DIRECTIVES, PLAYBACK_COMMANDS, AudioPlayer, ClockOutput
 from assistant.runtime.engine import Engine, Turn
 from assistant.settings import Settings
 from assistant.skills.package import SkillPackage
@@ -238,6 +243,7 @@ class ConversationRunner:
                 clock=(lambda: now) if now is not None else None,
                 rng=random.Random(self.options.seed),
                 extra_skills=(package,),
+                player=AudioPlayer(ClockOutput(lambda: 0.0), fetch=False),
             )
             stack.enter_context(engine)
             yield engine
@@ -275,6 +281,8 @@ class ConversationRunner:
                 turn = context.engine.handle_text("exit") if context.engine.session is not None else None
             elif step.kind == "silence":
                 turn = context.engine.handle_silence()
+            elif step.kind == "player":
+                turn = self._player_step(context, step.text, where)
             elif step.kind == "audio":
                 if step.audio is None or not step.audio.is_file():
                     raise ConversationTestError(f"{where}: the recording {step.text} is missing")
@@ -291,7 +299,7 @@ class ConversationRunner:
                     turn = context.say(step.text)
         except AssistantError as error:
             return StepResult(step, heard=heard, error=str(error))
-        outcome = _outcome(turn, step.kind == "session-ended")
+        outcome = _outcome(turn, step.kind)
         expects_fault = any(a.path == SKILL_ERROR for a in step.assertions)
         checks = tuple(check(a, outcome) for a in step.assertions)
         result = outcome.result
@@ -304,6 +312,21 @@ class ConversationRunner:
             speech=speech_text(outcome.speech) if outcome.speech else None,
             error=turn.error if turn is not None and not expects_fault else None,
         )
+
+    def _player_step(self, context: _Context, text: str, where: str) -> Turn:
+        """``AudioPlayer.<Request>`` or ``PlaybackController.<Command>`` sent to the skill that owns the player."""
+        engine = context.engine
+        if engine.player.owner is None:
+            raise ConversationTestError(f"{where}: {text}: no skill has played anything yet")
+        if text.startswith("PlaybackController."):
+            command = text.split(".", 1)[1]
+            if command not in PLAYBACK_COMMANDS:
+                raise ConversationTestError(f"{where}: {text}: not one of {', '.join(PLAYBACK_COMMANDS)}")
+            return engine.playback_control(command)
+        if text not in ALLOWED_DIRECTIVES or not text.startswith("AudioPlayer."):
+            known = ", ".join(k for k in ALLOWED_DIRECTIVES if k.startswith("AudioPlayer."))
+            raise ConversationTestError(f"{where}: {text}: not one of {known}")
+        return engine.audio_event(text)
 
     # --- voice ----------------------------------------------------------------------------------------------
 
@@ -410,20 +433,26 @@ def _intent_result(context: _Context, name: str, values: dict[str, str], where: 
     return IntentResult(name, slots, text=text)
 
 
-def _outcome(turn: Turn | None, session_ended: bool) -> Outcome:
+def _outcome(turn: Turn | None, kind: str) -> Outcome:
     if turn is None:
         return Outcome(None, None, None, None, None)
-    return Outcome(
-        turn.speech, turn.reprompt, turn.card, turn.result, _skill_response(turn, session_ended), turn.error
-    )
+    return Outcome(turn.speech, turn.reprompt, turn.card, turn.result, _skill_response(turn, kind), turn.error)
 
 
-def _skill_response(turn: Turn, session_ended: bool) -> dict[str, Any] | None:
-    """The skill's last response of the turn, leaving out the answer to a SessionEndedRequest (unless the step
-    was one); None when the turn had a fault (requests and responses no longer pair up)."""
+def _skill_response(turn: Turn, kind: str) -> dict[str, Any] | None:
+    """The skill's response to the step: for a player step, the answer to its request; else the last response
+    of the turn, leaving out the answer to a SessionEndedRequest (unless the step was one) and the answers to the
+    player's requests that followed (PlaybackStarted …). None when the turn had a fault (requests and responses
+    no longer pair up)."""
     if len(turn.requests) != len(turn.responses):
         return None
-    for request, response in reversed(list(zip(turn.requests, turn.responses, strict=True))):
-        if session_ended or request.get("request", {}).get("type") != "SessionEndedRequest":
+    pairs = list(zip(turn.requests, turn.responses, strict=True))
+    if kind == "player":
+        return pairs[0][1] if pairs else None
+    for request, response in reversed(pairs):
+        request_type = str(request.get("request", {}).get("type", ""))
+        if request_type.startswith(("AudioPlayer.", "PlaybackController.", "System.")):
+            continue
+        if kind == "session-ended" or request_type != "SessionEndedRequest":
             return response
     return None
