@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import GrammarError
-from assistant.grammar.compiler import compile_launcher, compile_session, compile_slot, compile_yes_no
+from assistant.grammar.compiler import compile_dialog, compile_launcher, compile_session
 from assistant.grammar.expr import Alt, Seq, Word, parse_jsgf, to_jsgf
 from assistant.grammar.fsa import build_fsa, log_size
 from assistant.model.loader import model_from_dict
@@ -122,7 +122,7 @@ def test_launcher_grammar_routes_to_skills() -> None:
 
 
 def test_slot_grammar_hears_values_samples_whole_intent_and_builtins() -> None:
-    grammar = compile_slot(PIZZA, "OrderIntent", "size")
+    grammar = compile_dialog(PIZZA, "OrderIntent", "size")
     assert parse("big", grammar).slots["size"].value == "big"
     assert parse("a little one", grammar).slots["size"].resolved == {"name": "small", "id": "S"}
     assert parse("order three large pizzas", grammar).slots["count"].value == "3"
@@ -131,11 +131,11 @@ def test_slot_grammar_hears_values_samples_whole_intent_and_builtins() -> None:
 
 
 def test_yes_no_grammar() -> None:
-    grammar = compile_yes_no(PIZZA)
+    grammar = compile_dialog(PIZZA, "OrderIntent", None)
     assert parse("yes please", grammar).intent == "AMAZON.YesIntent"
     assert parse("no thanks", grammar).intent == "AMAZON.NoIntent"
     assert parse("cancel", grammar).intent == "AMAZON.CancelIntent"
-    assert parse("order a big pizza", grammar) is None
+    assert parse("order a big pizza", grammar).intent == "OrderIntent"  # the whole request again
 
 
 def test_dynamic_entities_extend_a_type() -> None:

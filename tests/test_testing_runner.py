@@ -234,6 +234,26 @@ def test_voice_mode_with_two_voices(cache: Path, tmp_path: Path, capsys: pytest.
     assert code == 0 and "heard: is it fifty -> NumberGuessIntent number=50" in text
 
 
+def test_a_spoken_tomorrow_resolves_against_now(
+    cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The recogniser parses spoken requests with the engine's clock: ``--now`` reaches speech as it reaches text."""
+    skill = tmp_path / "pet-helper"
+    shutil.copytree(FIXTURES / "skills" / "py-classes-v2", skill)
+    file = skill / "test" / "tomorrow.yml"
+    file.write_text(
+        "---\nconfiguration: {locale: en-US}\n---\n- test: tomorrow by voice\n- LaunchRequest\n"
+        '- "the date is tomorrow":\n  - intent: DateIntent\n  - date: "2030-01-02"\n'
+    )
+    code, out = assistant(
+        capsys, tmp_path, "test", str(file), "--mode", "voice", "--now", "2030-01-01T10:00:00", "--json"
+    )
+    report = json.loads(out)
+    assert code == 0, json.dumps(report, indent=1)
+    step = report["suites"][0]["tests"][0]["steps"][1]
+    assert step["heard"] == "the date is tomorrow" and step["slots"] == {"date": "2030-01-02"}
+
+
 def test_recorded_audio_steps_and_noise(
     cache: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

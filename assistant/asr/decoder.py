@@ -19,29 +19,28 @@ import logging
 import math
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from ..audio.wav import SAMPLE_RATE
 from ..errors import GrammarError, RecognitionError
 from ..grammar.compiler import CompiledGrammar
 from ..grammar.pronounce import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
-from .frontend import WienerConfig, suppress_noise
 from .plausible import Plausibility, measure, plausible, reasons
 
 log = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
 GARBAGE_PREFIX = "garbage:"
-PHONE_SEARCH = "_phones"
+"""Dictionary words of the phone loop that competes with the grammar."""
 NOISY_SUFFIX = "~noisy"
 """Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
-"""The free phone recogniser used to verify hypotheses."""
-"""Dictionary words of the phone loop that competes with the grammar."""
 FRAME_RATE = 100
 """Decoder frames per second."""
 
@@ -56,9 +55,6 @@ class DecoderConfig:
     """Word-exit beam."""
     pbeam: float = 1e-48
     """Phone-transition beam."""
-    bestpath: bool = False
-    """Rescore the search's lattice for the final hypothesis (pocketsphinx's bestpath). Off: with the fsg search
-    it gave truncated, ungrammatical hypotheses and lower accuracy (README)."""
     lw: float = 6.5
     """Language weight."""
     wip: float = 0.65
@@ -73,13 +69,6 @@ class DecoderConfig:
     """Probability of a filler (breath, noise) between words."""
     noise_floor_db: float | None = 50.0
     """Add deterministic white noise this many dB below the loudest 2048-sample frame (None: off)."""
-    verify: bool = False
-    """Also check long hypotheses against a free phone recogniser's reading of the same audio (see README:
-    it rejected less out-of-domain speech than the phone loop and cost more in-domain accuracy)."""
-    verify_min_similarity: float = 0.2
-    """Reject when the phones recognised freely agree with the hypothesis's phones less than this (0..1)."""
-    verify_min_phones: int = 10
-    """Only hypotheses at least this many phones long are verified (short ones give too little evidence)."""
     trim_silence: bool = True
     """Decode only from 0.3 s before the first loud frame to 0.3 s after the last (whole utterances)."""
     cmn: str = "batch"
@@ -103,15 +92,6 @@ class DecoderConfig:
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
-    denoise: bool = False
-    """Attenuate stationary background noise before decoding (a Wiener filter, see ``frontend``; whole
-    utterances only, i.e. ``cmn="batch"``)."""
-    denoise_floor_db: float = -12.0
-    """Lowest gain of the noise filter, dB."""
-    denoise_quiet_share: float = 0.1
-    """Share of the quietest frames whose spectrum is taken as the noise."""
-    denoise_oversubtract: float = 1.0
-    """Factor on the noise estimate of the filter."""
     plausibility: bool = True
     """Reject hypotheses of clean (not noisy) utterances that leave loud speech outside their words or stretch a
     word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal.
@@ -182,9 +162,12 @@ class Recognizer:
     """
 
 
-    def __init__(self, config: DecoderConfig | None = None) -> None:
+    def __init__(self, config: DecoderConfig | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config or DecoderConfig()
         """Decoder settings."""
+        self.clock = clock
+        """The local time that relative slot values ("tomorrow") resolve against: the engine's clock
+        (``Engine.local_now``), so ``--now`` reaches speech too; None: the wall clock."""
         self._decoder: Any = None
         self._loaded: dict[str, CompiledGrammar] = {}
         self._active: CompiledGrammar | None = None
@@ -203,13 +186,10 @@ class Recognizer:
                 if c.model_remove_noise is not None:
                     extra["featparams"] = str(_feat_params(Path(tmp), c.model_remove_noise))
                 self._decoder = pocketsphinx.Decoder(
-                    lm=None, bestpath=c.bestpath, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
+                    lm=None, bestpath=False, beam=c.beam, wbeam=c.wbeam, pbeam=c.pbeam, lw=c.lw, wip=c.wip, maxhmmpf=c.maxhmmpf, topn=c.topn, silprob=c.silprob, fillprob=c.fillprob,
                     cmn=c.cmn, dither=False, fsgusefiller=c.fsgusefiller,
                     loglevel="FATAL", **extra,
                 )
-            if c.verify:
-                self._decoder.add_allphone_file(
-                    PHONE_SEARCH, pocketsphinx.get_model_path("en-us/en-us-phone.lm.bin"))
             if c.garbage:
                 for unit, phones in self._garbage_units():
                     self._decoder.add_word(GARBAGE_PREFIX + unit, phones, False)
@@ -333,10 +313,6 @@ class Recognizer:
         self._stream = None
         offset = 0
         decoded = audio
-        if self.config.cmn == "batch" and self.config.denoise:
-            decoded = suppress_noise(decoded, WienerConfig(
-                floor_db=self.config.denoise_floor_db, quiet_share=self.config.denoise_quiet_share,
-                oversubtract=self.config.denoise_oversubtract))
         if self.config.cmn == "batch" and self.config.trim_silence:
             offset, end = speech_span(decoded)
             decoded = decoded[offset:end]
@@ -364,8 +340,6 @@ class Recognizer:
         confidence = covered / (covered + junk) if covered + junk > 0 else 0.0
         if garbage:
             transcript = ""
-        elif transcript and self.config.verify:
-            confidence = self._verify(transcript, decoded, grammar)
         plausibility = measure(audio, speech, self.phone_count) if speech and not garbage else None
         elapsed = time.perf_counter() - t0
         audio_seconds = len(audio) / SAMPLE_RATE
@@ -384,36 +358,14 @@ class Recognizer:
         if not clean:
             why = "speech outside the grammar" if confidence < 1.0 and words else "no speech matched the grammar"
             return replace(rec, rejected=why)
-        result = parse(clean, grammar)
+        result = parse(clean, grammar, now=self.clock() if self.clock is not None else None)
         if result is None:
             return replace(rec, rejected=f"hypothesis {' '.join(clean)!r} does not parse")
-        if self.config.verify and confidence < self.config.verify_min_similarity:
-            return replace(rec, rejected=f"the audio does not sound like {' '.join(clean)!r} ({confidence:.2f})")
         p = rec.plausibility
         if self.config.plausibility and not rec.noisy and p is not None and not plausible(p):
             why = "; ".join(reasons(p))
             return replace(rec, rejected=f"{' '.join(clean)!r} does not account for the audio ({why})")
         return replace(rec, result=result)
-
-    def _verify(self, transcript: str, audio: np.ndarray, grammar: CompiledGrammar) -> float:
-        """Agreement (0..1) between the hypothesis's phones and a free phone recogniser's reading of the audio;
-        1.0 for hypotheses too short to judge."""
-        ps = self._ps
-        expected: list[str] = []
-        for word in transcript.split():
-            expected += (ps.lookup_word(word) or "").split()
-        if len(expected) < self.config.verify_min_phones:
-            return 1.0
-        ps.activate_search(PHONE_SEARCH)
-        try:
-            ps.start_utt()
-            ps.process_raw(audio.tobytes(), False, True)
-            ps.end_utt()
-            hyp = ps.hyp()
-        finally:
-            ps.activate_search(grammar.name)
-        heard = [p for p in (hyp.hypstr.split() if hyp else []) if p in CMU_PHONES]
-        return phone_similarity(expected, heard)
 
     def _garbage_units(self) -> list[tuple[str, str]]:
         """(name, phones) of the loop's units: the 39 phones."""
@@ -461,19 +413,6 @@ def is_noisy(pcm: np.ndarray, below_db: float) -> bool:
         return False
     energy = 10 * np.log10(np.sum(pcm[: n * hop].astype(np.float64).reshape(n, hop) ** 2, axis=1) + 1.0)
     return float(np.percentile(energy, 95) - np.percentile(energy, 10)) < below_db
-
-
-def phone_similarity(expected: list[str], heard: list[str]) -> float:
-    """1 − normalised edit distance between two phone sequences."""
-    if not expected and not heard:
-        return 1.0
-    prev = list(range(len(heard) + 1))
-    for i, x in enumerate(expected, 1):
-        cur = [i] + [0] * len(heard)
-        for j, y in enumerate(heard, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
-        prev = cur
-    return 1.0 - prev[-1] / max(len(expected), len(heard))
 
 
 def speech_span(pcm: np.ndarray, margin: float = 0.5, below_db: float = 45.0) -> tuple[int, int]:

@@ -21,8 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
-SAMPLE_RATE = 16000
-"""Samples per second of the audio measured."""
+from assistant.audio.wav import SAMPLE_RATE
+
 FRAME_SECONDS = 0.01
 """Analysis frame, seconds."""
 

@@ -155,7 +155,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         engine.skills()
         for notice in engine.notices:
             print(f"note: {notice}", file=sys.stderr)
-        recognizer = stack.enter_context(Recognizer(DecoderConfig()))
+        recognizer = stack.enter_context(Recognizer(DecoderConfig(), clock=engine.local_now))
         try:
             sinks = _sinks(args, stack)
         except DeviceError as err:  # the --output-device the user named

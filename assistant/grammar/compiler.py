@@ -1,7 +1,8 @@
 """Compile interaction models into grammars: factored, never expanded.
 
 ``compile_session(model)`` gives one skill's in-session grammar, ``compile_launcher(models)`` the top level across
-skills, ``compile_slot(model, intent, slot)`` what the dialog manager listens with while a slot is elicited.
+skills, ``compile_dialog(model, intent, slot)`` what the dialog manager listens with while a slot is elicited or a
+confirmation is asked.
 Each returns a :class:`CompiledGrammar`: the rules as an expression tree (what ``nlu.parse`` walks), the same
 rules as JSGF (what pocketsphinx loads), the slot types' value tables, and the pronunciation report.
 
@@ -606,61 +607,6 @@ DIALOG_BUILTINS = ("AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.HelpInten
 """Built-ins a user may say at any time during a dialog."""
 
 
-def compile_slot(
-    model: InteractionModel,
-    intent_name: str,
-    slot_name: str,
-    dynamic: Mapping[str, Sequence[TypeValue]] | None = None,
-    lexicon: Lexicon | None = None,
-) -> CompiledGrammar:
-    """What to listen for while a slot is elicited: its samples, its type alone, the intent's full samples,
-    and stop / cancel / help."""
-    lexicon = lexicon or default_lexicon()
-    digest = _digest("slot", model, intent_name, slot_name, _dynamic_key(dynamic), lexicon.path)
-
-    def build() -> CompiledGrammar:
-        intent = model.intent(intent_name)
-        slot = intent.slot(slot_name) if intent else None
-        if intent is None or slot is None:
-            raise GrammarError(f"{model.source}: no slot {slot_name!r} on intent {intent_name!r}")
-        b = _Builder(lexicon)
-        answers = (*slot.samples, "{" + slot_name + "}", *intent.samples)
-        top: list[Expr] = []
-        expr = b.intent_expr(model, intent, answers, dynamic)
-        if expr is not None:
-            top.append(Tag(intent.name, expr))
-        intents = {intent.name: intent}
-        for name in DIALOG_BUILTINS:
-            builtin = model.intent(name) or Intent(name)
-            bexpr = b.intent_expr(model, builtin, intent_samples(builtin), dynamic)
-            if bexpr is not None:
-                top.append(Tag(name, bexpr))
-                intents[name] = builtin
-        return b.finish("slot", top, digest, intents, _supplied(model), (intent.name, slot_name))
-
-    return _cached(digest, build)
-
-
-def compile_yes_no(model: InteractionModel, lexicon: Lexicon | None = None) -> CompiledGrammar:
-    """What to listen for while confirming: yes, no, and stop / cancel / help."""
-    lexicon = lexicon or default_lexicon()
-    digest = _digest("confirm", model, lexicon.path)
-
-    def build() -> CompiledGrammar:
-        b = _Builder(lexicon)
-        top: list[Expr] = []
-        intents: dict[str, Intent] = {}
-        for name in ("AMAZON.YesIntent", "AMAZON.NoIntent", *DIALOG_BUILTINS):
-            builtin = model.intent(name) or Intent(name)
-            expr = b.intent_expr(model, builtin, intent_samples(builtin), None)
-            if expr is not None:
-                top.append(Tag(name, expr))
-                intents[name] = builtin
-        return b.finish("slot", top, digest, intents, _supplied(model))
-
-    return _cached(digest, build)
-
-
 def compile_dialog(
     model: InteractionModel,
     intent_name: str,
@@ -668,9 +614,9 @@ def compile_dialog(
     dynamic: Mapping[str, Sequence[TypeValue]] | None = None,
     lexicon: Lexicon | None = None,
 ) -> CompiledGrammar:
-    """What to listen for while a dialog waits for an answer: what :func:`compile_slot` hears for ``slot_name``
-    (or, with ``slot_name`` None, what :func:`compile_yes_no` hears), then every other intent of the skill, so
-    that a user who says something else mid-dialog switches intent, as on Alexa.
+    """What to listen for while a dialog waits for an answer: for ``slot_name``, its samples, its type alone and
+    the intent's full samples (with ``slot_name`` None, yes and no); then stop / cancel / help, then every other
+    intent of the skill, so that a user who says something else mid-dialog switches intent, as on Alexa.
 
     The answer's alternatives come first: a parse that ties with another intent goes to the dialog."""
     lexicon = lexicon or default_lexicon()

@@ -1,6 +1,6 @@
 """Dialog management: a skill's dialog model run the way Alexa runs it (docs/alexa-behaviour.md section 3).
 
-:class:`DialogModelManager` is the engine's default :class:`~assistant.runtime.engine.DialogManager`.
+:class:`DialogModelManager` is the engine's default :class:`~assistant.runtime.session.DialogManager`.
 
 Delegation. The effective strategy is the intent's ``delegationStrategy``, else the dialog model's, else
 ``SKILL_RESPONSE``: a model that sets none (pet match, 2017) is an older skill that delegates from its own code,
@@ -55,9 +55,8 @@ from assistant.grammar import text as textnorm
 from assistant.grammar.compiler import CompiledGrammar, compile_dialog
 from assistant.model.types import InteractionModel, Slot, Validation
 from assistant.nlu.result import IntentResult
-from assistant.runtime.engine import DialogStep
 from assistant.runtime.envelopes import AUTHORITY, DYNAMIC_AUTHORITY, Reply, Speech, slot_object
-from assistant.runtime.session import DialogState, Session
+from assistant.runtime.session import DialogState, DialogStep, Session
 
 logger = logging.getLogger(__name__)
 

@@ -55,9 +55,9 @@ so it does here. The wake phrase is the constructor's ``wake_phrase`` ("alexa" b
   - Anything else is an answer, parsed with the session's grammar, exactly as without the wake word: ties
     between the session's grammar and the launcher go to the session.
 
-Multi-turn dialogs are the business of a :class:`DialogManager`: the engine asks it what to listen with, what to
-send for an understood intent, and what to do after a response. :class:`PassThroughDialog` is the minimal one
-(it sends dialogState and passes Dialog directives through); ``assistant.runtime.dialog`` provides the full one.
+Multi-turn dialogs are the business of a :class:`~assistant.runtime.session.DialogManager`: the engine asks it
+what to listen with, what to send for an understood intent, and what to do after a response. The caller may
+inject one; by default it is ``assistant.runtime.dialog.DialogModelManager``.
 """
 
 from __future__ import annotations
@@ -70,17 +70,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from assistant.errors import AssistantError, SkillError, SkillFault
 from assistant.grammar.cache import GrammarCache
 from assistant.grammar.compiler import (
     DIALOG_BUILTINS,
+    LAUNCH_VERBS,
+    ONESHOT_JOINERS,
+    ONESHOT_VERBS,
     CompiledGrammar,
     compile_launcher,
     compile_session,
-    compile_slot,
-    compile_yes_no,
 )
 from assistant.grammar.union import union
 from assistant.model.diskcache import DiskCache
@@ -91,8 +92,9 @@ from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
 from assistant.runtime import envelopes
 from assistant.runtime.audioplayer import PLAYER_INTENTS, AudioPlayer, ClockOutput, Notice
+from assistant.runtime.dialog import DialogModelManager
 from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
-from assistant.runtime.session import DialogState, Session
+from assistant.runtime.session import DialogManager, DialogStep, Session
 from assistant.services.hub import Services
 from assistant.settings import Settings
 from assistant.skills.layout import invocation_name
@@ -176,105 +178,6 @@ class Turn:
         return self.reprompt is not None and self.reprompt.lstrip().startswith("<speak")
 
 
-# --- the dialog seam -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class DialogStep:
-    """What a dialog manager wants done next: send an intent to the skill, or say something itself."""
-
-    intent: dict[str, Any] | None = None
-    """``request.intent`` to send in an IntentRequest; None when the runtime answers by itself."""
-    dialog_state: str | None = None
-    """``request.dialogState`` for ``intent`` (STARTED, IN_PROGRESS, COMPLETED), or None to leave it out."""
-    say: Speech | None = None
-    """What the runtime says itself when ``intent`` is None (a dialog prompt)."""
-    listen: bool = True
-    """Whether the microphone reopens after ``say``."""
-
-
-class DialogManager(Protocol):
-    """Runs the dialog model for the engine (docs/alexa-behaviour.md section 3)."""
-
-    def grammar(self, session: Session) -> CompiledGrammar | None:
-        """What to listen with while a dialog step waits for an answer; None for the session grammar."""
-        ...
-
-    def before_intent(self, session: Session, intent: dict[str, Any], result: IntentResult) -> DialogStep:
-        """What to do with an understood intent (``intent`` is the request's intent object, every slot in)."""
-        ...
-
-    def after_response(self, session: Session, sent: dict[str, Any], reply: Reply) -> DialogStep | None:
-        """What to do after the skill answered ``sent``: None to act on the reply as it is, or a step (the
-        engine says the reply's speech first, then carries the step out)."""
-        ...
-
-
-class PassThroughDialog:
-    """The minimal dialog manager: sends dialogState, passes Dialog directives through to the user, listens
-    for the elicited slot or for yes/no, and maps the answer back onto the dialog's intent. It runs no dialog
-    step by itself: after ``Dialog.Delegate`` the session simply stays open."""
-
-    def grammar(self, session: Session) -> CompiledGrammar | None:
-        state = session.dialog
-        if state is None:
-            return None
-        name = str(state.intent.get("name", ""))
-        if state.directive == "Dialog.ElicitSlot" and state.slot and session.model.intent(name):
-            return compile_slot(session.model, name, state.slot, session.dynamic or None)
-        if state.directive in ("Dialog.ConfirmSlot", "Dialog.ConfirmIntent"):
-            return compile_yes_no(session.model)
-        return None
-
-    def before_intent(self, session: Session, intent: dict[str, Any], result: IntentResult) -> DialogStep:
-        state = session.dialog
-        if state is None:
-            dialog = session.model.dialog
-            started = dialog is not None and dialog.intent(intent["name"]) is not None
-            return DialogStep(intent=intent, dialog_state="STARTED" if started else None)
-        current = _copy_intent(state.intent)
-        if intent["name"] == current.get("name"):
-            for name, slot in intent.get("slots", {}).items():
-                if "value" in slot:
-                    current.setdefault("slots", {})[name] = slot
-            return DialogStep(intent=current, dialog_state="IN_PROGRESS")
-        if intent["name"] in ("AMAZON.YesIntent", "AMAZON.NoIntent") and state.directive in (
-            "Dialog.ConfirmSlot",
-            "Dialog.ConfirmIntent",
-        ):
-            status = "CONFIRMED" if intent["name"] == "AMAZON.YesIntent" else "DENIED"
-            if state.directive == "Dialog.ConfirmIntent":
-                current["confirmationStatus"] = status
-            elif state.slot and state.slot in current.get("slots", {}):
-                current["slots"][state.slot]["confirmationStatus"] = status
-            return DialogStep(intent=current, dialog_state="IN_PROGRESS")
-        session.dialog = None  # the user changed the subject: that dialog is over
-        return self.before_intent(session, intent, result)
-
-    def after_response(self, session: Session, sent: dict[str, Any], reply: Reply) -> DialogStep | None:
-        directives = [d for d in reply.dialog_directives if d.get("type") != "Dialog.UpdateDynamicEntities"]
-        if not directives:
-            session.dialog = None
-            return None
-        directive = directives[-1]
-        updated = directive.get("updatedIntent")
-        kind = str(directive.get("type"))
-        slot = directive.get("slotToElicit") or directive.get("slotToConfirm")
-        session.dialog = DialogState(
-            intent=_copy_intent(updated if isinstance(updated, dict) else sent),
-            directive=kind,
-            slot=slot if isinstance(slot, str) else None,
-        )
-        return None
-
-
-def _copy_intent(intent: dict[str, Any]) -> dict[str, Any]:
-    copy = dict(intent)
-    copy["slots"] = {k: dict(v) for k, v in (intent.get("slots") or {}).items() if isinstance(v, dict)}
-    copy.setdefault("confirmationStatus", "NONE")
-    return copy
-
-
 # --- the engine ----------------------------------------------------------------------------------------------
 
 
@@ -348,9 +251,7 @@ class Engine:
         rng = rng if rng is not None else random.Random(settings.seed)
         self._ids = SessionIds(rng)
         if dialog is None:
-            from assistant.runtime.dialog import DialogModelManager  # it builds on this module's DialogStep
-
-            dialog = DialogModelManager(rng, today=lambda: self._now_local().date())
+            dialog = DialogModelManager(rng, today=lambda: self.local_now().date())
         self.dialog: DialogManager = dialog
         """Runs dialog models (see :class:`DialogManager`; by default ``dialog.DialogModelManager``)."""
         self._device: Device | None = None
@@ -489,7 +390,7 @@ class Engine:
         if self._session is not None and tuple(words) in EXIT_PHRASES:
             # "exit" works in every session, even while a dialog step listens with a grammar without it
             return self.handle_recognition(IntentResult("System.Exit", text=" ".join(words)), text, woken)
-        result = parse(words, self.listening_grammar(woken), now=self._now_local()) if words else None
+        result = parse(words, self.listening_grammar(woken), now=self.local_now()) if words else None
         session = self._session
         if (
             result is None
@@ -598,7 +499,7 @@ class Engine:
         if result.launch:
             now = self._clock()
             request = envelopes.launch_request(self._ids.request_id(), now, self._locale())
-            reply = self._exchange(turn, session, request, act=False)
+            reply = self._exchange(turn, session, request)
             if reply is None:
                 return
             chained = _chained_intent(reply)
@@ -612,9 +513,9 @@ class Engine:
     def _not_understood_top(self, turn: _TurnBuilder) -> None:
         words = tokens(turn.heard)
         text = " ".join(words)
-        match = re.match(r"^(?:open|launch|start|talk to|ask|tell|begin|load|run|play|use) (.+)$", text)
+        match = _OPENING.match(text)
         if match:
-            name, *rest = re.split(r" (?:to|for|about|if|whether|that|and|what|how) ", match.group(1), maxsplit=1)
+            name, *rest = _JOINER.split(match.group(1), maxsplit=1)
             skill = self.skills().get(name)
             if skill is not None:
                 # A skill's name with a request none of its samples covers ("ask hello world to fly a kite"):
@@ -774,7 +675,7 @@ class Engine:
             request = envelopes.intent_request(
                 self._ids.request_id(), self._clock(), self._locale(), step.intent, step.dialog_state
             )
-            reply = self._exchange(turn, session, request, act=False)
+            reply = self._exchange(turn, session, request)
             if reply is None:
                 return
             step = self._after(turn, session, step.intent, reply)
@@ -785,10 +686,9 @@ class Engine:
             turn, session, "ERROR", "INTERNAL_SERVICE_ERROR", "too many dialog steps in one turn"
         )
 
-    def _exchange(
-        self, turn: _TurnBuilder, session: Session, request: dict[str, Any], *, act: bool = True
-    ) -> Reply | None:
-        """Send one request of the session; None when the skill faulted (the session is then over)."""
+    def _exchange(self, turn: _TurnBuilder, session: Session, request: dict[str, Any]) -> Reply | None:
+        """Send one request of the session; None when the skill faulted (the session is then over). The caller acts
+        on the reply (``_act_on``, or the dialog manager's next step)."""
         event = envelopes.envelope(
             request,
             self.device(),
@@ -814,8 +714,6 @@ class Engine:
         turn.responses.append(response)
         reply = envelopes.read_response(response)
         session.attributes = reply.session_attributes
-        if act:
-            self._act_on(turn, session, reply)
         return reply
 
     def _act_on(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
@@ -1048,7 +946,7 @@ class Engine:
     def _locale(self) -> str:
         return self.settings.locale
 
-    def _now_local(self) -> datetime:
+    def local_now(self) -> datetime:
         """The clock's time on the local wall clock, for relative dates ("today", "next monday")."""
         return self._clock().astimezone()
 
@@ -1072,6 +970,10 @@ class Engine:
         )
 
 
+_OPENING = re.compile("^(?:" + "|".join(map(re.escape, (*LAUNCH_VERBS, *ONESHOT_VERBS))) + ") (.+)$")
+"""Words that name a skill, as the launcher's grammar says them ("open …", "ask …"), and what follows."""
+_JOINER = re.compile(" (?:" + "|".join(map(re.escape, ONESHOT_JOINERS)) + ") ")
+"""What joins a skill's name to a one-shot request ("ask hello world *to* say hello")."""
 _SPEAK = re.compile(r"^\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*$", re.DOTALL)
 
 

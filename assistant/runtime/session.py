@@ -3,16 +3,20 @@
 A :class:`Session` is the engine's mutable state between turns (it is not a result, so it is not frozen). It
 lives from the request that opens a skill to the response that ends it, or to the SessionEndedRequest the
 runtime sends (``USER_INITIATED``, ``ERROR``, ``EXCEEDED_MAX_REPROMPTS``).
+
+The dialog seam lives here too, below both sides of it: :class:`DialogManager` is what the engine asks about a
+dialog, :class:`DialogStep` what a manager answers; ``runtime.dialog`` implements it, ``runtime.engine`` uses it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from assistant.grammar.compiler import CompiledGrammar
 from assistant.model.types import InteractionModel, TypeValue
-from assistant.runtime.envelopes import Speech
+from assistant.nlu.result import IntentResult
+from assistant.runtime.envelopes import Reply, Speech
 from assistant.skills.package import SkillPackage
 
 
@@ -65,3 +69,34 @@ class Session:
         """``session.new`` for the request about to be sent; false for every later one."""
         new, self.new = self.new, False
         return new
+
+
+@dataclass(frozen=True, slots=True)
+class DialogStep:
+    """What a dialog manager wants done next: send an intent to the skill, or say something itself."""
+
+    intent: dict[str, Any] | None = None
+    """``request.intent`` to send in an IntentRequest; None when the runtime answers by itself."""
+    dialog_state: str | None = None
+    """``request.dialogState`` for ``intent`` (STARTED, IN_PROGRESS, COMPLETED), or None to leave it out."""
+    say: Speech | None = None
+    """What the runtime says itself when ``intent`` is None (a dialog prompt)."""
+    listen: bool = True
+    """Whether the microphone reopens after ``say``."""
+
+
+class DialogManager(Protocol):
+    """Runs the dialog model for the engine (docs/alexa-behaviour.md section 3)."""
+
+    def grammar(self, session: Session) -> CompiledGrammar | None:
+        """What to listen with while a dialog step waits for an answer; None for the session grammar."""
+        ...
+
+    def before_intent(self, session: Session, intent: dict[str, Any], result: IntentResult) -> DialogStep:
+        """What to do with an understood intent (``intent`` is the request's intent object, every slot in)."""
+        ...
+
+    def after_response(self, session: Session, sent: dict[str, Any], reply: Reply) -> DialogStep | None:
+        """What to do after the skill answered ``sent``: None to act on the reply as it is, or a step (the
+        engine says the reply's speech first, then carries the step out)."""
+        ...

@@ -350,6 +350,7 @@ class ConversationRunner:
         if self._recognizer is None:
             self._recognizer = Recognizer().start()
         engine = context.engine
+        self._recognizer.clock = engine.local_now  # --now reaches speech as it reaches text
         if engine.session is not None:
             recognition = self._recognizer.decode(samples, engine.listening_grammar())
             return engine.handle_recognition(

@@ -28,6 +28,7 @@ import numpy as np
 from assistant.asr.decoder import Recognition, Recognizer, WordTiming
 from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
 from assistant.audio.chunk import AudioChunk
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.voice.second_pass import SecondPass
 from assistant.voice.vad import SpeechDetector
@@ -334,8 +335,8 @@ class WakeCheck:
             return quietest(self._ring, start, upto)
         origin = self._ring[0].start
         audio = np.concatenate([c.samples for c in self._ring])
-        audio = audio[: int(round((upto - origin) * 16000))]
-        cut = request_start(audio, 16000, origin, wake.end, self.options.cut)
+        audio = audio[: int(round((upto - origin) * SAMPLE_RATE))]
+        cut = request_start(audio, SAMPLE_RATE, origin, wake.end, self.options.cut)
         log.debug("wake word heard at %.2f s: the request starts at %.2f s", wake.end, cut)
         return cut
 
@@ -527,7 +528,7 @@ class WakeCheck:
         prefixed = with_prefix(grammar, wake.phrase.split())  # cached by content
         start = max(wake.start - self.options.verify_margin, self._ring[0].start)
         audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
-        return prefixed, audio[: int(round((end + self.options.verify_tail - start) * 16000))]
+        return prefixed, audio[: int(round((end + self.options.verify_tail - start) * SAMPLE_RATE))]
 
     def _phrase_whole(self, wake: WakeDetection, whole: Recognition) -> bool:
         """True when the second pass gives the wake phrase a human length (``verify_min_phone_seconds``)."""

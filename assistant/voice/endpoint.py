@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant.audio.chunk import AudioChunk
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.errors import AudioError
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class Endpointer:
     Chunks of any multiple of the frame length are accepted; other sizes are re-framed internally.
     """
 
-    def __init__(self, config: EndpointConfig | None = None, rate: int = 16000) -> None:
+    def __init__(self, config: EndpointConfig | None = None, rate: int = SAMPLE_RATE) -> None:
         import pocketsphinx
 
         self.config = config or EndpointConfig()

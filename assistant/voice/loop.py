@@ -44,7 +44,7 @@ import dataclasses
 import enum
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -52,6 +52,7 @@ import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
@@ -67,7 +68,7 @@ from assistant.voice.wake import WakeDetection, WakeSpotter, make_detector
 
 __all__ = [
     "Feedback", "LoopOptions", "LoopState", "ReplyOptions", "SpeechCheckOptions", "Trigger", "TurnRecord",
-    "UtteranceOptions", "VoiceEngine", "VoiceLoop", "WakeOptions", "chunks_of", "speech_bounds", "with_settings",
+    "UtteranceOptions", "VoiceEngine", "VoiceLoop", "WakeOptions", "chunks_of", "with_settings",
 ]
 
 log = logging.getLogger(__name__)
@@ -570,24 +571,10 @@ class VoiceLoop:
         self._state = self._after_speaking
 
 
-def chunks_of(samples: np.ndarray, block: int = 480, rate: int = 16000) -> Iterator[AudioChunk]:
+def chunks_of(samples: np.ndarray, block: int = 480, rate: int = SAMPLE_RATE) -> Iterator[AudioChunk]:
     """Fixed-size chunks of an int16 array (the last zero-padded), for feeding the loop from memory."""
     for first in range(0, samples.size, block):
         part = samples[first : first + block]
         if part.size < block:
             part = np.concatenate([part, np.zeros(block - part.size, np.int16)])
         yield AudioChunk(part, rate, first / rate)
-
-
-def speech_bounds(
-    samples: np.ndarray, threshold: int = 200, rate: int = 16000
-) -> Iterable[tuple[float, float]]:
-    """(start, end) seconds of the non-silent stretches of a clean synthesized signal (for tests and benches)."""
-    loud = np.abs(samples.astype(np.int32)) > threshold
-    idx = np.nonzero(loud)[0]
-    if idx.size == 0:
-        return []
-    gaps = np.nonzero(np.diff(idx) > rate // 2)[0]
-    starts = [idx[0], *idx[gaps + 1]]
-    ends = [*idx[gaps], idx[-1]]
-    return [(s / rate, (e + 1) / rate) for s, e in zip(starts, ends, strict=True)]

@@ -22,6 +22,7 @@ from typing import Any
 
 from assistant.asr.decoder import Recognition
 from assistant.audio.chunk import AudioSink
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
 from assistant.voice.wake import WakeDetection
@@ -189,10 +190,10 @@ class Reply:
                 start = cursor = at + (self._replay if self._replay is not None else first_audio)
                 self._feedback(Feedback("speaking", start, turn.speech, turn))
             for sink in self.sinks:
-                sink.play(samples, 16000, at=cursor)
+                sink.play(samples, SAMPLE_RATE, at=cursor)
                 if index == 0 and first is None:
                     first = getattr(sink, "last_playback", None)
-            cursor += samples.size / 16000
+            cursor += samples.size / SAMPLE_RATE
         for sink in self.sinks:
             sink.wait()
         left = None

@@ -17,13 +17,14 @@ from typing import Any, Self
 import numpy as np
 
 from assistant.audio.chunk import AudioChunk
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.errors import AudioError
 
 log = logging.getLogger(__name__)
 
 FRAME = 480
 """Samples per VAD frame (30 ms at 16 kHz)."""
-FRAME_SECONDS = FRAME / 16000
+FRAME_SECONDS = FRAME / SAMPLE_RATE
 """Seconds per VAD frame."""
 
 
@@ -94,7 +95,7 @@ class SpeechDetector:
             self.reset(chunk.start)
         self._pending = np.concatenate([self._pending, np.asarray(chunk.samples, np.int16)])
         self._position = chunk.end
-        rate = np.array(16000, np.int64)
+        rate = np.array(SAMPLE_RATE, np.int64)
         while self._pending.size >= FRAME:
             frame, self._pending = self._pending[:FRAME], self._pending[FRAME:]
             h, c = self._state

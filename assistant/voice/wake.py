@@ -25,6 +25,7 @@ from typing import Any, Protocol, Self
 import numpy as np
 
 from assistant.audio.chunk import AudioChunk
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.errors import AssistantError
 from assistant.grammar.pronounce import Lexicon
 
@@ -244,7 +245,7 @@ class NeuralWakeDetector:
         found: WakeDetection | None = None
         while self._pending.size >= NEURAL_FRAME:
             step, self._pending = self._pending[:NEURAL_FRAME], self._pending[NEURAL_FRAME:]
-            self._pending_start += NEURAL_FRAME / 16000
+            self._pending_start += NEURAL_FRAME / SAMPLE_RATE
             end = self._pending_start
             score = float(self._model.predict(step)[self._key])
             if self.keep_scores:
