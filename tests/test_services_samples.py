@@ -11,13 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from assistant.runtime.engine import Engine
+from assistant.cli.main import main
+from assistant.runtime.engine import Engine, Turn
+from assistant.services.monetization import Catalog
 from assistant.services.userdata import UserSettings
 from assistant.settings import Settings
 from assistant.skills import install
 from assistant.skills.registry import Registry
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
+from assistant.tts.ssml import ssml_to_text
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
 CAKE_TIME = SAMPLES / "python-first-skill"
@@ -86,3 +89,76 @@ def test_cake_time_counts_the_days_in_the_configured_time_zone_on_the_engines_cl
     request = again.requests[0]["context"]["System"]
     assert request["apiEndpoint"].startswith("https://127.0.0.1:") and request["apiAccessToken"].startswith("local.")
     assert " ".join((again.speech or "").split()).replace("<speak>", "").replace("</speak>", "") == expected
+
+
+PREMIUM = SAMPLES / "nodejs-premium-hello-world"
+ISPS = Path(__file__).resolve().parent / "fixtures" / "isps" / "premium-hello-world"
+
+
+@pytest.fixture(scope="module")
+def premium(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Premium hello world, unchanged, with its two products given by --isps (its own are in Amazon's console)."""
+    settings = installed(sample(PREMIUM), tmp_path_factory.mktemp("premium-data"), "premium")
+    from assistant.cli.skill_services import load_products
+
+    assert load_products(Registry(settings).get("premium"), settings, ISPS) == 2
+    return settings
+
+
+def spoken(turn: Turn) -> str:
+    text = turn.speech or ""
+    return " ".join((ssml_to_text(text) if turn.speech_ssml else text).split())
+
+
+def results(turn: Turn) -> list[str]:
+    return [e.rsplit(":", 1)[1] for e in turn.events if e.startswith("purchase-result:")]
+
+
+def test_premium_hello_world_lists_offers_buys_and_refunds(premium: Settings) -> None:
+    with AttributeStore(premium.database) as store:
+        Catalog(store).reset("premium")
+        with engine_at(premium, NOW, store) as engine:
+
+            def turn(text: str) -> Turn:
+                done = engine.handle_text(text)
+                assert done.error is None, done.error
+                return done
+
+            def settle() -> None:  # the skill may upsell after an answer (it picks at random): decline it
+                while engine.expects_answer() and engine.session is None:
+                    turn("no")
+
+            def opened(text: str) -> Turn:
+                settle()
+                if engine.session is None:
+                    assert "Welcome to Premium Hello World" in spoken(turn("open premium hello world"))
+                return turn(text)
+
+            listing = opened("what can i buy")
+            assert "Products available for purchase at this time are Greetings Pack, Premium Subscription" in spoken(
+                listing
+            )
+            offer = opened("special greeting")
+            assert "Buying it here costs nothing. Would you like to buy Greetings Pack?" in spoken(offer)
+            declined = turn("no")
+            assert results(declined) == ["DECLINED"] and "simple greeting" in spoken(declined)
+            assert "You haven't purchased anything yet" in spoken(opened("what have i bought"))
+            opened("special greeting")
+            bought = turn("yes")
+            assert results(bought) == ["ACCEPTED"]
+            assert "Great! You now have Greetings Pack." in spoken(bought)
+            assert "Here's your special greeting" in spoken(bought)
+            assert "You have bought the following items: Greetings Pack" in spoken(opened("what have i bought"))
+            opened("buy premium subscription")
+            assert results(turn("yes")) == ["ACCEPTED"]
+            again = opened("buy premium subscription")
+            assert results(again) == ["ALREADY_PURCHASED"] and "You already have Premium Subscription" in spoken(again)
+            refund = opened("refund greetings pack")
+            assert "Would you like to cancel it and get a refund?" in spoken(refund)
+            assert results(turn("yes")) == ["ACCEPTED"]
+            assert set(Catalog(store).entitled("premium")) == {
+                p.product_id for p in Catalog(store).products("premium") if p.reference_name == "Premium_Subscription"
+            }
+    assert main(["--data-dir", str(premium.data_dir), "skill", "purchases", "premium", "--reset"]) == 0
+    with AttributeStore(premium.database) as store:
+        assert Catalog(store).entitled("premium") == {}

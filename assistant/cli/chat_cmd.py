@@ -146,7 +146,9 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
         lines.append(f"alexa> {speech}")
     if turn.reprompt and turn.listen:
         lines.append(f"  reprompt: {spoken_text(turn.reprompt, turn.reprompt_ssml)}")
-    if turn.card:
+    if turn.card and turn.card.get("type") == "AskForPermissionsConsent":
+        lines.append(f"  card: {consent_card(turn.skill, turn.card)}")
+    elif turn.card:
         title = turn.card.get("title") or turn.card.get("type", "card")
         body = turn.card.get("content") or turn.card.get("text") or ""
         lines.append(f"  card: {title}: {body}" if body else f"  card: {title}")
@@ -176,6 +178,15 @@ def audio_lines(turn: Turn) -> list[str]:
                 line += f": {request['error'].get('type')} {request['error'].get('message', '')}"
             lines.append(line)
     return lines
+
+
+def consent_card(skill: str | None, card: dict[str, Any]) -> str:
+    """An ``AskForPermissionsConsent`` card as the Alexa app would show it: what the skill asks for, and how to
+    grant it here."""
+    asked = [p for p in card.get("permissions") or [] if isinstance(p, str)]
+    names = " ".join(asked) or "PERMISSION"
+    return f"{skill or 'the skill'} asks for permission: {', '.join(asked) or '(none named)'}; grant it with " \
+        f"`assistant skill grant {skill or 'NAME'} {names}`"
 
 
 def spoken_text(text: str | None, ssml: bool) -> str:

@@ -19,6 +19,7 @@ from ..skills.serve import SkillServer
 from ..skills.staging import clean_leftovers
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
+from . import skill_services
 from .common import add_sandbox_option, sandbox_notice, terminate_as_exit
 
 
@@ -46,6 +47,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--brand",
         action="store_true",
         help="allow a one-word invocation name (Alexa allows one word only for a brand)",
+    )
+    add.add_argument(
+        "--isps", type=Path, metavar="DIR", help="its in-skill products (ASK CLI isps/ JSON files), when not in its folder"
     )
     remote = add.add_argument_group("a skill served at an HTTPS endpoint (only its interaction model is taken)")
     remote.add_argument(
@@ -76,15 +80,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_list)
 
-    remove = actions.add_parser("remove", help="uninstall a skill (its saved attributes too, with --forget)")
+    remove = actions.add_parser("remove", help="uninstall a skill (and its data, after confirming)")
     remove.add_argument("name", metavar="NAME")
-    remove.add_argument("--forget", action="store_true", help="also delete its persistent attributes")
+    remove.add_argument(
+        "--forget", action="store_true", help="also delete its data (attributes, reminders, lists, purchases) unasked"
+    )
     remove.set_defaults(handler=run_remove)
 
     info = actions.add_parser("info", help="where a skill is and how it is run")
     info.add_argument("name", metavar="NAME")
     info.add_argument("--json", action="store_true", help="print JSON")
     info.set_defaults(handler=run_info)
+    skill_services.add_actions(actions)
 
 
 def run_install(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,6 +109,12 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
     )
     registry = Registry(settings)
     print(f'installed {package.name}: say "open {registry.invocation(package)}"')
+    products = skill_services.load_products(package, settings, args.isps)
+    if products:
+        print(f"{package.name} offers {products} in-skill product(s) (`assistant skill purchases {package.name}`)")
+    granted = skill_services.ask_permissions(package, settings)
+    if granted:
+        print(f"granted {package.name}: {', '.join(granted)}")
     if package.allow_network:
         print(f"note: {package.name} may use your network (--allow-network); `assistant skill info` shows it")
     if package.endpoint is not None:
@@ -172,12 +185,11 @@ def run_remove(args: argparse.Namespace, settings: Settings) -> int:
         name = registry.get(args.name).name
     except SkillError:
         name = args.name  # the installer says what is installed
+    delete = skill_services.confirm_forget(name, settings, args.forget)
     installer.remove(args.name, settings)
     print(f"removed {name}")
-    if args.forget:
-        with AttributeStore(settings.database) as store:
-            count = store.clear(name)
-        print(f"forgot the attributes of {count} user(s)")
+    if delete:
+        skill_services.forget(name, settings)
     return 0
 
 

@@ -90,7 +90,7 @@ from assistant.model.types import Intent, InteractionModel, TypeValue
 from assistant.nlu.closest import closest_intent
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
-from assistant.runtime import envelopes
+from assistant.runtime import envelopes, purchase
 from assistant.runtime.audioplayer import PLAYER_INTENTS, AudioPlayer, ClockOutput, Notice
 from assistant.runtime.dialog import DialogModelManager
 from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
@@ -265,6 +265,8 @@ class Engine:
         self._launcher: CompiledGrammar | None = None
         self._woken: dict[tuple[str, str], CompiledGrammar] = {}
         self._session: Session | None = None
+        self._purchase: purchase.PurchaseFlow | None = None
+        self._yes_no_grammar: CompiledGrammar | None = None
         self.player = player or AudioPlayer(ClockOutput(time.monotonic), settings.stream_url_map)
         """The device's AudioPlayer (``runtime.audioplayer``): its output is silent unless the caller gives one."""
         self._player_grammars: dict[tuple[str, str], CompiledGrammar] = {}
@@ -290,6 +292,8 @@ class Engine:
         grammar. Without a session it is the launcher either way.
         """
         session = self._session
+        if self._purchase is not None:  # the purchase flow asks yes or no
+            return self._yes_no()
         if session is None:
             return self._top_grammar()
         current = self.dialog.grammar(session) or session.grammar
@@ -331,8 +335,9 @@ class Engine:
         return next((s for s in self.skills().values() if s.package.name == owner.name), None)
 
     def expects_answer(self) -> bool:
-        """True when a session is open and the skill asked something: the microphone reopens."""
-        return self._session is not None and self._session.listening
+        """True when a session is open and the skill asked something (or a purchase flow asks): the microphone
+        reopens."""
+        return self._purchase is not None or (self._session is not None and self._session.listening)
 
     def launcher(self) -> CompiledGrammar:
         """The top-level grammar over every active skill."""
@@ -413,7 +418,9 @@ class Engine:
         skill for the top level (see the module's docstring). Without a session it changes nothing.
         """
         turn = _TurnBuilder(heard=transcript, result=result)
-        if self._session is None:
+        if self._purchase is not None:
+            self._purchase_answer(turn, self._purchase, result)
+        elif self._session is None:
             self._top_level(turn, result)
         elif woken:
             self._woken_in_session(turn, self._session, result)
@@ -425,7 +432,9 @@ class Engine:
         """The user said nothing: the reprompt once, then SessionEndedRequest EXCEEDED_MAX_REPROMPTS."""
         turn = _TurnBuilder(heard="")
         session = self._session
-        if session is not None:
+        if self._purchase is not None:
+            self._purchase_answer(turn, self._purchase, None)
+        elif session is not None:
             turn.skill = session.skill
             if session.reprompt is not None and not session.reprompted:
                 session.reprompted = True
@@ -729,6 +738,56 @@ class Engine:
             session.listening = True
         if reply.audio_directives:  # the speech is said first, then the audio plays, as on an Echo
             self._play(turn, session.package, reply, None, turn.requests[-1]["request"]["requestId"])
+        send = purchase.send_request(reply.directives)
+        if send is not None:
+            self._begin_purchase(turn, session, send)
+
+    # --- in-skill purchasing (assistant.runtime.purchase) ------------------------------------------------
+
+    def _yes_no(self) -> CompiledGrammar:
+        """Yes, no, stop and cancel: what a purchase question listens for."""
+        if self._yes_no_grammar is None:
+            names = ("AMAZON.YesIntent", "AMAZON.NoIntent", STOP_INTENT, CANCEL_INTENT)
+            model = InteractionModel("purchase", tuple(Intent(n) for n in names))
+            self._yes_no_grammar = compile_session(model, disk=self._grammars)
+        return self._yes_no_grammar
+
+    def _begin_purchase(self, turn: _TurnBuilder, session: Session, directive: dict[str, Any]) -> None:
+        """A skill's Buy / Upsell / Cancel: its session ends, and the assistant asks the user itself."""
+        if self._session is session:
+            self._drop(turn, session, "SHOULD_END_SESSION")
+        turn.events.append(f"purchase:{session.skill}:{directive.get('name')}")
+        flow, say, outcome = purchase.begin(directive, self.services.catalog, session.package.name)
+        flow.owner = _Skill(session.package, session.model)
+        turn.say(say)
+        if outcome is not None:
+            self._end_purchase(turn, flow, outcome)
+        else:
+            self._purchase = flow
+
+    def _purchase_answer(self, turn: _TurnBuilder, flow: purchase.PurchaseFlow, result: IntentResult | None) -> None:
+        turn.skill = flow.skill
+        name = result.intent if result is not None else None
+        yes = True if name == "AMAZON.YesIntent" else False if name in (
+            "AMAZON.NoIntent", STOP_INTENT, CANCEL_INTENT, "System.Stop"
+        ) else None
+        say, outcome = purchase.answer(flow, yes, self.services.catalog)
+        turn.say(say)
+        if outcome is not None:
+            self._end_purchase(turn, flow, outcome)
+
+    def _end_purchase(self, turn: _TurnBuilder, flow: purchase.PurchaseFlow, outcome: purchase.Outcome) -> None:
+        """Say how it went, then give the skill its ``Connections.Response`` in a new session."""
+        self._purchase = None
+        turn.say(outcome.say)
+        turn.events.append(f"purchase-result:{flow.skill}:{outcome.result}")
+        session = self._open(turn, flow.owner)
+        request = purchase.connections_response(
+            flow, outcome, self._ids.request_id(), self._clock(), self._locale()
+        )
+        reply = self._exchange(turn, session, request)
+        if reply is not None:
+            self._act_on(turn, session, reply)
 
     def _apply_directives(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
         """Note the reply's Dialog directives as events and apply its dynamic entities."""
@@ -964,7 +1023,7 @@ class Engine:
             reprompt=turn.reprompt.text if turn.reprompt is not None else None,
             card=turn.card,
             session_open=session is not None,
-            listen=session is not None and session.listening,
+            listen=self._purchase is not None or (session is not None and session.listening),
             events=tuple(turn.events),
             error=turn.error,
         )

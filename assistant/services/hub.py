@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from assistant.services import settings_api
+from assistant.services import monetization, settings_api
 from assistant.services.access import ApiAccess
 from assistant.services.permissions import Permissions
 from assistant.services.server import ApiServer, Route
@@ -37,12 +37,14 @@ class Services:
         """The user's settings (time zone, units, address, profile)."""
         self.permissions = Permissions(store)
         """What the user granted each skill."""
+        self.catalog = monetization.Catalog(store)
+        """In-skill products and what the user bought."""
         self._server: ApiServer | None = None
         self._access: ApiAccess | None = None
 
     def routes(self) -> list[Route]:
         """Every API served."""
-        return [*settings_api.routes(self.user)]
+        return [*settings_api.routes(self.user), *monetization.routes(self.catalog)]
 
     def start(self) -> ApiAccess:
         """Start the server (once) and return how workers reach it."""

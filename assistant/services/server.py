@@ -176,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = self._body()
             answer = self.server.api.answer(method, self.path, self.headers.get("Authorization"), body)
         except ApiError as error:
-            answer = Answer(error.status, {"code": error.code, "message": error.message})
+            answer = Answer(error.status, error_body(self.path, error))
         self._send(answer)
 
     def _body(self) -> Any:
@@ -201,6 +201,21 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if data and self.command != "HEAD":
             self.wfile.write(data)
+
+
+UPS_CODES = frozenset(
+    {"INVALID_KEY", "INVALID_VALUE", "INVALID_TOKEN", "INVALID_URI", "DEVICE_UNREACHABLE", "UNKNOWN_ERROR"}
+)
+"""The error codes the Settings and Customer Profile APIs (UPS) may answer: the SDKs parse ``code`` as this enum."""
+
+
+def error_body(path: str, error: ApiError) -> dict[str, str]:
+    """An error as the API at ``path`` shapes it: ``code`` and ``message`` (reminders, timers), ``type`` and
+    ``message`` (device address, lists), ``code`` from UPS's own enum for settings and profile."""
+    code = error.code
+    if path.startswith(("/v2/devices/", "/v2/accounts/")) and code not in UPS_CODES:
+        code = "INVALID_TOKEN" if error.status in (401, 403) else "UNKNOWN_ERROR"
+    return {"code": code, "type": error.code, "message": error.message}
 
 
 class ApiServer:

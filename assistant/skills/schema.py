@@ -78,7 +78,11 @@ CREATE TABLE IF NOT EXISTS entitlements (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+_V3 = """
+ALTER TABLE entitlements ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 """``MIGRATIONS[n]`` takes a database from version ``n`` to ``n + 1`` (version 0: empty or pre-versioning; the
 attribute table of version 1 is what every database had before versions were kept)."""
 VERSION = len(MIGRATIONS)

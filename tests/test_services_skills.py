@@ -1,0 +1,97 @@
+"""Alexa's service APIs with real skills (issue 15): a Python ask-sdk-core fixture skill calling through its SDK's
+own service clients, in a real sandboxed worker, against the real local server; permissions granted and denied;
+the purchase flow's ERROR outcome (the other three are the premium hello world sample's, test_services_samples)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from assistant.runtime.engine import Engine, Turn
+from assistant.services.permissions import ADDRESS_FULL, PROFILE_GIVEN_NAME, Permissions
+from assistant.services.userdata import UserSettings
+from assistant.settings import Settings
+from assistant.skills import install
+from assistant.skills.registry import Registry
+from assistant.skills.store import AttributeStore
+from assistant.skills.worker import WorkerPool
+from assistant.tts.ssml import ssml_to_text
+
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "skills" / "py-services"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.slow
+
+
+def installed(source: Path, data: Path, name: str, **options: object) -> Settings:
+    settings = Settings(data_dir=data, include_bundled=False, skill_timeout=15)
+    try:
+        install.install(source, settings, name=name, **options)  # type: ignore[arg-type]
+    except Exception as error:  # noqa: BLE001 (offline: the package registries cannot be reached)
+        words = ("network", "resolve", "connection", "unreachable", "enotfound")
+        if any(w in str(error).lower() for w in words):
+            pytest.skip(f"cannot install {source.name} offline: {error}")
+        raise
+    return settings
+
+
+@pytest.fixture(scope="module")
+def tester(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The fixture skill, installed with no terminal: nothing granted."""
+    return installed(FIXTURE, tmp_path_factory.mktemp("services-data"), "tester")
+
+
+@pytest.fixture
+def engine(tester: Settings) -> Iterator[Engine]:
+    with AttributeStore(tester.database) as store:
+        Permissions(store).revoke("tester")
+        with Engine(
+            tester, Registry(tester), WorkerPool(tester, store), store, clock=lambda: NOW, rng=random.Random(1)
+        ) as running:
+            yield running
+
+
+def said(turn: Turn) -> str:
+    text = turn.speech or ""
+    return " ".join((ssml_to_text(text) if turn.speech_ssml else text).split())
+
+
+def ask(engine: Engine, utterance: str) -> Turn:
+    opened = engine.handle_text("open service tester")
+    assert said(opened) == "Service tester. What shall I try?", opened.error
+    return engine.handle_text(utterance)
+
+
+def test_an_install_without_a_terminal_grants_nothing(engine: Engine) -> None:
+    assert Permissions(engine.store).of("tester") == []
+
+
+def test_device_address_denied_then_granted(engine: Engine) -> None:
+    user = UserSettings(engine.store)
+    user.set("address.line1", "1 Main Street")
+    user.set("address.city", "Springfield")
+    denied = ask(engine, "where am i")
+    assert said(denied) == "I need your permission. Error 403."
+    assert denied.card == {"type": "AskForPermissionsConsent", "permissions": [ADDRESS_FULL]}
+    Permissions(engine.store).grant("tester", [ADDRESS_FULL])
+    assert said(ask(engine, "where am i")) == "You are at 1 Main Street in Springfield."
+
+
+def test_customer_profile_denied_then_granted(engine: Engine) -> None:
+    UserSettings(engine.store).set("profile.given-name", "Ada")
+    assert said(ask(engine, "what is my name")) == "I need your permission. Error 403."
+    Permissions(engine.store).grant("tester", [PROFILE_GIVEN_NAME])
+    assert said(ask(engine, "what is my name")) == "Your name is Ada."
+
+
+def test_buying_a_product_the_skill_does_not_have_is_error_400(engine: Engine) -> None:
+    turn = ask(engine, "buy the unicorn")
+    assert said(turn) == "Sorry, that product isn't available. Purchase ERROR, status 400."
+    assert "purchase-result:tester:ERROR" in turn.events
+    response = turn.requests[-1]["request"]
+    assert response["type"] == "Connections.Response" and response["token"] == "unicorn"
+    assert turn.requests[-1]["session"]["new"] is True  # the purchase flow ended the session; a new one answers
