@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from assistant.audio.wav import write_wav  # noqa: E402
 from assistant.tts.synth import synthesize_wav  # noqa: E402
 
 RATE = 16000
@@ -431,7 +432,7 @@ class Say:
     """One thing the user says, and whether the assistant answers it aloud."""
 
     text: str
-    """The words (synthesized with espeak-ng)."""
+    """The words (synthesized in ``USER_VOICE``)."""
     answered: bool = True
     """False when no spoken reply is expected (the driver then only waits ``pause`` seconds)."""
     pause: float = 1.0
@@ -466,6 +467,24 @@ class LiveRun:
         return out
 
 
+USER_VOICE = "festival-slt-hts"
+"""The user's voice: a natural one (festival's HTS voice, see bench/voices.py). openWakeWord, trained on people,
+does not hear some espeak-ng voices say "alexa" at all."""
+
+
+def user_speech(text: str, path: Path) -> Path:
+    """``text`` said in ``USER_VOICE`` into a WAV file (espeak-ng when festival is not installed)."""
+    from bench import voices
+
+    try:
+        samples = voices.synthesize(text, USER_VOICE)
+    except Exception as exc:  # noqa: BLE001 - festival missing: say so, and use espeak-ng
+        print(f"(user voice {USER_VOICE} unavailable: {exc}; using espeak-ng)", file=sys.stderr)
+        return synthesize_wav(text, path)
+    write_wav(path, samples, RATE)
+    return path
+
+
 def converse(
     server: SoundServer,
     folder: Path,
@@ -488,7 +507,7 @@ def converse(
     folder = Path(folder)
     wavs = []
     for index, say in enumerate(script):
-        wavs.append(synthesize_wav(say.text, folder / f"say-{index}.wav"))
+        wavs.append(user_speech(say.text, folder / f"say-{index}.wav"))
     transcript_path = folder / "transcript.json"
     args = [*run_args, "--transcript", str(transcript_path)]
     said: list[tuple[str, float, float]] = []

@@ -47,6 +47,7 @@ from bench.live import (  # noqa: E402
     first_sound,
     setup_skills,
     sound_spans,
+    user_speech,
 )
 
 REQUIRED = os.environ.get("ASSISTANT_REQUIRE_SOUND_SERVER", "") not in ("", "0")
@@ -196,9 +197,7 @@ def test_its_own_voice_fed_back_does_not_wake_it(server: SoundServer, data_dir: 
 
 
 def test_a_sound_server_that_dies_mid_reply_ends_the_run(server: SoundServer, data_dir: Path, tmp_path: Path) -> None:
-    from assistant.tts.synth import synthesize_wav
-
-    wav = synthesize_wav("alexa, open wise guy", tmp_path / "open.wav")
+    wav = user_speech("alexa, open wise guy", tmp_path / "open.wav")
     transcript = tmp_path / "t.json"
     args = _run_args(data_dir, "--transcript", str(transcript))
     with AssistantProcess(args, server.env, tmp_path) as assistant:

@@ -105,11 +105,11 @@ def test_the_loop_decides_the_same_with_or_without_the_helper(grammar: Any) -> N
                                              for t in said])
     helper = SecondPass()
     try:
-        loop, engine = _run(grammar, audio, LoopOptions(), helper)
+        loop, engine = _run(grammar, audio, LoopOptions(wake=WakeOptions(engine="keyphrase")), helper)
         assert helper.usable and helper._process is not None  # it did the work
     finally:
         helper.close()
-    alone, engine_alone = _run(grammar, audio, LoopOptions(wake=WakeOptions(verify_in_helper=False)), None)
+    alone, engine_alone = _run(grammar, audio, LoopOptions(wake=WakeOptions(engine="keyphrase", verify_in_helper=False)), None)
     assert engine.heard == engine_alone.heard
     assert [w.start for w in loop.wakes] == [w.start for w in alone.wakes]
     assert "open space facts" in engine.heard and "what can you do" in engine.heard

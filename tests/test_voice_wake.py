@@ -24,7 +24,7 @@ from assistant.model.loader import load_model
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.confirm import quietest
+from assistant.voice.confirm import WakeOptions, quietest
 from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 from assistant.voice.wake import WakeWordDetector, WakeWordError
 
@@ -35,6 +35,8 @@ pytestmark = pytest.mark.skipif(
 ROOT = Path(__file__).resolve().parent.parent
 NOISE = ROOT.parent / "shared" / "corpora" / "noise" / "kitchen.wav"
 RATE = 16000
+KEYPHRASE = LoopOptions(wake=WakeOptions(engine="keyphrase"))
+"""These tests are about the keyphrase spotter (any wake phrase); openWakeWord's "alexa": test_voice_neural_wake."""
 VOICES = ("en-us", "en-gb", "en-us+f3", "en-us+m3", "en-gb-scotland", "en-029")
 REQUESTS = (
     "alexa, open space facts",
@@ -95,7 +97,7 @@ def loop_parts() -> Iterator[dict[str, Any]]:
 
 def _run(parts: dict[str, Any], audio: np.ndarray) -> tuple[VoiceLoop, ListeningOnly]:
     engine = ListeningOnly(parts["grammar"])
-    loop = VoiceLoop(engine, parts["recognizer"], None, (), LoopOptions())
+    loop = VoiceLoop(engine, parts["recognizer"], None, (), KEYPHRASE)
 
     class Source:
         rate, block_ms, realtime = RATE, 30, False

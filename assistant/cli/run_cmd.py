@@ -71,9 +71,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     listen.add_argument(
         "--wake-engine",
         choices=WAKE_ENGINES,
-        default="keyphrase",
+        default=None,
         help="neural: openWakeWord (for 'alexa', 'hey jarvis', 'hey mycroft', 'hey rhasspy'; far better with real "
-        "voices, see the README's results); keyphrase: pocketsphinx, any phrase (default keyphrase)",
+        "voices, see the README's results); keyphrase: pocketsphinx, any phrase (default: neural when the phrase has a "
+        "model, else keyphrase)",
     )
     listen.add_argument(
         "--wake-threshold",
@@ -136,7 +137,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     options = LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
-        wake=WakeOptions(phrase=args.wake_word, engine=args.wake_engine, threshold=args.wake_threshold),
+        wake=WakeOptions(phrase=args.wake_word, engine=args.wake_engine or "neural", threshold=args.wake_threshold),
         utterance=UtteranceOptions(
             answer_timeout=args.answer_timeout, max_utterance=args.max_utterance,
             endpoint=EndpointConfig(window=args.endpoint_window),

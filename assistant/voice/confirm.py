@@ -71,9 +71,9 @@ class WakeOptions:
 
     phrase: str = DEFAULT_PHRASE
     """The wake word or phrase."""
-    engine: str = "keyphrase"
-    """``neural`` (openWakeWord, for "alexa" and its other models) or ``keyphrase`` (pocketsphinx, any phrase);
-    see ``voice.wake``."""
+    engine: str = "neural"
+    """``neural`` (openWakeWord, for "alexa" and its other models; a phrase with no model falls back to the
+    keyphrase search) or ``keyphrase`` (pocketsphinx, any phrase); see ``voice.wake``."""
     threshold: float | None = None
     """The detector's threshold (lower is more sensitive); None: the detector's default (``make_detector``)."""
     min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
