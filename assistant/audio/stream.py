@@ -143,24 +143,27 @@ class StreamReader:
             return self._done
 
     def read(self, n: int, wait: bool = True) -> np.ndarray:
-        """The next ``n`` samples (fewer only at the end of the stream); with ``wait``, blocks until decoded."""
+        """The next ``n`` samples (fewer only at the end of the stream, or without ``wait`` when fewer are decoded);
+        with ``wait``, blocks until they are decoded."""
+        out = np.zeros(n, np.int16)
+        filled = 0
         with self._cond:
-            if wait:
-                self._cond.wait_for(lambda: self._buffered >= n or self._done or self._stopping)
-            out = np.zeros(min(n, self._buffered), np.int16)
-            filled = 0
-            while filled < out.size:
+            while filled < n:
+                if wait:
+                    self._cond.wait_for(lambda: self._buffered > 0 or self._done or self._stopping)
+                if self._buffered == 0:
+                    break
                 block = self._blocks[0]
-                take = min(block.size, out.size - filled)
+                take = min(block.size, n - filled)
                 out[filled : filled + take] = block[:take]
                 if take == block.size:
                     self._blocks.popleft()
                 else:
                     self._blocks[0] = block[take:]
                 filled += take
-            self._buffered -= out.size
-            self._cond.notify_all()
-            return out
+                self._buffered -= take
+                self._cond.notify_all()
+        return out[:filled]
 
     def _decode(self) -> None:
         import av
