@@ -276,7 +276,8 @@ def text_engine(seed: int = 1) -> Iterator[Any]:
     (built in the cache folder, which needs the network once)."""
     from assistant.runtime.engine import Engine
     from assistant.settings import Settings
-    from assistant.skills.registry import BUNDLED_ENVS, Registry, needs_environment
+    from assistant.skills.environments import BUNDLED_ENVS, needs_environment
+    from assistant.skills.registry import Registry
     from assistant.skills.store import AttributeStore
     from assistant.skills.worker import WorkerPool
     from assistant.testing.skill import with_environment

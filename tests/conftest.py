@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from assistant.settings import Settings
+from assistant.skills.environments import dependency_fingerprint, needs_environment
 from assistant.skills.layout import detect
-from assistant.skills.registry import Registry, dependency_fingerprint, needs_environment
+from assistant.skills.registry import Registry
 from assistant.testing.skill import with_environment
 
 ROOT = Path(__file__).resolve().parent.parent

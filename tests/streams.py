@@ -32,7 +32,7 @@ def encode(samples: np.ndarray, path: Path, codec: str, rate: int = RATE, fmt: s
         stream.layout = "mono"
         frame_size = 1152 if codec in ("libmp3lame", "mp3") else 960 if codec == "libopus" else 1024
         resampler = av.AudioResampler(format=stream.format.name if stream.format else "s16", layout="mono",
-                                      rate=stream.rate)  # fmt: skip
+                                      rate=stream.rate)
         for first in range(0, samples.size, frame_size):
             part = samples[first : first + frame_size].reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(part, format="s16", layout="mono")
@@ -52,7 +52,7 @@ def hls(samples: np.ndarray, folder: Path, segment_seconds: float = 2.0) -> Path
     folder.mkdir(parents=True, exist_ok=True)
     playlist = folder / "index.m3u8"
     with av.open(str(playlist), "w", format="hls",
-                 options={"hls_time": str(segment_seconds), "hls_list_size": "0", "hls_playlist_type": "vod"}) as out:  # fmt: skip
+                 options={"hls_time": str(segment_seconds), "hls_list_size": "0", "hls_playlist_type": "vod"}) as out:
         stream = out.add_stream("aac", rate=RATE)
         stream.layout = "mono"
         resampler = av.AudioResampler(format=stream.format.name, layout="mono", rate=RATE)
@@ -117,7 +117,7 @@ def serve(folder: Path, tls: bool = False, radio: bytes = b"") -> Iterator[str]:
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
              "-days", "1", "-subj", "/CN=127.0.0.1"],
             check=True, capture_output=True,
-        )  # fmt: skip
+        )
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(cert, key)
         server.socket = context.wrap_socket(server.socket, server_side=True)

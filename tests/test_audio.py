@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import CORPORA
 from scipy.signal import resample_poly
 
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
@@ -27,7 +28,7 @@ from assistant.audio.wav import (
 )
 from assistant.errors import AudioError, DeviceError
 
-KITCHEN = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "noise" / "kitchen.wav"
+KITCHEN = CORPORA / "noise" / "kitchen.wav"
 
 
 def sox(*args: str) -> None:

@@ -44,7 +44,7 @@ class Clock:
 
 def package(tmp_path: Path, network: bool = True) -> SkillPackage:
     return SkillPackage("radio", tmp_path, "plain", tmp_path / "m.json", tmp_path, "python", "x.h", "app",
-                        allow_network=network)  # fmt: skip
+                        allow_network=network)
 
 
 def play(token: str, behavior: str = "REPLACE_ALL", offset: int = 0, previous: str | None = None) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def engine_for(settings: Settings, clock: Clock, url: str) -> Engine:
     store = AttributeStore(settings.database)
     player = AudioPlayer(ClockOutput(clock, probe_stream), settings.stream_url_map)
     return Engine(settings, Registry(settings), WorkerPool(settings, store), store, clock=lambda: NOW,
-                  rng=random.Random(1), player=player)  # fmt: skip
+                  rng=random.Random(1), player=player)
 
 
 def requests(turn: Turn) -> list[tuple[str, Any, Any]]:
@@ -220,7 +220,7 @@ def test_the_sample_plays_pauses_resumes_and_stops_by_text(sample_data: Settings
         ]
         assert turn.requests[0]["session"]["new"] is True
         assert turn.requests[0]["context"]["AudioPlayer"] == {
-            "token": "sample-audio-token", "offsetInMilliseconds": 12500, "playerActivity": "PLAYING"}  # fmt: skip
+            "token": "sample-audio-token", "offsetInMilliseconds": 12500, "playerActivity": "PLAYING"}
         assert not engine.player.playing
 
         clock.now += 60  # paused: the offset stays
@@ -257,7 +257,7 @@ def test_chat_shows_the_player_and_sends_its_requests(sample_data: Settings, rad
     done = subprocess.run(
         [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(sample_data.data_dir), "chat", "--no-bundled"],
         input=lines, capture_output=True, text=True, env=env, timeout=120,
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "[audio: PlaybackStarted sample-audio-token at " in out  # from the offset the sample saved

@@ -76,7 +76,7 @@ def test_one_shot_runs_one_utterance_and_ends_the_session(tmp_path: Path) -> Non
 
 
 def test_chat_renders_ssml_as_text() -> None:
-    from assistant.cli.chat_cmd import spoken_text
+    from assistant.tts.ssml import spoken_text
 
     assert spoken_text('<speak>Hi <break time="1s"/> there.</speak>', True) == "Hi there."
     assert spoken_text(" plain ", False) == "plain"

@@ -21,9 +21,10 @@ from assistant.grammar.union import UNION_KIND
 from assistant.nlu.parser import parse
 from assistant.runtime.engine import Engine, Turn
 from assistant.settings import Settings
+from assistant.skills.environments import BUNDLED_ENVS
 from assistant.skills.layout import detect
 from assistant.skills.package import SkillPackage
-from assistant.skills.registry import BUNDLED_ENVS, Registry
+from assistant.skills.registry import Registry
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
 from assistant.testing.skill import with_environment

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.nlu.lists import LIST_TYPES, canonical_type, list_values
+from assistant.grammar.lists import LIST_TYPES, canonical_type, list_values
 
 REPO = Path(__file__).resolve().parent.parent
-DATA = REPO / "assistant" / "nlu" / "lists"
+DATA = REPO / "assistant" / "grammar" / "lists"
 SPEAKABLE = re.compile(r"^[a-z][a-z' ]*$")
 
 CAPS = {

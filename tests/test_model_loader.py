@@ -768,12 +768,15 @@ def test_schema_file_is_a_valid_schema_that_accepts_the_fixtures() -> None:
     schema_file = Path(loader.__file__).parent / "schema" / "interaction-model.schema.json"
     Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
     Draft202012Validator.check_schema(loader._validator().schema)
+    checked = 0
     for file in MODELS.rglob("*.json"):
         if file.name == "skill.json" or "speechAssets" in file.parts:
             continue
         data = json.loads(file.read_text())
         data = data if "interactionModel" in data else {"interactionModel": data}
         assert list(loader._validator().iter_errors(data)) == [], file
+        checked += 1
+    assert checked >= 5, f"only {checked} model fixtures under {MODELS}"
 
 
 def test_builtin_intent_utterances_are_speakable_and_unambiguous() -> None:

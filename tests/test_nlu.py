@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from assistant.grammar import lists
 from assistant.grammar.compiler import compile_session, intent_samples
 from assistant.model.loader import load_model, model_from_dict
-from assistant.nlu import lists
 from assistant.nlu.parser import parse
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -49,7 +49,7 @@ MODEL = {
             ],
         }
     }
-}  # fmt: skip
+}
 TIMEOUT = 1.5
 
 
@@ -70,7 +70,7 @@ def tls(tmp_path_factory: pytest.TempPathFactory) -> Tls:
          "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
          "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem")],
         check=True, capture_output=True,
-    )  # fmt: skip
+    )
     return Tls(folder / "cert.pem", folder / "key.pem")
 
 
@@ -92,7 +92,7 @@ class WebSkill:
 
 def _speech(text: str, end: bool) -> dict[str, Any]:
     return {"version": "1.0", "response": {"outputSpeech": {"type": "PlainText", "text": text},
-                                           "shouldEndSession": end}}  # fmt: skip
+                                           "shouldEndSession": end}}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +151,7 @@ def model_folder(tmp_path: Path) -> Path:
 
 def _settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", cache_dir=tmp_path / "cache", include_bundled=False,
-                    skill_timeout=TIMEOUT)  # fmt: skip
+                    skill_timeout=TIMEOUT)
 
 
 def _engine(settings: Settings) -> Engine:
@@ -198,11 +198,11 @@ def test_api_url_is_sent_as_api_endpoint(web_skill: WebSkill, tls: Tls, model_fo
     ("path", "kind", "detail", "error_type"),
     [("/fault", "invalid-response", "HTTP 500", "INVALID_RESPONSE"),
      ("/hang", "timeout", f"no response within {TIMEOUT:g} s", "ENDPOINT_TIMEOUT")],
-)  # fmt: skip
+)
 def test_a_fault_or_a_timeout_is_a_skill_fault_with_the_usual_apology(
     web_skill: WebSkill, tls: Tls, model_folder: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture,
     path: str, kind: str, detail: str, error_type: str,
-) -> None:  # fmt: skip
+) -> None:
     settings = _settings(tmp_path)
     _install(model_folder, settings, web_skill.url + path, tls)
     caplog.set_level(logging.INFO, "assistant")
@@ -264,7 +264,7 @@ def test_skill_serve_runs_an_installed_skill_as_an_https_endpoint(tls: Tls, tmp_
     install.install(LEGACY, home, invocation="animal sounds")
     command = [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(home.data_dir), "skill", "serve",
                "animal-sounds", "--port", "0", "--cert", str(tls.cert), "--key", str(tls.key),
-               *([] if sandboxed else ["--no-sandbox"])]  # fmt: skip
+               *([] if sandboxed else ["--no-sandbox"])]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import CORPORA
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "skills"
@@ -523,7 +524,7 @@ def test_barista_slot_types_are_the_corpus_types_with_ids() -> None:
     for values in model.types.values():
         assert all(value["id"] for value in values)
     assert "iced mocha" in [value["name"]["value"] for value in model.types["coffeeDrinkType"]]
-    corpus = ROOT.parent / "shared" / "corpora" / "barista" / "model.json"
+    corpus = CORPORA / "barista" / "model.json"
     if corpus.exists():
         theirs = json.loads(corpus.read_text())["interactionModel"]["languageModel"]["types"]
         for slot_type in theirs:

@@ -6,7 +6,8 @@ import datetime
 
 import pytest
 
-from assistant.nlu.values import GRAMMAR_TYPES, digits_to_words, normalize, number_to_words
+from assistant.grammar.numbers import digits_to_words, number_to_words
+from assistant.nlu.values import GRAMMAR_TYPES, normalize
 
 NOW = datetime.datetime(2026, 11, 26, 10, 30)
 """The tests' clock: a Thursday in ISO week 48."""

@@ -11,15 +11,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from loop_fakes import ListeningEngine, Recording
 
 from assistant.asr.decoder import Recognizer
-from assistant.audio.chunk import AudioChunk
 from assistant.grammar.compiler import CompiledGrammar, compile_session
 from assistant.model.loader import load_model, model_from_dict
-from assistant.nlu.result import IntentResult
-from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.loop import LoopOptions, Trigger, TurnRecord, VoiceLoop, chunks_of
+from assistant.voice.loop import LoopOptions, Trigger, TurnRecord, VoiceLoop
 from assistant.voice.utterance import UtteranceOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,25 +27,6 @@ MODEL = {"interactionModel": {"languageModel": {"invocationName": "fact finder",
     {"name": "FactIntent", "samples": ["tell me a fact", "tell me a fact about the moon"]},
     {"name": "HelloIntent", "samples": ["say hello"]},
 ]}}}
-
-
-class Listening:
-    """A stand-in engine: one grammar, no sessions, nothing said."""
-
-    def __init__(self, grammar: CompiledGrammar) -> None:
-        self.grammar = grammar
-
-    def listening_grammar(self) -> CompiledGrammar:
-        return self.grammar
-
-    def expects_answer(self) -> bool:
-        return False
-
-    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn:
-        return Turn(transcript, result, None, (), (), None, False, None, None, False, False)
-
-    def handle_silence(self) -> Turn:
-        return Turn("", None, None, (), (), None, False, None, None, False, False)
 
 
 @pytest.fixture(scope="module")
@@ -63,15 +42,8 @@ def _turns(
     loud = np.nonzero(np.abs(speech.astype(np.int32)) > 200)[0]
     audio = np.concatenate([silence(1.0), speech, silence(2.0)])
     listen = LoopOptions(trigger=Trigger.ALWAYS, utterance=UtteranceOptions(early_end=early_end, **options))
-    loop = VoiceLoop(Listening(grammar or parts["grammar"]), parts["recognizer"], None, (), listen)  # type: ignore[arg-type]
-
-    class Source:
-        rate, block_ms, realtime = 16000, 30, False
-
-        def __iter__(self) -> Iterator[AudioChunk]:
-            return chunks_of(audio, 480)
-
-    return loop.run(Source()), 1.0 + (loud[-1] + 1) / 16000  # type: ignore[arg-type]
+    loop = VoiceLoop(ListeningEngine(grammar or parts["grammar"]), parts["recognizer"], None, (), listen)
+    return loop.run(Recording(audio)), 1.0 + (loud[-1] + 1) / 16000  # type: ignore[arg-type]
 
 
 def test_a_sentence_that_cannot_go_on_ends_early(parts: dict[str, Any]) -> None:

@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_voice_wake import ListeningOnly
+from loop_fakes import ListeningEngine, Recording
 
 from assistant.asr.decoder import Recognizer
-from assistant.audio.chunk import AudioChunk
 from assistant.audio.mix import max_frame_energy
 from assistant.audio.wav import read_wav
 from assistant.grammar.compiler import compile_launcher
@@ -57,17 +56,10 @@ def parts() -> Iterator[dict[str, Any]]:
     recognizer.stop()
 
 
-def _run(parts: dict[str, Any], audio: np.ndarray, options: LoopOptions = NEURAL) -> tuple[VoiceLoop, ListeningOnly]:
-    engine = ListeningOnly(parts["grammar"])
+def _run(parts: dict[str, Any], audio: np.ndarray, options: LoopOptions = NEURAL) -> tuple[VoiceLoop, ListeningEngine]:
+    engine = ListeningEngine(parts["grammar"])
     loop = VoiceLoop(engine, parts["recognizer"], None, (), options)
-
-    class Source:
-        rate, block_ms, realtime = RATE, 30, False
-
-        def __iter__(self) -> Iterator[AudioChunk]:
-            return chunks_of(audio, 480)
-
-    loop.run(Source())  # type: ignore[arg-type]
+    loop.run(Recording(audio))  # type: ignore[arg-type]
     return loop, engine
 
 

@@ -4,21 +4,19 @@ costs nothing but time. Real decoders on espeak-ng speech; the fault is a real k
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from loop_fakes import ListeningEngine, Recording
 
 from assistant.asr.decoder import Recognizer
-from assistant.audio.chunk import AudioChunk
 from assistant.grammar.compiler import compile_launcher, with_prefix
 from assistant.model.loader import load_model
-from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.confirm import WakeOptions
-from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+from assistant.voice.loop import LoopOptions, VoiceLoop
 from assistant.voice.second_pass import SecondPass
 
 pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="needs espeak-ng")
@@ -65,36 +63,11 @@ def test_a_dead_helper_falls_back_to_decoding_here(grammar: Any) -> None:
         helper.close()
 
 
-class _Listening:
-    def __init__(self, grammar: Any) -> None:
-        self.grammar, self.heard = grammar, []
-
-    def listening_grammar(self) -> Any:
-        return self.grammar
-
-    def expects_answer(self) -> bool:
-        return False
-
-    def handle_recognition(self, result: Any, transcript: str) -> Turn:
-        self.heard.append(transcript)
-        return Turn(transcript, result, None, (), (), None, False, None, None, False, False)
-
-    def handle_silence(self) -> Turn:
-        return Turn("", None, None, (), (), None, False, None, None, False, False)
-
-
 def _run(grammar: Any, audio: np.ndarray, options: LoopOptions, helper: SecondPass | None) -> tuple[VoiceLoop, Any]:
-    engine = _Listening(grammar)
-
-    class Source:
-        rate, block_ms, realtime = 16000, 30, False
-
-        def __iter__(self) -> Iterator[AudioChunk]:
-            return chunks_of(audio, 480)
-
+    engine = ListeningEngine(grammar)
     with Recognizer() as recognizer:
-        loop = VoiceLoop(engine, recognizer, None, (), options, second_pass=helper)  # type: ignore[arg-type]
-        loop.run(Source())  # type: ignore[arg-type]
+        loop = VoiceLoop(engine, recognizer, None, (), options, second_pass=helper)
+        loop.run(Recording(audio))  # type: ignore[arg-type]
     return loop, engine
 
 

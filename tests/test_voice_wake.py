@@ -14,15 +14,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import CORPORA
+from loop_fakes import ListeningEngine, Recording
 
 from assistant.asr.decoder import Recognizer
 from assistant.audio.chunk import AudioChunk
 from assistant.audio.mix import mix_noise
 from assistant.audio.wav import read_wav
-from assistant.grammar.compiler import CompiledGrammar, compile_launcher
+from assistant.grammar.compiler import compile_launcher
 from assistant.model.loader import load_model
-from assistant.nlu.result import IntentResult
-from assistant.runtime.engine import Turn
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.confirm import WakeOptions, quietest
 from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-NOISE = ROOT.parent / "shared" / "corpora" / "noise" / "kitchen.wav"
+NOISE = CORPORA / "noise" / "kitchen.wav"
 RATE = 16000
 KEYPHRASE = LoopOptions(wake=WakeOptions(engine="keyphrase"))
 """These tests are about the keyphrase spotter (any wake phrase); openWakeWord's "alexa": test_voice_neural_wake."""
@@ -66,27 +66,6 @@ some other assistant, which the spotter mistakes for "alexa, what can i say" unl
 OOD_VOICES = ("en-us+f3", "en-gb-scotland")
 
 
-class ListeningOnly:
-    """A stand-in engine: the real launcher grammar, no sessions, nothing said."""
-
-    def __init__(self, grammar: CompiledGrammar) -> None:
-        self.grammar = grammar
-        self.heard: list[str] = []
-
-    def listening_grammar(self) -> CompiledGrammar:
-        return self.grammar
-
-    def expects_answer(self) -> bool:
-        return False
-
-    def handle_recognition(self, result: IntentResult | None, transcript: str) -> Turn:
-        self.heard.append(transcript)
-        return Turn(transcript, result, None, (), (), None, False, None, None, False, False)
-
-    def handle_silence(self) -> Turn:
-        return Turn("", None, None, (), (), None, False, None, None, False, False)
-
-
 @pytest.fixture(scope="module")
 def loop_parts() -> Iterator[dict[str, Any]]:
     grammar = compile_launcher([load_model(ROOT / "skills" / "space-facts", "en-US")])
@@ -95,17 +74,10 @@ def loop_parts() -> Iterator[dict[str, Any]]:
     recognizer.stop()
 
 
-def _run(parts: dict[str, Any], audio: np.ndarray) -> tuple[VoiceLoop, ListeningOnly]:
-    engine = ListeningOnly(parts["grammar"])
+def _run(parts: dict[str, Any], audio: np.ndarray) -> tuple[VoiceLoop, ListeningEngine]:
+    engine = ListeningEngine(parts["grammar"])
     loop = VoiceLoop(engine, parts["recognizer"], None, (), KEYPHRASE)
-
-    class Source:
-        rate, block_ms, realtime = RATE, 30, False
-
-        def __iter__(self) -> Iterator[AudioChunk]:
-            return chunks_of(audio, 480)
-
-    loop.run(Source())  # type: ignore[arg-type]
+    loop.run(Recording(audio))  # type: ignore[arg-type]
     return loop, engine
 
 

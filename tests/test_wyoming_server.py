@@ -37,7 +37,7 @@ def _free_port() -> int:
 
 def _command(tmp_path: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "assistant.cli.main", "--data-dir", str(tmp_path / "data"), "--seed", "1",
-            "serve", *args]  # fmt: skip
+            "serve", *args]
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -53,7 +53,7 @@ def server(tmp_path: Path) -> Iterator[int]:
     process = subprocess.Popen(
         _command(tmp_path, "--wyoming", f"tcp://127.0.0.1:{port}", *extra),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(tmp_path),
-    )  # fmt: skip
+    )
     try:
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -92,12 +92,12 @@ async def _conversation(port: int) -> None:
     assert info.tts[0].name == "espeak-ng" and "en-us" in [v.name for v in info.tts[0].voices]
 
     handled = Handled.from_event((await _exchange(port, [Transcript(text="open space facts").event()],
-                                                  ("handled", "not-handled")))[-1])  # fmt: skip
+                                                  ("handled", "not-handled")))[-1])
     assert handled.text == "Welcome to space facts. Ask me for a fact, or name a planet."
     assert handled.context is not None and handled.context["session_open"] is True
 
     spoken = await _exchange(port, [Synthesize(text="tell me about jupiter", voice=SynthesizeVoice("en-us")).event()],
-                             ("audio-stop",))  # fmt: skip
+                             ("audio-stop",))
     samples, rate = _samples(spoken)
     assert rate == 16000 and samples.size > rate and np.abs(samples).max() > 1000
 
@@ -105,7 +105,7 @@ async def _conversation(port: int) -> None:
     audio = [AudioStart(rate=16000, width=2, channels=1).event()]
     data = samples.astype("<i2").tobytes()
     audio += [AudioChunk(rate=16000, width=2, channels=1, audio=data[i : i + 2048]).event()
-              for i in range(0, len(data), 2048)]  # fmt: skip
+              for i in range(0, len(data), 2048)]
     audio.append(AudioStop().event())
     transcript = Transcript.from_event(
         (await _exchange(port, [Transcribe(language="en-US").event(), *audio], ("transcript",)))[-1]
@@ -126,6 +126,6 @@ def test_home_assistant_can_describe_transcribe_handle_and_synthesize(server: in
 
 def test_a_remote_address_needs_allow_remote(tmp_path: Path) -> None:
     done = subprocess.run(_command(tmp_path, "--wyoming", "tcp://0.0.0.0:10700"), capture_output=True, text=True,
-                          env=_env(tmp_path), timeout=60)  # fmt: skip
+                          env=_env(tmp_path), timeout=60)
     assert done.returncode == 2
     assert "Wyoming has no authentication" in done.stderr and "--allow-remote" in done.stderr

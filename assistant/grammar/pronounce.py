@@ -17,12 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import PronunciationError
+from ..model.phones import CMU_PHONES
 
 log = logging.getLogger(__name__)
 
-CMU_PHONES = frozenset(
-    ["AA", "AE", "AH", "AO", "AW", "AY", "B", "CH", "D", "DH", "EH", "ER", "EY", "F", "G", "HH", "IH", "IY", "JH", "K", "L", "M", "N", "NG", "OW", "OY", "P", "R", "S", "SH", "T", "TH", "UH", "UW", "V", "W", "Y", "Z", "ZH"]
-)
 
 # espeak-ng IPA (with --sep=_) to CMU phones. Longest keys are tried first.
 _IPA_TO_CMU: dict[str, str] = {
@@ -338,17 +336,3 @@ class Lexicon:
         if missing:
             log.info("guessed pronunciations for %d word(s): %s", len(missing), ", ".join(missing[:20]))
         return Pronunciations(frozenset(known), extra, tuple(missing), tuple(own))
-
-
-def parse_pronunciation_lines(lines: Iterable[str]) -> dict[str, str]:
-    """Read ``word PH1 PH2`` lines (CMU format; ``#`` comments) into a mapping."""
-    out: dict[str, str] = {}
-    for line in lines:
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        word, _, phones = line.partition(" ")
-        word = re.sub(r"\(\d+\)$", "", word.lower())
-        if phones.strip():
-            out.setdefault(word, phones.strip())
-    return out

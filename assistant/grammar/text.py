@@ -13,7 +13,7 @@ from collections.abc import Callable
 # Number words are the built-in grammars' business: typed digits are spelled exactly as the NUMBER, DATE and TIME
 # grammars in grammars/ say them (nlu.values holds both the spelling and the reading back; it imports nothing
 # from the project, so this import makes no cycle).
-from ..nlu.values import digits_to_words
+from .numbers import digits_to_words
 
 _SPLIT_RE = re.compile(r"[^\w'.:,&%+-]+")
 _ACRONYM_RE = re.compile(r"^(?:[A-Za-z]\.){2,}$|^[A-Z]{2,4}s?$")

@@ -37,7 +37,7 @@ SOURCES = (
     "model/schema/*.json",
     "grammar/*.py",
     "nlu/*.py",
-    "nlu/lists/*.txt",
+    "grammar/lists/*.txt",
     "_data/grammars/*.jsgf",
 )
 """What a cached model or grammar is made from, besides its input: a change to any of these invalidates it."""

@@ -35,6 +35,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from ..errors import ModelError, Problem
 from .builtins import BUILTIN_INTENTS, BUILTIN_SLOT_TYPES, VALIDATION_TYPES
 from .diskcache import DiskCache, make_key
+from .phones import CMU_PHONES
 from .types import (
     DEFAULT_DELEGATION_STRATEGY,
     Dialog,
@@ -62,10 +63,6 @@ MAX_NODES = 5_000_000
 PRONUNCIATION_FILES = ("pronunciations.txt", "pronunciations.dict")
 """Names of the optional CMU-format pronunciation files looked for beside the model and in the skill root."""
 
-_CMU_PHONES = frozenset(
-    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH".split()  # noqa: SIM905
-)
-"""The phones of pocketsphinx's en-US acoustic model, in CMU dictionary notation without stress digits."""
 _LOCALE = re.compile(r"^([A-Za-z]{2,3})(?:[-_]([A-Za-z0-9]{2,4}))?$")
 _LEGACY_LOCALE = re.compile(
     r"^(?:IntentSchema|SampleUtterances)_([A-Za-z]{2,3}_[A-Za-z0-9]{2,4})\.(?:json|txt)$"
@@ -388,7 +385,7 @@ def _parse_pronunciations(text: str, file: str, report: _Report) -> Iterator[tup
         word, *phones = line.split()
         word = _VARIANT.sub("", word.lower())
         phones = [p.upper().rstrip("012") for p in phones]
-        unknown = [p for p in phones if p not in _CMU_PHONES]
+        unknown = [p for p in phones if p not in CMU_PHONES]
         if not phones:
             report.problems.append(
                 Problem(f"no phones after {_short(word)}", file=file, pointer=f"line {number}")
@@ -396,7 +393,7 @@ def _parse_pronunciations(text: str, file: str, report: _Report) -> Iterator[tup
         elif unknown:
             report.problems.append(
                 Problem(
-                    f"unknown phone(s) {', '.join(unknown)}; CMU phones are {' '.join(sorted(_CMU_PHONES))}",
+                    f"unknown phone(s) {', '.join(unknown)}; CMU phones are {' '.join(sorted(CMU_PHONES))}",
                     file=file,
                     pointer=f"line {number}",
                     subject=f"word {word}",

@@ -2,8 +2,9 @@
 and DURATION.
 
 The grammars in ``grammars/AMAZON.<type>.jsgf`` say which word sequences a user may speak; ``normalize`` turns
-one such sequence into the string Alexa would send the skill. ``number_to_words`` and ``digits_to_words`` go the
-other way, so that text typed with digits ("42", "3:30", "23rd") reaches the same grammars as speech.
+one such sequence into the string Alexa would send the skill. ``grammar.numbers`` goes the other way
+(``number_to_words``, ``digits_to_words``), so that text typed with digits ("42", "3:30", "23rd") reaches the same
+grammars as speech.
 
 Where the issue's examples and Alexa's documented behaviour disagree, Alexa wins. Alexa's slot type reference
 (and the examples developers copy from it: "today" 2015-11-24, "next monday" 2015-11-30, "this week" 2015-W48,
@@ -47,9 +48,18 @@ from __future__ import annotations
 
 import datetime
 import logging
-import re
 from collections.abc import Callable, Sequence
 from fractions import Fraction
+
+from ..grammar.numbers import (
+    TEEN_ORDINALS,
+    TEENS,
+    TENS,
+    TENS_ORDINALS,
+    UNIT_ORDINALS,
+    UNITS,
+    numbered,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,27 +78,6 @@ GRAMMAR_TYPES: frozenset[str] = frozenset(
 PRESENT_REF = "PRESENT_REF"
 """Alexa's value for "now" in DATE (and, here, TIME) slots."""
 
-# --- number words ----------------------------------------------------------------------------------------------
-
-
-def _numbered(words: str, first: int, step: int = 1) -> dict[str, int]:
-    """``{"one": 1, "two": 2, ...}`` from space-separated words counted from ``first`` by ``step``."""
-    return {word: first + k * step for k, word in enumerate(words.split())}
-
-
-_UNITS = _numbered("one two three four five six seven eight nine", 1)
-_TEENS = _numbered("ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen", 10)
-_TENS = _numbered("twenty thirty forty fifty sixty seventy eighty ninety", 20, 10)
-_UNIT_ORDINALS = _numbered("first second third fourth fifth sixth seventh eighth ninth", 1)
-_TEEN_ORDINALS = _numbered(
-    "tenth eleventh twelfth thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth", 10
-)
-_TENS_ORDINALS = _numbered(
-    "twentieth thirtieth fortieth fiftieth sixtieth seventieth eightieth ninetieth", 20, 10
-)
-_SMALL_WORDS = {0: "zero"} | {v: k for k, v in (_UNITS | _TEENS | _TENS).items()}
-_SMALL_ORDINAL_WORDS = {v: k for k, v in (_UNIT_ORDINALS | _TEEN_ORDINALS | _TENS_ORDINALS).items()}
-
 _Parse = tuple[int, int] | None
 """A parsed value and the index of the first word after it, or None when the words do not start with one."""
 
@@ -100,14 +89,14 @@ def _at(words: Sequence[str], i: int) -> str:
 def _below_100(words: Sequence[str], i: int) -> _Parse:
     """1..99: "seven", "twelve", "forty", "forty two"."""
     w = _at(words, i)
-    if w in _UNITS:
-        return _UNITS[w], i + 1
-    if w in _TEENS:
-        return _TEENS[w], i + 1
-    if w in _TENS:
-        if _at(words, i + 1) in _UNITS:
-            return _TENS[w] + _UNITS[words[i + 1]], i + 2
-        return _TENS[w], i + 1
+    if w in UNITS:
+        return UNITS[w], i + 1
+    if w in TEENS:
+        return TEENS[w], i + 1
+    if w in TENS:
+        if _at(words, i + 1) in UNITS:
+            return TENS[w] + UNITS[words[i + 1]], i + 2
+        return TENS[w], i + 1
     return None
 
 
@@ -187,15 +176,15 @@ def _number(words: Sequence[str]) -> int | None:
 def _ordinal_at(words: Sequence[str], i: int) -> _Parse:
     """1st..999th: "first", "twenty third", "one hundredth", "a hundred and first"."""
     w = _at(words, i)
-    for table in (_UNIT_ORDINALS, _TEEN_ORDINALS, _TENS_ORDINALS):
+    for table in (UNIT_ORDINALS, TEEN_ORDINALS, TENS_ORDINALS):
         if w in table:
             return table[w], i + 1
-    if w in _TENS and _at(words, i + 1) in _UNIT_ORDINALS:
-        return _TENS[w] + _UNIT_ORDINALS[words[i + 1]], i + 2
+    if w in TENS and _at(words, i + 1) in UNIT_ORDINALS:
+        return TENS[w] + UNIT_ORDINALS[words[i + 1]], i + 2
     if w == "hundredth":
         return 100, i + 1
-    if (w == "a" or w in _UNITS) and _at(words, i + 1) in ("hundred", "hundredth"):
-        hundreds = 100 * _UNITS.get(w, 1)
+    if (w == "a" or w in UNITS) and _at(words, i + 1) in ("hundred", "hundredth"):
+        hundreds = 100 * UNITS.get(w, 1)
         if words[i + 1] == "hundredth":
             return hundreds, i + 2
         j = i + 3 if _at(words, i + 2) == "and" else i + 2
@@ -213,14 +202,14 @@ def _pair(words: Sequence[str], i: int) -> list[tuple[str, int]]:
     """Every way the words at i say two digits: "twenty six", "twenty", "nineteen", "oh five"."""
     w = _at(words, i)
     found: list[tuple[str, int]] = []
-    if w in _TEENS:
-        found.append((f"{_TEENS[w]}", i + 1))
-    if w in _TENS:
-        found.append((f"{_TENS[w]}", i + 1))
-        if _at(words, i + 1) in _UNITS:
-            found.append((f"{_TENS[w] + _UNITS[words[i + 1]]}", i + 2))
-    if w in ("oh", "zero") and _at(words, i + 1) in _UNITS:
-        found.append((f"0{_UNITS[words[i + 1]]}", i + 2))
+    if w in TEENS:
+        found.append((f"{TEENS[w]}", i + 1))
+    if w in TENS:
+        found.append((f"{TENS[w]}", i + 1))
+        if _at(words, i + 1) in UNITS:
+            found.append((f"{TENS[w] + UNITS[words[i + 1]]}", i + 2))
+    if w in ("oh", "zero") and _at(words, i + 1) in UNITS:
+        found.append((f"0{UNITS[words[i + 1]]}", i + 2))
     return found
 
 
@@ -228,14 +217,14 @@ def _digit(words: Sequence[str], i: int) -> str | None:
     w = _at(words, i)
     if w in ("oh", "zero"):
         return "0"
-    return str(_UNITS[w]) if w in _UNITS else None
+    return str(UNITS[w]) if w in UNITS else None
 
 
 def _four_digits(words: Sequence[str]) -> str | None:
     """The four digits the FOUR_DIGIT_NUMBER grammar's word sequences stand for."""
     if "thousand" in words:
         value = _whole(_cardinal(words, 0), words)
-        return str(value) if value is not None and 1000 <= value <= 9999 and words[0] in _UNITS else None
+        return str(value) if value is not None and 1000 <= value <= 9999 and words[0] in UNITS else None
 
     def chunks(i: int, digits: str) -> str | None:
         """Depth-first over one-digit words and two-digit word groups; the first way that ends in four digits."""
@@ -265,20 +254,20 @@ def _year(words: Sequence[str]) -> int | None:
         return value if value is not None and 1000 <= value <= 2999 else None
     if words[0] not in ("nineteen", "twenty"):
         return None
-    century = _TEENS.get(words[0]) or _TENS[words[0]]
+    century = TEENS.get(words[0]) or TENS[words[0]]
     rest = words[1:]
     if list(rest) == ["hundred"]:
         return century * 100
-    if len(rest) == 2 and rest[0] == "oh" and rest[1] in _UNITS:
-        return century * 100 + _UNITS[rest[1]]
+    if len(rest) == 2 and rest[0] == "oh" and rest[1] in UNITS:
+        return century * 100 + UNITS[rest[1]]
     tail = _whole(_below_100(rest, 0), rest)
     return None if tail is None or tail < 10 else century * 100 + tail
 
 
 # --- dates -----------------------------------------------------------------------------------------------------
 
-_WEEKDAYS = _numbered("monday tuesday wednesday thursday friday saturday sunday", 0)
-_MONTHS = _numbered(
+_WEEKDAYS = numbered("monday tuesday wednesday thursday friday saturday sunday", 0)
+_MONTHS = numbered(
     "january february march april may june july august september october november december", 1
 )
 _SEASONS = {
@@ -299,7 +288,7 @@ def _iso_week(day: datetime.date) -> str:
 def _day_of_month(words: Sequence[str]) -> tuple[int, int] | None:
     """An ordinal day 1..31 at the start of ``words`` and how many words it took."""
     parse = _ordinal_at(words, 0)
-    if parse is None or parse[0] > 31 or words[0] in ("a", "hundredth") or words[0] in _UNITS:
+    if parse is None or parse[0] > 31 or words[0] in ("a", "hundredth") or words[0] in UNITS:
         return None
     return parse
 
@@ -427,7 +416,7 @@ def _weekday(words: Sequence[str], today: datetime.date) -> str | None:
 
 # --- times -----------------------------------------------------------------------------------------------------
 
-_HOURS = _UNITS | {"ten": 10, "eleven": 11, "twelve": 12}
+_HOURS = UNITS | {"ten": 10, "eleven": 11, "twelve": 12}
 _PARTS_OF_DAY = {
     "morning": "MO",
     "in the morning": "MO",
@@ -485,8 +474,8 @@ def _time(words: Sequence[str]) -> str | None:
         hour, rest = _HOURS[words[0]], list(words[1:])
         if rest == ["o'clock"] or (not rest and meridiem):
             minute = 0
-        elif len(rest) == 2 and rest[0] == "oh" and rest[1] in _UNITS:
-            minute = _UNITS[rest[1]]
+        elif len(rest) == 2 and rest[0] == "oh" and rest[1] in UNITS:
+            minute = UNITS[rest[1]]
         else:
             said = _whole(_below_100(rest, 0), rest)
             if said is None or not 10 <= said <= 59:
@@ -638,84 +627,3 @@ _NORMALIZERS: dict[str, Callable[[Sequence[str], datetime.datetime], str | None]
     "AMAZON.TIME": lambda words, now: _time(words),
     "AMAZON.DURATION": lambda words, now: _duration(words),
 }
-
-_MAX_WORDS = 999_999_999
-"""The largest number the NUMBER grammar can say."""
-
-
-def number_to_words(n: int) -> str:
-    """The words the NUMBER grammar accepts for ``n``: 105 -> "one hundred five", -5 -> "minus five"."""
-    if n < 0:
-        return "minus " + number_to_words(-n)
-    if n > _MAX_WORDS:
-        raise ValueError(f"{n} is larger than the largest number the grammar can say ({_MAX_WORDS})")
-    if n < 100:
-        return (
-            _SMALL_WORDS[n] if n < 20 or n % 10 == 0 else f"{_SMALL_WORDS[n - n % 10]} {_SMALL_WORDS[n % 10]}"
-        )
-    if n < 1000:
-        rest = n % 100
-        return f"{_SMALL_WORDS[n // 100]} hundred" + (f" {number_to_words(rest)}" if rest else "")
-    for size, name in ((1_000_000, "million"), (1_000, "thousand")):
-        if n >= size:
-            rest = n % size
-            return f"{number_to_words(n // size)} {name}" + (f" {number_to_words(rest)}" if rest else "")
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _ordinal_to_words(n: int) -> str:
-    """1 -> "first", 23 -> "twenty third", 100 -> "one hundredth"."""
-    if n % 100 == 0:
-        return number_to_words(n) + "th"
-    rest = n % 100
-    head = number_to_words(n - rest) + " " if n > 100 else ""
-    if rest in _SMALL_ORDINAL_WORDS:
-        return head + _SMALL_ORDINAL_WORDS[rest]
-    return head + f"{_SMALL_WORDS[rest - rest % 10]} {_SMALL_ORDINAL_WORDS[rest % 10]}"
-
-
-_INTEGER = re.compile(r"-?\d{1,3}(?:,\d{3})+|-?\d+")
-_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th)")
-_CLOCK = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*([ap])\.?m\.?|(\d{1,2}):(\d{2})")
-
-
-def digits_to_words(token: str) -> str | None:
-    """Words for a typed token, or None when it is not numeric.
-
-    "42" -> "forty two", "-5" -> "minus five", "1,200" -> "one thousand two hundred", "23rd" -> "twenty third",
-    "2026" -> "two thousand twenty six" (a cardinal, which the NUMBER, FOUR_DIGIT_NUMBER and DATE grammars all
-    accept), "3:30" -> "three thirty", "15:30" -> "three thirty p m", "7am" -> "seven a m", "9:05" -> "nine oh five".
-    """
-    token = token.strip().lower()
-    if _INTEGER.fullmatch(token):
-        value = int(token.replace(",", ""))
-        return number_to_words(value) if abs(value) <= _MAX_WORDS else None
-    match = _ORDINAL.fullmatch(token)
-    if match:
-        value = int(match.group(1))
-        return _ordinal_to_words(value) if 1 <= value <= 999 else None
-    match = _CLOCK.fullmatch(token)
-    if match:
-        hour_text, minute_text = match.group(1) or match.group(4), match.group(2) or match.group(5)
-        letter = match.group(3)
-        return _clock_words(hour_text, int(minute_text or 0), letter)
-    return None
-
-
-def _clock_words(hour_text: str, minute: int, letter: str | None) -> str | None:
-    hour = int(hour_text)
-    if minute > 59 or hour > 23 or (letter and not 1 <= hour <= 12):
-        return None
-    if letter is None and (hour == 0 or hour > 12 or hour_text.startswith("0")):
-        # A 24-hour time: say which half of the day it is in.
-        letter = "p" if hour >= 12 else "a"
-        hour = hour % 12 or 12
-    said_hour = _SMALL_WORDS[hour]
-    if minute == 0:
-        said_minute = "o'clock" if letter is None else ""
-    elif minute < 10:
-        said_minute = f"oh {_SMALL_WORDS[minute]}"
-    else:
-        said_minute = number_to_words(minute)
-    meridiem = f"{letter} m" if letter else ""
-    return " ".join(part for part in (said_hour, said_minute, meridiem) if part)

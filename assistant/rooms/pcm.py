@@ -47,7 +47,7 @@ class Incoming:
 
 
 def audio_events(samples: np.ndarray, rate: int = SAMPLE_RATE, *, start: bool = True, stop: bool = True,
-                 timestamp: int | None = None) -> Iterator[Event]:  # fmt: skip
+                 timestamp: int | None = None) -> Iterator[Event]:
     """``audio-start``, the ``audio-chunk`` events, ``audio-stop`` for int16 mono ``samples``."""
     if start:
         yield AudioStart(rate=rate, width=2, channels=1, timestamp=timestamp).event()

@@ -54,7 +54,7 @@ from assistant.rooms.address import Address, AddressError
 from assistant.rooms.pcm import Incoming, audio_events
 from assistant.runtime.engine import Engine
 from assistant.tts.speaker import EspeakSpeaker
-from assistant.tts.ssml import ssml_to_text
+from assistant.tts.ssml import spoken_text
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ class Backend:
                 voices=[TtsVoice(name=v, attribution=ATTRIBUTION, installed=True, version=VERSION, description=v,
                                  languages=[locale]) for v in VOICES],
             )],
-        )  # fmt: skip
+        )
 
     def transcribe(self, samples: np.ndarray) -> Transcript:
         """Decode one utterance with the grammar the assistant listens with now."""
@@ -133,14 +133,14 @@ class Backend:
         with self._lock:
             turn = self.engine.handle_text(text)
         context = {"skill": turn.skill, "session_open": turn.session_open, "listen": turn.listen,
-                   "events": list(turn.events)}  # fmt: skip
+                   "events": list(turn.events)}
         if turn.error:
             context["error"] = turn.error
         if turn.speech is None:
             return NotHandled(text="", context=context).event()
-        speech = ssml_to_text(turn.speech) if turn.speech_ssml else turn.speech
+        speech = spoken_text(turn.speech, turn.speech_ssml)
         log.info("handle: %r -> %r", text, speech)
-        return Handled(text=speech.strip(), context=context).event()
+        return Handled(text=speech, context=context).event()
 
     def synthesize(self, text: str, voice: str | None) -> np.ndarray:
         """``text`` spoken by espeak-ng (SSML when it begins with ``<speak``)."""

@@ -371,7 +371,7 @@ class AudioPlayer:
             self.owner,
             {"type": kind, "token": self.current.token,
              "offsetInMilliseconds": self.offset_ms if offset is None else offset},
-        )  # fmt: skip
+        )
 
     def _failed(self, error: PlaybackError) -> Notice:
         assert self.owner is not None and self.current is not None

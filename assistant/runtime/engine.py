@@ -94,12 +94,14 @@ from assistant.runtime import envelopes, purchase
 from assistant.runtime.audioplayer import PLAYER_INTENTS, AudioPlayer, ClockOutput, Notice
 from assistant.runtime.dialog import DialogModelManager
 from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
+from assistant.runtime.events import TurnEvent
 from assistant.runtime.session import DialogManager, DialogStep, Session
 from assistant.services.hub import Services
 from assistant.settings import Settings
+from assistant.skills.environments import needs_environment
 from assistant.skills.layout import invocation_name
 from assistant.skills.package import SkillPackage
-from assistant.skills.registry import Registry, installation_ids, needs_environment
+from assistant.skills.registry import Registry, installation_ids
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import SkillWorker, WorkerPool
 
@@ -163,12 +165,9 @@ class Turn:
     """True while a skill session is open after this turn."""
     listen: bool
     """True when the microphone reopens without the wake word (the skill asked something)."""
-    events: tuple[str, ...] = ()
-    """What happened: ``session-started:<skill>``, ``session-ended:<skill>:<REASON>`` (a SessionEndedRequest
-    reason, or ``SHOULD_END_SESSION`` when the skill's response ended it),
-    ``fault:<skill>:<kind>``, ``reprompt:<skill>``, ``fallback:<skill>``, ``not-understood``, ``list-skills``,
-    ``unknown-skill:<name>``, ``setup-needed:<skill>``, ``dialog:<skill>:<directive>``, ``help:<skill>`` (the
-    assistant's own help after "alexa, help" in a skill without AMAZON.HelpIntent)."""
+    events: tuple[TurnEvent, ...] = ()
+    """What happened, in order (``assistant.runtime.events`` lists the kinds): each a typed
+    :class:`~assistant.runtime.events.TurnEvent` that is also its text, ``session-ended:<skill>:<REASON>``."""
     error: str | None = None
     """The exact error behind a failed turn (a skill fault, a missing environment), for logs and ``--json``."""
 
@@ -203,7 +202,7 @@ class _TurnBuilder:
     speech: list[Speech] = field(default_factory=list)
     reprompt: Speech | None = None
     card: dict[str, Any] | None = None
-    events: list[str] = field(default_factory=list)
+    events: list[TurnEvent] = field(default_factory=list)
     error: str | None = None
 
     def say(self, text: str | Speech | None) -> None:
@@ -441,7 +440,7 @@ class Engine:
                 session.listening = True
                 turn.say(session.reprompt)
                 turn.reprompt = session.reprompt
-                turn.events.append(f"reprompt:{session.skill}")
+                turn.events.append(TurnEvent("reprompt", session.skill))
             else:
                 self._end_session(turn, session, "EXCEEDED_MAX_REPROMPTS")
         return self._finish(turn)
@@ -465,7 +464,7 @@ class Engine:
             self._not_understood_top(turn)
             return
         if result.intent == "System.ListSkills":
-            turn.events.append("list-skills")
+            turn.events.append(TurnEvent("list-skills"))
             turn.say(self._skill_list_sentence())
             return
         if result.intent == "System.Help":
@@ -484,13 +483,13 @@ class Engine:
             return
         skill = self.skills().get(result.skill or "")
         if skill is None:
-            turn.events.append(f"unknown-skill:{result.skill}")
+            turn.events.append(TurnEvent("unknown-skill", str(result.skill)))
             turn.say(f"I can't find a skill called {result.skill}. {self._skill_list_sentence()}")
             return
         problem = self._setup_problem(skill.package)
         if problem is not None:
             turn.skill = skill.package.name
-            turn.events.append(f"setup-needed:{skill.package.name}")
+            turn.events.append(TurnEvent("setup-needed", skill.package.name))
             turn.error = problem
             if skill.package.bundled:
                 turn.say(
@@ -541,13 +540,13 @@ class Engine:
                     if found is not None
                     else IntentResult("LaunchRequest", skill=name, launch=True)
                 )
-                turn.events.append(f"one-shot-unmatched:{name}")
+                turn.events.append(TurnEvent("one-shot-unmatched", name))
                 self._top_level(turn, opened)
                 return
-            turn.events.append(f"unknown-skill:{name}")
+            turn.events.append(TurnEvent("unknown-skill", name))
             turn.say(f"I can't find a skill called {name}. {self._skill_list_sentence()}")
             return
-        turn.events.append("not-understood")
+        turn.events.append(TurnEvent("not-understood"))
         turn.say(f"Sorry, I don't know that one. {self._skill_list_sentence()}")
 
     def _skill_list_sentence(self) -> str:
@@ -591,7 +590,7 @@ class Engine:
         )
         self._session = session
         turn.skill = session.skill
-        turn.events.append(f"session-started:{session.skill}")
+        turn.events.append(TurnEvent("session-started", session.skill))
         logger.info("session %s with skill %s started", session.session_id, session.skill)
         return session
 
@@ -616,7 +615,7 @@ class Engine:
             if result.intent == HELP_INTENT:
                 turn.skill = session.skill
                 session.reprompted = False
-                turn.events.append(f"help:{session.skill}")
+                turn.events.append(TurnEvent("help", session.skill))
                 turn.say(
                     f"You're in {session.model.invocation_name}. To leave it, say exit; to use another skill, "
                     "say open, and its name."
@@ -636,10 +635,10 @@ class Engine:
             return
         if result is None:
             if session.model.intent(FALLBACK_INTENT) is not None:
-                turn.events.append(f"fallback:{session.skill}")
+                turn.events.append(TurnEvent("fallback", session.skill))
                 self._send_intent(turn, session, IntentResult(FALLBACK_INTENT, text=turn.heard))
                 return
-            turn.events.append("not-understood")
+            turn.events.append(TurnEvent("not-understood"))
             turn.say(DIDNT_CATCH)
             if session.reprompt is not None:
                 turn.say(session.reprompt)
@@ -716,7 +715,7 @@ class Engine:
         except SkillError as error:
             logger.error("skill %s cannot be run: %s", session.skill, error)
             turn.error = str(error)
-            turn.events.append(f"fault:{session.skill}:unavailable")
+            turn.events.append(TurnEvent("fault", session.skill, "unavailable"))
             turn.say(f"Sorry, {session.model.invocation_name} can't be started.")
             self._drop(turn, session, "ERROR")
             return None
@@ -756,7 +755,7 @@ class Engine:
         """A skill's Buy / Upsell / Cancel: its session ends, and the assistant asks the user itself."""
         if self._session is session:
             self._drop(turn, session, "SHOULD_END_SESSION")
-        turn.events.append(f"purchase:{session.skill}:{directive.get('name')}")
+        turn.events.append(TurnEvent("purchase", session.skill, str(directive.get("name"))))
         flow, say, outcome = purchase.begin(directive, self.services.catalog, session.package.name)
         flow.owner = _Skill(session.package, session.model)
         turn.say(say)
@@ -780,7 +779,7 @@ class Engine:
         """Say how it went, then give the skill its ``Connections.Response`` in a new session."""
         self._purchase = None
         turn.say(outcome.say)
-        turn.events.append(f"purchase-result:{flow.skill}:{outcome.result}")
+        turn.events.append(TurnEvent("purchase-result", flow.skill, str(outcome.result)))
         session = self._open(turn, flow.owner)
         request = purchase.connections_response(
             flow, outcome, self._ids.request_id(), self._clock(), self._locale()
@@ -792,7 +791,7 @@ class Engine:
     def _apply_directives(self, turn: _TurnBuilder, session: Session, reply: Reply) -> None:
         """Note the reply's Dialog directives as events and apply its dynamic entities."""
         for directive in reply.dialog_directives:
-            turn.events.append(f"dialog:{session.skill}:{directive.get('type')}")
+            turn.events.append(TurnEvent("dialog", session.skill, str(directive.get('type'))))
             if directive.get("type") == "Dialog.UpdateDynamicEntities":
                 self._update_dynamic(session, directive)
 
@@ -841,7 +840,7 @@ class Engine:
             self._exception(turn, package, request_id, problem)
             return
         for directive in directives:
-            turn.events.append(f"audio:{package.name}:{directive.get('type')}")
+            turn.events.append(TurnEvent("audio", package.name, str(directive.get('type'))))
         self._notify(turn, self.player.apply(package, directives))
 
     def _notify(self, turn: _TurnBuilder, notices: list[Notice]) -> None:
@@ -853,7 +852,7 @@ class Engine:
             notice = pending.pop(0)
             turn.say(notice.say)
             kind = str(notice.request["type"])
-            turn.events.append(f"{kind}:{notice.package.name}:{notice.request.get('token', '')}")
+            turn.events.append(TurnEvent(kind, notice.package.name, str(notice.request.get('token', ''))))
             request = envelopes.event_request(self._ids.request_id(), self._clock(), self._locale(), notice.request)
             response = self._send_event(turn, notice.package, request)
             if response is None:
@@ -864,7 +863,7 @@ class Engine:
             problem = (
                 f"/response/{spoken[0]}: not allowed in a response to {kind}" if spoken
                 else self.player.check(list(reply.directives), kind)
-            )  # fmt: skip
+            )
             if problem is not None:
                 self._exception(turn, notice.package, request["requestId"], problem)
                 continue
@@ -883,7 +882,7 @@ class Engine:
             response = self.pool.get(package).invoke(event)
         except SkillError as error:
             logger.error("skill %s failed on %s: %s", package.name, request["type"], error)
-            turn.events.append(f"fault:{package.name}:{getattr(error, 'kind', 'unavailable')}")
+            turn.events.append(TurnEvent("fault", package.name, str(getattr(error, 'kind', 'unavailable'))))
             if request["type"] != "System.ExceptionEncountered":
                 self._exception(turn, package, request["requestId"], str(error))
             return None
@@ -893,7 +892,7 @@ class Engine:
     def _exception(self, turn: _TurnBuilder, package: SkillPackage, cause: str, message: str) -> None:
         """System.ExceptionEncountered to ``package``: its response to request ``cause`` was invalid."""
         logger.error("skill %s: invalid response to %s: %s", package.name, cause, message)
-        turn.events.append(f"System.ExceptionEncountered:{package.name}")
+        turn.events.append(TurnEvent("System.ExceptionEncountered", package.name))
         fields = {
             "type": "System.ExceptionEncountered",
             "error": {"type": "INVALID_RESPONSE", "message": message},
@@ -934,7 +933,7 @@ class Engine:
 
     def _fault(self, turn: _TurnBuilder, session: Session, fault: SkillFault) -> None:
         logger.error("skill %s failed (%s): %s", fault.skill, fault.kind, fault.detail)
-        turn.events.append(f"fault:{session.skill}:{fault.kind}")
+        turn.events.append(TurnEvent("fault", session.skill, str(fault.kind)))
         turn.error = str(fault)
         turn.say(SKILL_PROBLEM)
         error_type = ERROR_TYPE_OF_FAULT.get(fault.kind, "INVALID_RESPONSE")
@@ -974,7 +973,7 @@ class Engine:
         if self._session is session:
             self._session = None
         session.listening = False
-        turn.events.append(f"session-ended:{session.skill}:{reason}")
+        turn.events.append(TurnEvent("session-ended", session.skill, reason))
         logger.info("session %s with skill %s ended: %s", session.session_id, session.skill, reason)
 
     # --- helpers -------------------------------------------------------------------------------------------

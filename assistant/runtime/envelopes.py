@@ -289,6 +289,14 @@ class Reply:
         return any(d.get("type") != "Dialog.UpdateDynamicEntities" for d in self.dialog_directives)
 
 
+def card_text(card: Mapping[str, Any]) -> str:
+    """A card as one line of text, the one place cards are shown (``chat``, ``run``): "Title: its text", or the
+    title (else the card's type) alone when it has no text."""
+    title = card.get("title") or card.get("type", "card")
+    body = card.get("content") or card.get("text") or ""
+    return f"{title}: {body}" if body else f"{title}"
+
+
 def read_speech(output: object) -> Speech | None:
     """An ``outputSpeech`` object as :class:`Speech` (None when missing or empty)."""
     if not isinstance(output, dict):

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.services.tokens import TokenIssuer
+from assistant.skills.sandbox import SANDBOX_SOCKET
 
-SANDBOX_SOCKET = Path("/run/assistant/api.sock")
-"""Where a sandboxed worker sees the API server's socket."""
+__all__ = ["SANDBOX_SOCKET", "ApiAccess"]
 
 
 @dataclass(frozen=True, slots=True)

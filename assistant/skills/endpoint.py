@@ -34,6 +34,7 @@ from typing import Any
 
 from assistant.errors import SkillError, SkillFault
 from assistant.skills.package import SkillPackage
+from assistant.skills.responses import ignored_reply, response_limit_problem, response_problem
 from assistant.skills.sanitize import printable
 
 logger = logging.getLogger(__name__)
@@ -122,9 +123,6 @@ class EndpointWorker:
 
     def invoke(self, event: dict[str, Any], timeout: float | None = None) -> dict[str, Any]:
         """POST ``event``; the valid response envelope, or SkillFault (see the module's docstring)."""
-        # Imported here: worker.py builds EndpointWorkers in make_worker.
-        from assistant.skills.worker import _ignored_reply, response_limit_problem, response_problem
-
         timeout = self.timeout if timeout is None else timeout
         body = json.dumps(self.outgoing(event), ensure_ascii=False).encode("utf-8")
         request_type = (event.get("request") or {}).get("type")
@@ -150,7 +148,7 @@ class EndpointWorker:
             raise self._fault("invalid-response", f"HTTP 200, but the body is not JSON: {data[:120]!r}", began) from None
         logger.info("skill %r at %s: HTTP %d in %.3f s", self.package.name, self.url, status, elapsed)
         if request_type == "SessionEndedRequest":
-            return _ignored_reply(self.package.name, response)
+            return ignored_reply(self.package.name, response)
         problem = response_problem(response) if isinstance(response, dict) else "(root): not an object"
         problem = problem or response_limit_problem(response)
         if problem is not None:

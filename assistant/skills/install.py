@@ -23,9 +23,6 @@ import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
-import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +34,7 @@ from assistant.model.names import invocation_problems as name_problems
 from assistant.settings import Settings
 from assistant.skills import archive
 from assistant.skills.endpoint import check_endpoint_url
+from assistant.skills.environments import npm_install, python_env, relocate_env
 from assistant.skills.layout import (
     PYTHON,
     detect,
@@ -48,27 +46,19 @@ from assistant.skills.layout import (
 from assistant.skills.package import SkillPackage
 from assistant.skills.registry import (
     ENV_FOLDER,
-    FINGERPRINT,
     METADATA,
     METADATA_FORMAT,
     SKILL_FOLDER,
     Registry,
     application_id_for,
-    dependency_fingerprint,
-    python_in,
     read_metadata,
 )
 from assistant.skills.staging import clean_leftovers, skills_locked, work_folder
 
 logger = logging.getLogger(__name__)
 
-DEPENDENCY_TIMEOUT = 900.0
-"""Seconds pip or npm may take before the install is abandoned."""
-DEFAULT_PYTHON_REQUIREMENT = "ask-sdk-core"
-"""Installed into a Python skill's environment when it has no requirements.txt."""
 MAX_NAME_LENGTH = 64
 """Longest folder name of an installed skill, in characters."""
-_TAIL_LINES = 25
 
 
 def install(
@@ -153,38 +143,6 @@ def info(name: str, settings: Settings) -> dict[str, Any]:
     return result
 
 
-def build_environment(package: SkillPackage, env_dir: Path) -> None:
-    """Build a skill's dependencies into ``env_dir`` (created; removed again on failure).
-
-    Python: a virtualenv with the code folder's ``requirements.txt`` (else the skill root's, else ask-sdk-core).
-    Node: ``package.json`` (and its lock file) copied into ``env_dir`` and ``npm install --omit=dev`` run there.
-    """
-    staging = env_dir.with_name(f".{env_dir.name}-{uuid.uuid4().hex}")
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if package.runtime == PYTHON:
-            _python_env(package, staging)
-            _relocate_env(staging, env_dir)
-        else:
-            staging.mkdir()
-            manifest = package.code_dir / "package.json"
-            if not manifest.is_file():
-                raise SkillInstallError(
-                    f"{package.code_dir}: no package.json to install the Node dependencies from"
-                )
-            for file in ("package.json", "package-lock.json", "npm-shrinkwrap.json"):
-                if (package.code_dir / file).is_file():
-                    shutil.copy2(package.code_dir / file, staging / file)
-            _npm_install(staging)
-        (staging / FINGERPRINT).write_text(dependency_fingerprint(package) + "\n", encoding="utf-8")
-        if env_dir.exists():
-            shutil.rmtree(env_dir)
-        os.rename(staging, env_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-
-
 # --- the steps -------------------------------------------------------------------------------------------
 
 
@@ -261,10 +219,10 @@ def _install_staged(
         logger.info("%s: served at %s; no environment to build", source, remote.url)
     elif package.runtime == PYTHON:
         env_dir = staging / ENV_FOLDER
-        _python_env(package, env_dir)
-        _relocate_env(env_dir, final / ENV_FOLDER)
+        python_env(package, env_dir)
+        relocate_env(env_dir, final / ENV_FOLDER)
     elif (package.code_dir / "package.json").is_file():
-        _npm_install(package.code_dir)
+        npm_install(package.code_dir)
     else:
         logger.info("%s: Node skill without package.json: no dependencies to install", source)
 
@@ -403,83 +361,3 @@ def _installed_folder(name: str, settings: Settings) -> Path:
     raise SkillError(f"no installed skill {name!r} (installed: {installed})")
 
 
-# --- dependencies ----------------------------------------------------------------------------------------
-
-
-def _python_env(package: SkillPackage, env_dir: Path) -> None:
-    _run([sys.executable, "-m", "venv", str(env_dir)], cwd=package.code_dir, what="python -m venv")
-    pip = [str(python_in(env_dir)), "-m", "pip", "install", "--disable-pip-version-check", "--no-input"]
-    requirements = next(
-        (
-            p
-            for p in (package.code_dir / "requirements.txt", package.root / "requirements.txt")
-            if p.is_file()
-        ),
-        None,
-    )
-    if requirements is not None:
-        _run(
-            [*pip, "-r", str(requirements)],
-            cwd=requirements.parent,
-            what=f"pip install -r {requirements.name}",
-        )
-    else:
-        logger.info("%s: no requirements.txt; installing %s", package.root, DEFAULT_PYTHON_REQUIREMENT)
-        _run(
-            [*pip, DEFAULT_PYTHON_REQUIREMENT],
-            cwd=package.code_dir,
-            what=f"pip install {DEFAULT_PYTHON_REQUIREMENT}",
-        )
-
-
-def _relocate_env(env_dir: Path, final_env: Path) -> None:
-    """Point the scripts of a virtualenv built at ``env_dir`` to where it will live, ``final_env``."""
-    old, new = str(env_dir), str(final_env)
-    for path in [*(env_dir / "bin").iterdir(), env_dir / "pyvenv.cfg"]:
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
-            continue
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            continue
-        if old in text:
-            path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def _npm_install(folder: Path) -> None:
-    npm = shutil.which("npm")
-    if npm is None or shutil.which("node") is None:
-        raise SkillInstallError(
-            "this is a Node skill, but node/npm is not installed: install the nodejs and npm packages "
-            "(Debian/Ubuntu: apt-get install nodejs npm)"
-        )
-    _run(
-        [npm, "install", "--omit=dev", "--no-audit", "--no-fund", "--loglevel=error"],
-        cwd=folder,
-        what="npm install",
-    )
-
-
-def _run(command: list[str], cwd: Path, what: str) -> None:
-    logger.info("running %s in %s", " ".join(command), cwd)
-    try:
-        done = subprocess.run(
-            command,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            errors="replace",
-            timeout=DEPENDENCY_TIMEOUT,
-            check=False,
-        )
-    except FileNotFoundError as error:
-        raise SkillInstallError(f"{what}: {command[0]} not found") from error
-    except subprocess.TimeoutExpired as error:
-        raise SkillInstallError(
-            f"{what} took longer than {DEPENDENCY_TIMEOUT:.0f} s and was stopped"
-        ) from error
-    if done.returncode != 0:
-        tail = "\n".join(done.stdout.strip().splitlines()[-_TAIL_LINES:])
-        raise SkillInstallError(f"{what} failed (exit {done.returncode}) in {cwd}:\n{tail}")

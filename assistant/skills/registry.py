@@ -18,7 +18,6 @@ The installation's identity (userId, deviceId and the seed of every generated ap
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -31,7 +30,13 @@ from assistant import resources
 from assistant.errors import AssistantError, SkillError
 from assistant.model.names import name_key
 from assistant.settings import Settings
-from assistant.skills.layout import PYTHON, detect, invocation_name, pinned_application_id, slugify
+from assistant.skills.environments import (
+    build_environment,
+    bundled_env,
+    bundled_env_dir,
+    needs_environment,
+)
+from assistant.skills.layout import detect, invocation_name, pinned_application_id, slugify
 from assistant.skills.package import SkillPackage
 
 logger = logging.getLogger(__name__)
@@ -42,10 +47,6 @@ SKILL_FOLDER = "skill"
 """Folder of an installation that holds the skill's own files."""
 ENV_FOLDER = "env"
 """Folder of an installation that holds a Python skill's virtualenv."""
-BUNDLED_ENVS = "bundled-envs"
-"""Folder under ``settings.data_dir`` holding the bundled skills' environments."""
-FINGERPRINT = "assistant-dependencies.sha256"
-"""File in an environment holding the :func:`dependency_fingerprint` it was built from."""
 METADATA_FORMAT = 1
 """Version of the metadata file's shape."""
 
@@ -60,16 +61,6 @@ def application_id_for(settings: Settings, name: str) -> str:
     """The stable applicationId this installation gives the skill ``name``: ``amzn1.ask.skill.<uuid5>``."""
     installation = uuid.UUID(_identity(settings)["installation_id"])
     return "amzn1.ask.skill." + str(uuid.uuid5(installation, name))
-
-
-def bundled_env_dir(settings: Settings, name: str) -> Path:
-    """Where the bundled skill ``name`` keeps its environment."""
-    return settings.data_dir / BUNDLED_ENVS / name
-
-
-def python_in(env_dir: Path) -> Path:
-    """The interpreter of a virtualenv."""
-    return env_dir / "bin" / "python"
 
 
 def read_metadata(folder: Path) -> dict[str, Any]:
@@ -195,7 +186,7 @@ class Registry:
                     bundled=True,
                     application_id=pinned_application_id(package.root, package.code_dir)
                     or application_id_for(self.settings, name),
-                    env_dir=_bundled_env(self.settings, name, package),
+                    env_dir=bundled_env(self.settings, name, package),
                 )
             )
         return packages, problems
@@ -242,9 +233,6 @@ def ensure_bundled_envs(settings: Settings) -> list[Path]:
     same place; the worker adds ``<env_dir>/node_modules`` to ``NODE_PATH``. An environment is rebuilt when
     the requirements it was built from changed.
     """
-    # Imported here: the installer uses this module, and this is the one place that goes the other way.
-    from assistant.skills.install import build_environment
-
     made = []
     for package in Registry(settings.with_(include_bundled=True)).bundled():
         if package.env_dir is not None or not needs_environment(package):
@@ -254,47 +242,6 @@ def ensure_bundled_envs(settings: Settings) -> list[Path]:
         build_environment(package, target)
         made.append(target)
     return made
-
-
-def needs_environment(package: SkillPackage) -> bool:
-    """False for a skill at an endpoint, and for a Node skill whose dependencies are already there, or that has
-    none."""
-    if package.endpoint is not None:
-        return False
-    if package.runtime == PYTHON:
-        return True
-    if (package.code_dir / "node_modules").is_dir():
-        return False
-    manifest = package.code_dir / "package.json"
-    try:
-        dependencies = json.loads(manifest.read_text(encoding="utf-8")).get("dependencies")
-    except (OSError, ValueError, AttributeError):
-        return manifest.exists()
-    return bool(dependencies)
-
-
-def dependency_fingerprint(package: SkillPackage) -> str:
-    """A hash of what a skill's environment is built from (requirements.txt, or package.json and its lock)."""
-    digest = hashlib.sha256(package.runtime.encode())
-    if package.runtime == PYTHON:
-        files = [package.code_dir / "requirements.txt", package.root / "requirements.txt"]
-        files = [next((f for f in files if f.is_file()), files[0])]
-    else:
-        files = [package.code_dir / n for n in ("package.json", "package-lock.json", "npm-shrinkwrap.json")]
-    for file in files:
-        digest.update(file.name.encode())
-        digest.update(file.read_bytes() if file.is_file() else b"-")
-    return digest.hexdigest()
-
-
-def _bundled_env(settings: Settings, name: str, package: SkillPackage) -> Path | None:
-    """The bundled skill's environment when it exists and matches its requirements."""
-    env = bundled_env_dir(settings, name)
-    ready = python_in(env).exists() if package.runtime == PYTHON else (env / "node_modules").is_dir()
-    stamp = env / FINGERPRINT
-    if not ready or not stamp.is_file() or stamp.read_text().strip() != dependency_fingerprint(package):
-        return None
-    return env
 
 
 def _mtime(path: Path) -> int:

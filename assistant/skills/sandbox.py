@@ -66,6 +66,8 @@ NETWORK_ETC_FILES = ("/etc/resolv.conf", "/etc/host.conf", "/etc/gai.conf")
 """Name resolution, visible only to a skill granted the network."""
 PROBE_TIMEOUT = 10.0
 """Seconds the capability probe may take."""
+SANDBOX_SOCKET = Path("/run/assistant/api.sock")
+"""Where a sandboxed worker sees the local API server's socket (``assistant.services.access``)."""
 
 
 @dataclass(frozen=True, slots=True)

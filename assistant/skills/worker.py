@@ -25,7 +25,6 @@ from __future__ import annotations
 import abc
 import collections
 import contextlib
-import functools
 import itertools
 import json
 import logging
@@ -40,19 +39,55 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol, cast, runtime_checkable
-
-import jsonschema
+from typing import IO, Any, Protocol, runtime_checkable
 
 from assistant.errors import SkillError, SkillFault
-from assistant.services.access import SANDBOX_SOCKET, ApiAccess
 from assistant.settings import Settings
+from assistant.skills.endpoint import EndpointWorker
 from assistant.skills.package import SkillPackage
-from assistant.skills.sandbox import Limits, PidsCgroup, Sandbox, interpreter_paths, probe
+from assistant.skills.responses import (
+    IGNORED_REPLIES,
+    ignored_reply,
+    response_limit_problem,
+    response_problem,
+)
+from assistant.skills.sandbox import SANDBOX_SOCKET, Limits, PidsCgroup, Sandbox, interpreter_paths, probe
 from assistant.skills.sanitize import printable
 from assistant.skills.store import AttributeStore, AttributeStoreError
 
 logger = logging.getLogger(__name__)
+
+
+class TokenIssuer(Protocol):
+    """Issues ``apiAccessToken`` values (``assistant.services.tokens.TokenIssuer``)."""
+
+    def issue(self, skill: str, user_id: str, device_id: str) -> str:
+        """A new token for one request of ``skill``."""
+        ...
+
+
+class ApiAccess(Protocol):
+    """The local API server as workers reach it (``assistant.services.access.ApiAccess``); a protocol here, so
+    that the skills package does not import the services that build on it."""
+
+    @property
+    def socket(self) -> Path:
+        """The server's Unix socket on the host."""
+        ...
+
+    @property
+    def bundle(self) -> Path:
+        """The CA bundle skills trust."""
+        ...
+
+    @property
+    def issuer(self) -> TokenIssuer:
+        """Issues each request's ``apiAccessToken``."""
+        ...
+
+    def endpoint(self, port: int) -> str:
+        """``apiEndpoint`` for a worker whose forwarder listens on ``port``."""
+        ...
 
 _HERE = Path(__file__).resolve().parent
 PYTHON_WORKER = _HERE / "python_worker.py"
@@ -63,9 +98,6 @@ PYTHON_SHIMS = _HERE / "shims" / "python"
 """Stand-ins put first on a Python skill's import path."""
 NODE_SHIMS = _HERE / "shims" / "node"
 """Stand-ins that require() of the persistence adapters and aws-sdk resolves to in a Node skill."""
-RESPONSE_SCHEMA = _HERE / "response_schema.json"
-"""The JSON schema of the response envelope (docs/alexa-behaviour.md section 2)."""
-
 FAULT_KINDS = ("raised", "crashed", "timeout", "invalid-response", "unreachable")
 """The kinds of ``SkillFault`` a worker raises (``unreachable``: a skill at an HTTPS endpoint that could not be
 reached, a TLS failure or a refused connection)."""
@@ -79,16 +111,6 @@ LOG_MAX_BYTES = 2 * 1024 * 1024
 """A skill's log is rotated when it would grow past this many bytes (``<skill>.log`` → ``<skill>.log.1`` …)."""
 LOG_BACKUPS = 2
 """Rotated logs kept per skill: at most ``(1 + LOG_BACKUPS) * LOG_MAX_BYTES`` bytes of a skill's output on disk."""
-
-# Alexa's limits on a response, from the Request and Response JSON Reference ("Response format", size
-# limitations): https://developer.amazon.com/en-US/docs/alexa/custom-skills/request-and-response-json-reference.html
-# "The outputSpeech response can't exceed 8000 characters. All of the text included in a card can't exceed 8000
-# characters. [...] The total size of your response can't exceed 24 kilobytes."
-SPEECH_MAX_CHARS = 8000
-"""Characters of an outputSpeech (``text`` or ``ssml``), of a reprompt's, and of a card's text together."""
-RESPONSE_MAX_BYTES = 24 * 1024
-"""Bytes of the whole response envelope, as compact UTF-8 JSON."""
-
 
 @runtime_checkable
 class SkillWorker(Protocol):
@@ -111,73 +133,9 @@ class SkillWorker(Protocol):
     ) -> None: ...
 
 
-@functools.cache
-def response_validator() -> jsonschema.protocols.Validator:
-    """The validator of response envelopes, built once."""
-    schema = json.loads(RESPONSE_SCHEMA.read_text(encoding="utf-8"))
-    validator_class = jsonschema.validators.validator_for(schema)
-    validator_class.check_schema(schema)
-    return validator_class(schema)
-
-
-def response_problem(response: object) -> str | None:
-    """Why ``response`` is not a valid response envelope (``/response/outputSpeech: 'text' is a required
-    property``), or None when it is."""
-    error = jsonschema.exceptions.best_match(response_validator().iter_errors(cast(Any, response)))
-    if error is None:
-        return None
-    pointer = "".join(f"/{part}" for part in error.absolute_path) or "(root)"
-    return f"{pointer}: {error.message}"
-
-
-def response_limit_problem(response: dict[str, Any]) -> str | None:
-    """Which of Alexa's size limits a (schema-valid) response breaks, or None: speech and reprompt at most
-    ``SPEECH_MAX_CHARS`` characters, a card's text too, the whole envelope at most ``RESPONSE_MAX_BYTES``."""
-    body = response.get("response")
-    body = body if isinstance(body, dict) else {}
-    reprompt = body.get("reprompt")
-    speeches = {
-        "/response/outputSpeech": body.get("outputSpeech"),
-        "/response/reprompt/outputSpeech": reprompt.get("outputSpeech") if isinstance(reprompt, dict) else None,
-    }
-    for pointer, speech in speeches.items():
-        if isinstance(speech, dict):
-            for key in ("text", "ssml"):
-                text = speech.get(key)
-                if isinstance(text, str) and len(text) > SPEECH_MAX_CHARS:
-                    return (
-                        f"{pointer}/{key}: {len(text):,} characters, over Alexa's limit of "
-                        f"{SPEECH_MAX_CHARS:,}"
-                    )
-    card = body.get("card")
-    if isinstance(card, dict):
-        card_text = sum(len(v) for k, v in card.items() if k in ("title", "content", "text") and isinstance(v, str))
-        if card_text > SPEECH_MAX_CHARS:
-            return f"/response/card: {card_text:,} characters of text, over Alexa's limit of {SPEECH_MAX_CHARS:,}"
-    size = len(json.dumps(response, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
-    if size > RESPONSE_MAX_BYTES:
-        return f"(root): the response is {size:,} bytes, over Alexa's limit of {RESPONSE_MAX_BYTES:,} (24 KB)"
-    return None
-
-
-IGNORED_REPLIES = frozenset({"SessionEndedRequest", "System.ExceptionEncountered"})
-"""Requests whose reply Alexa ignores (a skill may answer nothing at all)."""
-
-
 def _request_type(event: dict[str, Any]) -> object:
     request = event.get("request")
     return request.get("type") if isinstance(request, dict) else None
-
-
-def _ignored_reply(skill: str, response: object) -> dict[str, Any]:
-    """A skill's reply to a SessionEndedRequest, which Alexa ignores: kept when it is an object, else ``{}``; never
-    a fault, whatever it is (a problem is logged at debug level only)."""
-    if response is None or response == {}:
-        return {}
-    problem = response_problem(response)
-    if problem is not None:
-        logger.debug("skill %r: its reply to SessionEndedRequest is ignored (%s)", skill, problem)
-    return response if isinstance(response, dict) else {}
 
 
 CLOCK_SKEW_SECONDS = 5.0
@@ -497,7 +455,7 @@ class ProcessWorker(abc.ABC):
             self._authorize(event)
             response = self._call(request_id, event, timeout, deadline, skew)
         if _request_type(event) in IGNORED_REPLIES:
-            return _ignored_reply(self.package.name, response)
+            return ignored_reply(self.package.name, response)
         problem = response_problem(response)
         if problem is not None or not isinstance(response, dict):
             raise self._fault("invalid-response", problem or "(root): not an object")
@@ -811,7 +769,6 @@ def worker_for(package: SkillPackage, store: AttributeStore, settings: Settings)
     """What runs ``package``: an ``EndpointWorker`` for a skill at an HTTPS endpoint (nothing runs here), else
     ``make_worker``'s process."""
     if package.endpoint is not None:
-        from assistant.skills.endpoint import EndpointWorker  # it uses this module's response checks
 
         return EndpointWorker(package, timeout=settings.skill_timeout)
     return make_worker(package, store, settings)

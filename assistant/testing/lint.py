@@ -36,11 +36,11 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.grammar.compiler import CompiledGrammar, compile_session, default_lexicon
+from assistant.grammar.lists import list_values
 from assistant.model.builtins import BUILTIN_INTENTS
 from assistant.model.loader import load_model
 from assistant.model.names import invocation_problems as name_problems
 from assistant.model.types import Intent, InteractionModel
-from assistant.nlu.lists import list_values
 from assistant.nlu.parser import parse, tokens
 
 logger = logging.getLogger(__name__)

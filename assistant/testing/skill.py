@@ -23,16 +23,16 @@ from pathlib import Path
 
 from assistant.errors import AssistantError, SkillError
 from assistant.settings import Settings
-from assistant.skills.install import build_environment
-from assistant.skills.layout import NODE, PYTHON, detect, invocation_name
-from assistant.skills.package import SkillPackage
-from assistant.skills.registry import (
+from assistant.skills.environments import (
     FINGERPRINT,
-    Registry,
+    build_environment,
     dependency_fingerprint,
     needs_environment,
     python_in,
 )
+from assistant.skills.layout import NODE, PYTHON, detect, invocation_name
+from assistant.skills.package import SkillPackage
+from assistant.skills.registry import Registry
 from assistant.testing.bespoken import Configuration
 
 logger = logging.getLogger(__name__)

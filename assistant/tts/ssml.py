@@ -70,6 +70,14 @@ def _ordinal(text: str) -> str:
     return f"{t}{suffix}"
 
 
+def spoken_text(text: str | None, ssml: bool) -> str:
+    """What a listener hears of a skill's speech, as text: the one place SSML is shown (``chat``, ``run``,
+    transcripts, the Wyoming server); "" for nothing."""
+    if not text:
+        return ""
+    return ssml_to_text(text) if ssml else text.strip()
+
+
 def ssml_to_text(ssml: str) -> str:
     """Readable text of SSML for the console: tags gone, spelled-out say-as spelled, entities unescaped.
 

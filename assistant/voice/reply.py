@@ -24,6 +24,7 @@ from assistant.asr.decoder import Recognition
 from assistant.audio.chunk import AudioSink
 from assistant.audio.wav import SAMPLE_RATE
 from assistant.runtime.engine import Turn
+from assistant.runtime.envelopes import card_text
 from assistant.tts.speaker import Speaker
 from assistant.voice.wake import WakeDetection
 
@@ -161,9 +162,7 @@ class Reply:
         turn's processing began. The record with the reply's times, and when the assistant listens again."""
         turn = record.turn
         if turn.card:
-            title = turn.card.get("title") or turn.card.get("type", "card")
-            text = turn.card.get("content") or turn.card.get("text") or ""
-            self._feedback(Feedback("card", record.at, f"{title}: {text}", turn))
+            self._feedback(Feedback("card", record.at, card_text(turn.card), turn))
         start = end = left = None
         first_audio = 0.0
         if turn.speech and self.speaker is not None:

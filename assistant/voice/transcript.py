@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AudioError
-from assistant.tts.ssml import ssml_to_text
+from assistant.tts.ssml import spoken_text
 from assistant.voice.reply import TurnRecord
 from assistant.voice.wake import WakeDetection
 
@@ -50,7 +50,7 @@ def record_json(record: TurnRecord) -> dict[str, Any]:
         "skill": turn.skill,
         "speech": speech,
         "speech_ssml": turn.speech_ssml,
-        "spoken_text": (ssml_to_text(speech) if turn.speech_ssml else speech.strip()) if speech else None,
+        "spoken_text": spoken_text(speech, turn.speech_ssml) if speech else None,
         "reprompt": turn.reprompt,
         "card": turn.card,
         "session_open": turn.session_open,

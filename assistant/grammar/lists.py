@@ -45,7 +45,7 @@ def list_values(type_name: str) -> tuple[str, ...]:
             f"{type_name!r} is not a built-in list slot type; known: {', '.join(sorted(LIST_TYPES))}"
         )
     stem = canonical_type(type_name).removeprefix(_PREFIX)
-    data = resources.files(__package__ or "assistant.nlu").joinpath("lists", f"{stem}.txt")
+    data = resources.files(__package__ or "assistant.grammar").joinpath("lists", f"{stem}.txt")
     lines = data.read_text(encoding="utf-8").splitlines()
     values = tuple(line for line in (raw.strip() for raw in lines) if line and not line.startswith("#"))
     logger.debug("loaded %d values for %s", len(values), type_name)
