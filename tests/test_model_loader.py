@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from assistant.errors import ModelError, Problem
-from assistant.model import loader
+from assistant.model import loader, reading, schema_check
 from assistant.model.builtins import BUILTIN_INTENTS, BUILTIN_SLOT_TYPES, VALIDATION_TYPES
 from assistant.model.loader import find_model, load_model, model_from_dict
 
@@ -699,7 +699,7 @@ def test_pointer_escapes_slashes_and_tildes() -> None:
     data = pizza()
     lm(data)["intents"][3]["slots"][0]["multipleValues"] = {"enabled": 1}
     assert problems_of(data)[0].pointer == f"{LM}/intents/3/slots/0/multipleValues/enabled"
-    assert loader._pointer("a/b", "c~d", 3) == "/a~1b/c~0d/3"
+    assert reading.json_pointer("a/b", "c~d", 3) == "/a~1b/c~0d/3"
 
 
 @pytest.mark.parametrize(
@@ -738,7 +738,7 @@ def test_deep_nesting_and_huge_files_give_model_errors(
     file.write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ModelError, match="nested"):
         load_model(file)
-    monkeypatch.setattr(loader, "MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr(reading, "MAX_FILE_BYTES", 1000)
     shutil.copy(PIZZA_FILE, tmp_path / "big.json")
     with pytest.raises(ModelError, match=r"more than the 1000 byte limit"):
         load_model(tmp_path / "big.json")
@@ -767,14 +767,14 @@ def test_bad_json_and_bad_utf8_are_located(tmp_path: Path) -> None:
 def test_schema_file_is_a_valid_schema_that_accepts_the_fixtures() -> None:
     schema_file = Path(loader.__file__).parent / "schema" / "interaction-model.schema.json"
     Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
-    Draft202012Validator.check_schema(loader._validator().schema)
+    Draft202012Validator.check_schema(schema_check.validator().schema)
     checked = 0
     for file in MODELS.rglob("*.json"):
         if file.name == "skill.json" or "speechAssets" in file.parts:
             continue
         data = json.loads(file.read_text())
         data = data if "interactionModel" in data else {"interactionModel": data}
-        assert list(loader._validator().iter_errors(data)) == [], file
+        assert list(schema_check.validator().iter_errors(data)) == [], file
         checked += 1
     assert checked >= 5, f"only {checked} model fixtures under {MODELS}"
 
