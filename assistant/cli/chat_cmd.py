@@ -29,7 +29,7 @@ from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.ssml import spoken_text
-from .common import add_sandbox_option, sandbox_notice, text_player
+from .common import add_skill_options, sandbox_notice, text_player
 
 CONSOLE_CONTROLS = {
     "/play": "PlayCommandIssued",
@@ -50,16 +50,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument(
         "--json", action="store_true", help="print each turn as one JSON line, with the raw envelopes"
     )
-    p.add_argument(
-        "--skill",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="a skill folder to use for this run without installing it (repeatable)",
-    )
-    p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
-    add_sandbox_option(p)
+    add_skill_options(p)
     p.add_argument(
         "--wake-word",
         default=DEFAULT_WAKE_PHRASE,

@@ -32,6 +32,20 @@ def add_model_args(p: argparse.ArgumentParser) -> None:
                    help="use the top-level grammar (open / ask <skill> …) over the given skills")
 
 
+def add_skill_options(p: argparse.ArgumentParser) -> None:
+    """--skill PATH, --no-bundled and --no-sandbox, for the commands that run the skills (chat, run, serve)."""
+    p.add_argument(
+        "--skill",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a skill folder to use for this run without installing it (repeatable)",
+    )
+    p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
+    add_sandbox_option(p)
+
+
 def add_sandbox_option(p: argparse.ArgumentParser) -> None:
     """--no-sandbox, for the commands that run skills."""
     p.add_argument(

@@ -38,7 +38,7 @@ from ..voice.transcript import transcript_json, write_transcript
 from ..voice.utterance import UtteranceOptions
 from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, NEURAL_THRESHOLD, WAKE_ENGINES
 from . import chat_cmd
-from .common import add_sandbox_option, sandbox_notice, terminate_as_exit
+from .common import add_skill_options, sandbox_notice, terminate_as_exit
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -100,16 +100,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help=f"silence window that ends an utterance, seconds (default {DEFAULT_WINDOW})",
     )
     listen.add_argument("--barge-in", action="store_true", help="the wake word interrupts the assistant")
-    p.add_argument(
-        "--skill",
-        type=Path,
-        action="append",
-        default=[],
-        metavar="PATH",
-        help="a skill folder to use for this run without installing it (repeatable)",
-    )
-    p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
-    add_sandbox_option(p)
+    add_skill_options(p)
     p.set_defaults(handler=run)
 
 

@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from pathlib import Path
 
 from ..asr.decoder import DecoderConfig, Recognizer
 from ..rooms.address import parse_address
@@ -17,7 +16,7 @@ from ..skills.registry import Registry
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from . import chat_cmd
-from .common import add_sandbox_option, sandbox_notice, terminate_as_exit
+from .common import add_skill_options, sandbox_notice, terminate_as_exit
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -36,10 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--voice", default="en-us", help="default espeak-ng voice of tts (default en-us)")
     p.add_argument("--rate", type=int, default=175, help="speaking rate, words per minute (default 175)")
-    p.add_argument("--skill", type=Path, action="append", default=[], metavar="PATH",
-                   help="a skill folder to use without installing it (repeatable)")
-    p.add_argument("--no-bundled", action="store_true", help="leave the bundled skills out")
-    add_sandbox_option(p)
+    add_skill_options(p)
     p.set_defaults(handler=run)
 
 

@@ -694,10 +694,9 @@ class Engine:
             turn, session, "ERROR", "INTERNAL_SERVICE_ERROR", "too many dialog steps in one turn"
         )
 
-    def _exchange(self, turn: _TurnBuilder, session: Session, request: dict[str, Any]) -> Reply | None:
-        """Send one request of the session; None when the skill faulted (the session is then over). The caller acts
-        on the reply (``_act_on``, or the dialog manager's next step)."""
-        event = envelopes.envelope(
+    def _session_envelope(self, session: Session, request: dict[str, Any]) -> dict[str, Any]:
+        """The whole envelope of ``request`` in ``session`` (``session.new`` is true for its first request only)."""
+        return envelopes.envelope(
             request,
             self.device(),
             session.package.application_id,
@@ -706,6 +705,11 @@ class Engine:
             attributes=session.attributes,
             audio_player=self.player.context(session.package),
         )
+
+    def _exchange(self, turn: _TurnBuilder, session: Session, request: dict[str, Any]) -> Reply | None:
+        """Send one request of the session; None when the skill faulted (the session is then over). The caller acts
+        on the reply (``_act_on``, or the dialog manager's next step)."""
+        event = self._session_envelope(session, request)
         turn.requests.append(event)
         try:
             response = self._worker(session.package).invoke(event)
@@ -952,15 +956,7 @@ class Engine:
         request = envelopes.session_ended_request(
             self._ids.request_id(), self._clock(), self._locale(), reason, error_type, message
         )
-        event = envelopes.envelope(
-            request,
-            self.device(),
-            session.package.application_id,
-            session.session_id,
-            new=session.take_new(),
-            attributes=session.attributes,
-            audio_player=self.player.context(session.package),
-        )
+        event = self._session_envelope(session, request)
         turn.requests.append(event)
         try:
             response = self._worker(session.package).invoke(event)
