@@ -107,7 +107,7 @@ def out_of_session_envelope(
     application_id: str,
     audio_player: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """A request envelope without ``session``: the AudioPlayer and PlaybackController requests (alexa-contract.md
+    """A request envelope without ``session``: the AudioPlayer and PlaybackController requests (docs/alexa-behaviour.md
     section 1)."""
     application = {"applicationId": application_id}
     user = {"userId": device.user_id}
