@@ -22,11 +22,12 @@ from typing import Any
 
 import numpy as np
 
+from assistant.audio.wav import SAMPLE_RATE
 from assistant.runtime.audioplayer import NEARLY_FINISHED_SECONDS, OutputEvent, PlaybackError
 
 logger = logging.getLogger(__name__)
 
-RATE = 16000
+RATE = SAMPLE_RATE
 """Sample rate of decoded streams, Hertz (the rate speech goes out at)."""
 OPEN_TIMEOUT = 8.0
 """Seconds to open a stream (connect and read its header) before it counts as unreachable."""

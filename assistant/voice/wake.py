@@ -41,8 +41,8 @@ DEFAULT_THRESHOLD = 1e-50
 """Default keyphrase threshold: lower is more sensitive (more hits, more false wakes); tuned in the tests."""
 
 DEFAULT_MIN_PHONE_SECONDS = 0.0
-"""Shortest plausible average phone duration of a spotted phrase, seconds (0: no check). Off: at 0.05 it removed
-the false wakes of the tests (0.23-0.25 s "alexa"s) but also fast espeak voices' real ones (0.25-0.26 s)."""
+"""Shortest plausible average phone duration of a spotted phrase, seconds (0: no check). Off: the spotter's own
+segmentation is too rough for it to tell false wakes from fast voices' real ones (docs/research.md)."""
 
 _SEARCH = "_wake"
 
