@@ -137,3 +137,41 @@ def test_migrate_is_idempotent(tmp_path: Path) -> None:
     connection = sqlite3.connect(tmp_path / "x.sqlite3", isolation_level=None)
     assert migrate(connection) == 0
     assert migrate(connection) == VERSION
+
+
+def test_skill_a_token_cannot_read_skill_b_reminders_lists_or_purchases(services: Services, tmp_path: Path) -> None:
+    from assistant.services.monetization import Catalog
+    from assistant.services.permissions import LISTS_READ, LISTS_WRITE, REMINDERS
+
+    permissions = Permissions(services.store)
+    for skill in ("skill-a", "skill-b"):
+        permissions.grant(skill, [REMINDERS, LISTS_READ, LISTS_WRITE])
+    a = services.issuer.issue("skill-a", "U", DEVICE)
+    b = services.issuer.issue("skill-b", "U", DEVICE)
+    reminder = {"trigger": {"type": "SCHEDULED_RELATIVE", "offsetInSeconds": 600},
+                "alertInfo": {"spokenInfo": {"content": [{"locale": "en-US", "text": "b's secret"}]}},
+                "pushNotification": {"status": "ENABLED"}}
+    status, made = call(services, "POST", "/v1/alerts/reminders", b, reminder)
+    assert status == 200
+    assert call(services, "GET", "/v1/alerts/reminders", a)[1]["totalCount"] == "0"
+    assert call(services, "GET", f"/v1/alerts/reminders/{made['alertToken']}", a)[0] == 404
+    assert call(services, "DELETE", f"/v1/alerts/reminders/{made['alertToken']}", a)[0] == 404
+    assert call(services, "GET", "/v1/alerts/reminders", b)[1]["totalCount"] == "1"
+
+    status, own = call(services, "POST", "/v2/householdlists", b, {"name": "b's list", "state": "active"})
+    assert status == 201
+    call(services, "POST", f"/v2/householdlists/{own['listId']}/items", b, {"value": "x", "status": "active"})
+    names = [entry["name"] for entry in call(services, "GET", "/v2/householdlists", a)[1]["lists"]]
+    assert "b's list" not in names and "Alexa shopping list" in names
+    assert call(services, "GET", f"/v2/householdlists/{own['listId']}/active", a)[0] == 404
+
+    isps = tmp_path / "isps" / "entitlement"
+    isps.mkdir(parents=True)
+    (isps / "p.json").write_text(json.dumps({"type": "ENTITLEMENT", "referenceName": "Secret",
+                                             "publishingInformation": {"locales": {"en-US": {"name": "Secret"}}}}))
+    catalog = Catalog(services.store)
+    catalog.load("skill-b", isps.parent)
+    catalog.buy("skill-b", catalog.products("skill-b")[0])
+    assert call(services, "GET", "/v1/users/~current/skills/~current/inSkillProducts", a)[1]["inSkillProducts"] == []
+    bought = call(services, "GET", "/v1/users/~current/skills/~current/inSkillProducts", b)[1]["inSkillProducts"]
+    assert [p["entitled"] for p in bought] == ["ENTITLED"]

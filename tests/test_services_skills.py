@@ -6,13 +6,21 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from assistant.runtime.engine import Engine, Turn
-from assistant.services.permissions import ADDRESS_FULL, PROFILE_GIVEN_NAME, Permissions
+from assistant.services.permissions import (
+    ADDRESS_FULL,
+    LISTS_READ,
+    LISTS_WRITE,
+    PROFILE_GIVEN_NAME,
+    REMINDERS,
+    TIMERS,
+    Permissions,
+)
 from assistant.services.userdata import UserSettings
 from assistant.settings import Settings
 from assistant.skills import install
@@ -95,3 +103,83 @@ def test_buying_a_product_the_skill_does_not_have_is_error_400(engine: Engine) -
     response = turn.requests[-1]["request"]
     assert response["type"] == "Connections.Response" and response["token"] == "unicorn"
     assert turn.requests[-1]["session"]["new"] is True  # the purchase flow ended the session; a new one answers
+
+
+class Clock:
+    """The engine's clock, moved by the test."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+def engine_on(settings: Settings, store: AttributeStore, clock: Clock) -> Engine:
+    return Engine(settings, Registry(settings), WorkerPool(settings, store), store, clock=clock, rng=random.Random(1))
+
+
+def test_a_reminder_is_spoken_on_time_with_no_session_open(tester: Settings) -> None:
+    clock = Clock(NOW)
+    with AttributeStore(tester.database) as store, engine_on(tester, store, clock) as engine:
+        Permissions(store).revoke("tester")
+        assert said(ask(engine, "remind me in 5 minutes")) == "I need your permission. Error 403."
+        Permissions(store).grant("tester", [REMINDERS])
+        assert said(ask(engine, "remind me in 5 minutes")) == "I will remind you in 5 minutes."
+        assert said(ask(engine, "how many reminders do i have")) == "You have 1 reminders."
+        assert engine.session is None and engine.poll_alerts() is None
+        clock.advance(minutes=5, seconds=1)
+        rang = engine.poll_alerts()
+        assert rang is not None and said(rang) == "Here's your reminder: time to stretch."
+        assert engine.poll_alerts() is None  # said once
+        assert said(ask(engine, "delete my reminders")) == "Deleted 1 reminders."
+
+
+def test_a_reminder_due_while_the_assistant_was_off_is_said_late_after_a_restart(tester: Settings) -> None:
+    clock = Clock(NOW)
+    with AttributeStore(tester.database) as store:
+        Permissions(store).grant("tester", [REMINDERS])
+        with engine_on(tester, store, clock) as engine:
+            ask(engine, "delete my reminders")
+            assert said(ask(engine, "remind me in 5 minutes")) == "I will remind you in 5 minutes."
+            assert said(ask(engine, "remind me in 60 minutes")) == "I will remind you in 60 minutes."
+        UserSettings(store).set("time-zone", "Europe/Paris")
+    clock.advance(days=1, minutes=30)  # the assistant was off: one is a day and 25 minutes late, the other less
+    with AttributeStore(tester.database) as store, engine_on(tester, store, clock) as restarted:
+        late = restarted.poll_alerts()
+        assert late is not None
+        assert said(late) == (
+            "This reminder was due at 11:00 AM, while I was off. Here's your reminder: time to stretch."
+        )
+        assert sum(e.startswith("alert-dropped:tester:reminder") for e in late.events) == 1
+        assert restarted.poll_alerts() is None
+
+
+def test_a_timer_rings_with_its_announcement_until_alexa_stop(tester: Settings) -> None:
+    clock = Clock(NOW)
+    with AttributeStore(tester.database) as store, engine_on(tester, store, clock) as engine:
+        Permissions(store).grant("tester", [TIMERS])
+        assert said(ask(engine, "set a timer for 1 minutes")) == "Timer ON for 1 minutes."
+        clock.advance(seconds=61)
+        rang = engine.poll_alerts()
+        assert rang is not None and said(rang) == "Your tea timer is done. your tea is ready."
+        assert engine.alert_ringing()
+        stopped = engine.handle_text("alexa stop")
+        assert any(e.startswith("alert-stopped:") for e in stopped.events) and not engine.alert_ringing()
+
+
+def test_household_lists_need_their_grant(tester: Settings) -> None:
+    with AttributeStore(tester.database) as store, engine_on(tester, store, Clock(NOW)) as engine:
+        Permissions(store).revoke("tester")
+        assert said(ask(engine, "add milk to my shopping list")) == "I need your permission. Error 403."
+        Permissions(store).grant("tester", [LISTS_READ, LISTS_WRITE])
+        assert said(ask(engine, "add milk to my shopping list")) == "Added milk."
+        assert said(ask(engine, "what is on my shopping list")).startswith("Your shopping list has")
+        assert "milk" in said(ask(engine, "what is on my shopping list"))
+
+
+def test_a_progressive_response_is_said_before_the_answer(engine: Engine) -> None:
+    assert said(ask(engine, "think hard")) == "Let me think. Forty two."

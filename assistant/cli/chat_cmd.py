@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
@@ -101,16 +102,60 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 f"Skills: {names}. Type what you would say; an empty line is silence; "
                 f"'{args.wake_word}, …' works inside a skill too; Ctrl-D ends."
             )
+        engine.services.progressive.speak = lambda _skill, text: show_progress(text, args.json, sys.stdout)
         if args.utterance is not None:
             show(engine.handle_text(args.utterance), args.json, sys.stdout)
             return 0
-        for line in _lines(interactive):
-            progress = engine.poll_player()  # what the player did while the user typed
-            if progress is not None:
-                show(progress, args.json, sys.stdout)
-            command = CONSOLE_CONTROLS.get(line.strip().lower())
-            show(engine.playback_control(command) if command else engine.handle_text(line), args.json, sys.stdout)
+        with AlertWatcher(engine, lambda turn: show(turn, args.json, sys.stdout)) as watcher:
+            for line in _lines(interactive):
+                with watcher.lock:
+                    progress = engine.poll_player()  # what the player did while the user typed
+                    if progress is not None:
+                        show(progress, args.json, sys.stdout)
+                    command = CONSOLE_CONTROLS.get(line.strip().lower())
+                    turn = engine.playback_control(command) if command else engine.handle_text(line)
+                    show(turn, args.json, sys.stdout)
     return 0
+
+
+class AlertWatcher:
+    """Says reminders and timers at their time while the user types (a thread of its own, stopped on exit);
+    ``lock`` keeps it and the user's lines from using the engine at once."""
+
+    INTERVAL = 0.5
+    """Seconds between looks at what is due."""
+
+    def __init__(self, engine: Engine, show_turn: Any) -> None:
+        self.engine = engine
+        self.show_turn = show_turn
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="alerts", daemon=True)
+
+    def __enter__(self) -> AlertWatcher:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(5.0)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.INTERVAL):
+            with self.lock:
+                turn = self.engine.poll_alerts()
+                if turn is not None:
+                    self.show_turn(turn)
+
+
+def show_progress(text: str, as_json: bool, out: TextIO) -> None:
+    """A progressive response, as it comes."""
+    spoken = spoken_text(text, text.lstrip().startswith("<speak"))
+    if as_json:
+        out.write(json.dumps({"progressive": text, "text": spoken}) + "\n")
+    else:
+        out.write(printable(f"alexa> {spoken}") + "\n")
+    out.flush()
 
 
 def _lines(interactive: bool) -> Any:
@@ -144,6 +189,10 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
     elif turn.card:
         lines.append(f"  card: {card_text(turn.card)}")
     lines += [f"  [{line}]" for line in audio_lines(turn)]
+    if any(e.startswith("alert-ringing:") for e in turn.events):
+        lines.append("  [ringing: say 'alexa, stop']")
+    if any(e.startswith("alert-stopped:") for e in turn.events):
+        lines.append("  [stopped]")
     if turn.error:
         lines.append(f"  error: {turn.error}")
     if turn.session_open:

@@ -90,7 +90,7 @@ from assistant.model.types import Intent, InteractionModel, TypeValue
 from assistant.nlu.closest import closest_intent
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
-from assistant.runtime import envelopes, purchase
+from assistant.runtime import alerting, envelopes, purchase
 from assistant.runtime.audioplayer import PLAYER_INTENTS, AudioPlayer, ClockOutput, Notice
 from assistant.runtime.dialog import DialogModelManager
 from assistant.runtime.envelopes import Device, Reply, SessionIds, Speech
@@ -130,6 +130,8 @@ DEFAULT_WAKE_PHRASE = "alexa"
 """The wake phrase unless the user picks another (``Engine(wake_phrase=…)``, ``--wake-word``)."""
 STOP_INTENT = "AMAZON.StopIntent"
 CANCEL_INTENT = "AMAZON.CancelIntent"
+RING_STOPS = frozenset({"System.Stop", STOP_INTENT, CANCEL_INTENT})
+"""What stops a ringing alert ("alexa, stop", "cancel")."""
 HELP_INTENT = "AMAZON.HelpIntent"
 WOKEN_ALIASES = {"System.Stop": STOP_INTENT, "System.Help": HELP_INTENT}
 """The launcher's own intents as a session's skill receives them after the wake word ("alexa, goodbye")."""
@@ -265,6 +267,7 @@ class Engine:
         self._woken: dict[tuple[str, str], CompiledGrammar] = {}
         self._session: Session | None = None
         self._purchase: purchase.PurchaseFlow | None = None
+        self._ringing: dict[str, float] = {}  # alert id -> when it stops ringing by itself (time.monotonic)
         self._yes_no_grammar: CompiledGrammar | None = None
         self.player = player or AudioPlayer(ClockOutput(time.monotonic), settings.stream_url_map)
         """The device's AudioPlayer (``runtime.audioplayer``): its output is silent unless the caller gives one."""
@@ -417,7 +420,9 @@ class Engine:
         skill for the top level (see the module's docstring). Without a session it changes nothing.
         """
         turn = _TurnBuilder(heard=transcript, result=result)
-        if self._purchase is not None:
+        if self._ringing and result is not None and result.intent in RING_STOPS:
+            self.stop_alerts(turn)  # "alexa, stop" stops a ringing alert first (voice.sounding.STOP_ORDER)
+        elif self._purchase is not None:
             self._purchase_answer(turn, self._purchase, result)
         elif self._session is None:
             self._top_level(turn, result)
@@ -723,6 +728,8 @@ class Engine:
             turn.say(f"Sorry, {session.model.invocation_name} can't be started.")
             self._drop(turn, session, "ERROR")
             return None
+        for text in self.services.progressive.take(session.package.name):  # progressive responses, if not said yet
+            turn.say(Speech(text, text.lstrip().startswith("<speak")))
         turn.responses.append(response)
         reply = envelopes.read_response(response)
         session.attributes = reply.session_attributes
@@ -744,6 +751,50 @@ class Engine:
         send = purchase.send_request(reply.directives)
         if send is not None:
             self._begin_purchase(turn, session, send)
+
+    # --- reminders and timers (services.alerts, runtime.alerting) ---------------------------------------
+
+    def poll_alerts(self) -> Turn | None:
+        """What to say for the reminders and timers due now (None: nothing); call it often (the voice loop, chat).
+        Reminders that fell due while the assistant was off are said late, or dropped when a day late."""
+        now = time.monotonic()
+        for alert_id, until in list(self._ringing.items()):
+            if now > until:
+                logger.info("alert %s stopped ringing by itself after %.0f s", alert_id, alerting.RING_SECONDS)
+                del self._ringing[alert_id]
+        try:
+            due = self.services.alerts.due()
+        except AssistantError as error:
+            logger.error("cannot read the reminders and timers: %s", error)
+            return None
+        if not due:
+            return None
+        turn = _TurnBuilder(heard="")
+        zone = self.services.user.get("time-zone") or "UTC"
+        for alert in due:
+            said = alerting.announce(alert, self.services.alerts.now(), zone)
+            if said.say is None:
+                turn.events.append(f"alert-dropped:{alert.skill}:{alert.kind}:{alert.id}")
+                continue
+            turn.say(said.say)
+            turn.skill = alert.skill
+            turn.events.append(f"alert:{alert.skill}:{alert.kind}:{alert.id}")
+            if said.rings:
+                self._ringing[alert.id] = now + alerting.RING_SECONDS
+                turn.events.append(f"alert-ringing:{alert.id}")
+        return self._finish(turn) if turn.speech or turn.events else None
+
+    def alert_ringing(self) -> bool:
+        """True while a timer rings (until "alexa, stop")."""
+        return bool(self._ringing)
+
+    def stop_alerts(self, turn: _TurnBuilder | None = None) -> None:
+        """Stop every ringing alert."""
+        for alert_id in self._ringing:
+            logger.info("alert %s stopped", alert_id)
+            if turn is not None:
+                turn.events.append(f"alert-stopped:{alert_id}")
+        self._ringing.clear()
 
     # --- in-skill purchasing (assistant.runtime.purchase) ------------------------------------------------
 
@@ -977,6 +1028,7 @@ class Engine:
     def _worker(self, package: SkillPackage) -> SkillWorker:
         """The skill's worker, with the API server started for it (its requests then carry a token)."""
         if self.pool.api is None and not self._services_failed:
+            self.services.trusted = {s.package.name for s in self.skills().values() if s.package.bundled}
             try:
                 self.pool.api = self.services.start()
             except AssistantError as error:  # skills still run; their API calls fail as they would offline

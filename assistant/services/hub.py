@@ -7,7 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from assistant.services import monetization, settings_api
-from assistant.services.access import ApiAccess
+from assistant.services.access import ApiAccess, write_hosts
+from assistant.services.alerts import Alerts
+from assistant.services.directives import Progressive
+from assistant.services.lists import Lists
 from assistant.services.permissions import Permissions
 from assistant.services.server import ApiServer, Route
 from assistant.services.tls import ensure_credentials
@@ -39,21 +42,40 @@ class Services:
         """What the user granted each skill."""
         self.catalog = monetization.Catalog(store)
         """In-skill products and what the user bought."""
+        self.alerts = Alerts(store, self.user, lambda: self.clock())
+        """Reminders and timers."""
+        self.lists = Lists(store)
+        """Household lists and the skills' own."""
+        self.progressive = Progressive()
+        """Progressive responses (``VoicePlayer.Speak``)."""
+        self.trusted: set[str] = set()
+        """Skills granted every permission without asking (the bundled ones, which are the assistant's own)."""
         self._server: ApiServer | None = None
         self._access: ApiAccess | None = None
 
     def routes(self) -> list[Route]:
         """Every API served."""
-        return [*settings_api.routes(self.user), *monetization.routes(self.catalog)]
+        return [
+            *settings_api.routes(self.user),
+            *monetization.routes(self.catalog),
+            *self.alerts.routes(),
+            *self.lists.routes(),
+            *self.progressive.routes(),
+        ]
+
+    def granted(self, skill: str, permission: str) -> bool:
+        """Whether ``skill`` may use ``permission`` (a bundled skill may use all)."""
+        return skill in self.trusted or self.permissions.granted(skill, permission)
 
     def start(self) -> ApiAccess:
         """Start the server (once) and return how workers reach it."""
         if self._access is None:
             credentials = ensure_credentials(self.settings.data_dir / "api")
-            server = ApiServer(self.routes(), self.issuer, credentials, self.permissions.granted)
+            server = ApiServer(self.routes(), self.issuer, credentials, self.granted)
             server.start()
             self._server = server
-            self._access = ApiAccess(server.socket_path, credentials.bundle, self.issuer)
+            hosts = write_hosts(credentials.folder / "hosts")
+            self._access = ApiAccess(server.socket_path, credentials.bundle, self.issuer, hosts)
         return self._access
 
     def stop(self) -> None:

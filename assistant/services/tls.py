@@ -1,7 +1,9 @@
 """The local certificate authority that makes the API server's HTTPS trusted by every skill.
 
 Made once per installation (``assistant setup``, or first use) with the ``openssl`` command: a CA whose key never
-leaves ``<data>/api/``, and a server certificate it signs for ``127.0.0.1`` and ``localhost``. Skills trust it
+leaves ``<data>/api/``, and a server certificate it signs for ``127.0.0.1``, ``localhost`` and Amazon's API host
+names (``API_HOSTS``: some SDK clients, such as ask-sdk-model's list client, call ``https://api.amazonalexa.com``
+whatever the request's ``apiEndpoint``; inside a sandbox that name is the local server, see ``access.py``). Skills trust it
 through a bundle (the system's CAs plus this one) that their workers' ``SSL_CERT_FILE``, ``REQUESTS_CA_BUNDLE`` and
 ``NODE_EXTRA_CA_CERTS`` name. Elliptic-curve keys (P-256) keep the making fast (a few ms).
 """
@@ -25,6 +27,10 @@ SYSTEM_BUNDLES = (
     Path("/etc/ssl/cert.pem"),  # Alpine, macOS
 )
 """Where the system's CA bundle may be; the first that exists goes into the skills' bundle."""
+API_HOSTS = ("api.amazonalexa.com", "api.eu.amazonalexa.com", "api.fe.amazonalexa.com")
+"""Amazon's API host names, which the server's certificate also names (trusted only by the skills' bundle)."""
+SUBJECT_NAMES = "IP:127.0.0.1,DNS:localhost," + ",".join(f"DNS:{h}" for h in API_HOSTS)
+"""The server certificate's subjectAltName."""
 DAYS = 3650
 """Validity of the CA and of the server certificate, days."""
 
@@ -65,9 +71,15 @@ class Credentials:
         """The system's CAs and the local one: what skills trust."""
         return self.folder / "ca-bundle.pem"
 
+    @property
+    def names(self) -> Path:
+        """The subjectAltName the server certificate was made with (an older one is made again)."""
+        return self.folder / "server.names"
+
     def complete(self) -> bool:
-        """True when every file is there."""
-        return all(p.is_file() for p in (self.ca, self.ca_key, self.certificate, self.key, self.bundle))
+        """True when every file is there, and the server certificate names what it must."""
+        files = (self.ca, self.ca_key, self.certificate, self.key, self.bundle, self.names)
+        return all(p.is_file() for p in files) and self.names.read_text(encoding="ascii").strip() == SUBJECT_NAMES
 
 
 def ensure_credentials(folder: Path) -> Credentials:
@@ -93,7 +105,7 @@ def ensure_credentials(folder: Path) -> Credentials:
     _run([openssl, "req", *ec, "-keyout", str(credentials.key), "-out", str(request), "-subj", "/CN=127.0.0.1"])
     extensions = folder / "server.ext"
     extensions.write_text(
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n"
+        f"subjectAltName={SUBJECT_NAMES}\nbasicConstraints=CA:FALSE\n"
         "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
         encoding="ascii",
     )
@@ -104,6 +116,7 @@ def ensure_credentials(folder: Path) -> Credentials:
     for leftover in (request, extensions, folder / "ca.srl"):
         leftover.unlink(missing_ok=True)
     write_bundle(credentials)
+    credentials.names.write_text(SUBJECT_NAMES + "\n", encoding="ascii")
     logger.info("made the local API server's CA in %s", folder)
     return credentials
 

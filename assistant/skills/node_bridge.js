@@ -67,8 +67,16 @@ function openApiForwarder() {
       client.pipe(upstream);
       upstream.pipe(client);
     });
-    forwarder.on('error', (err) => { console.error(`[WARN] no way to the Alexa API server: ${err}`); resolve(null); });
-    forwarder.listen(0, '127.0.0.1', () => { forwarder.unref(); resolve(forwarder.address().port); });
+    const listen = (port) => forwarder.listen(port, '127.0.0.1', () => {
+      forwarder.unref();
+      resolve(forwarder.address().port);
+    });
+    forwarder.on('error', (err) => {
+      if (err.code === 'EACCES' && Number(args['api-port']) !== 0) { args['api-port'] = '0'; listen(0); return; }
+      console.error(`[WARN] no way to the Alexa API server: ${err}`);
+      resolve(null);
+    });
+    listen(Number(args['api-port'] || 0));
   });
 }
 

@@ -97,7 +97,7 @@ class Channel:
         return reply.get("value")
 
 
-def open_api_forwarder(socket_path: str) -> int:
+def open_api_forwarder(socket_path: str, port: int = 0) -> int:
     """Listen on 127.0.0.1 (in the sandbox's own network namespace) and forward each connection to the API
     server's Unix socket, byte for byte; returns the port."""
     import socket
@@ -135,7 +135,10 @@ def open_api_forwarder(socket_path: str) -> int:
             threading.Thread(target=forward, args=(client,), daemon=True).start()
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.bind(("127.0.0.1", 0))
+    try:
+        listener.bind(("127.0.0.1", port))
+    except OSError:  # 443 not allowed here: any free port (apiEndpoint then names it)
+        listener.bind(("127.0.0.1", 0))
     listener.listen(16)
     threading.Thread(target=accept, args=(listener,), daemon=True, name="alexa-api-forwarder").start()
     return int(listener.getsockname()[1])
@@ -264,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shims", type=Path, required=True)
     parser.add_argument("--skill", required=True)
     parser.add_argument("--api-socket")
+    parser.add_argument("--api-port", type=int, default=0)
     parser.add_argument("--fake-clock")
     args = parser.parse_args(argv)
     if args.fake_clock:
@@ -294,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     ready: dict[str, Any] = {"op": "ready"}
     if args.api_socket:
         try:
-            ready["api_port"] = open_api_forwarder(args.api_socket)
+            ready["api_port"] = open_api_forwarder(args.api_socket, args.api_port)
         except OSError as error:
             sys.stderr.write(f"[WARN] no way to the Alexa API server: {error}\n")
     channel.send(ready)

@@ -120,7 +120,11 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     """Resource limits."""
     binds: tuple[tuple[Path, Path], ...] = ()
-    """``(host path, path inside)`` shown read-only elsewhere than on the host: the API server's socket."""
+    """``(host path, path inside)`` shown read-only elsewhere than on the host: the API server's socket, the
+    ``/etc/hosts`` that names Amazon's API hosts 127.0.0.1."""
+    capabilities: tuple[str, ...] = ()
+    """Capabilities kept inside (only where bwrap runs as root): ``CAP_NET_BIND_SERVICE`` lets the API forwarder
+    listen on port 443 of the sandbox's own loopback."""
 
     def wrap(self, command: Sequence[str], bwrap: str = "bwrap", cgroup: PidsCgroup | None = None) -> list[str]:
         """``command`` as it runs inside this sandbox (first joining ``cgroup``, when given)."""
@@ -231,6 +235,8 @@ def bwrap_arguments(bwrap: str, sandbox: Sandbox) -> list[str]:
     args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--hostname", "skill"]
     if sandbox.network:
         args.append("--share-net")
+    for capability in sandbox.capabilities:
+        args += ["--cap-add", capability]
     for folder in SYSTEM_DIRS:
         args += ["--ro-bind", folder, folder]
     for name in ROOT_LINKS:

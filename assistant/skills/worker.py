@@ -245,7 +245,22 @@ class ProcessWorker(abc.ABC):
         if self.api is None:
             return args
         inside = SANDBOX_SOCKET if self.limits is not None else self.api.socket
-        return [*args, "--api-socket", str(inside)]
+        port = "443" if self._bind_443() else "0"
+        return [*args, "--api-socket", str(inside), "--api-port", port]
+
+    def _api_binds(self) -> tuple[tuple[Path, Path], ...]:
+        """The API server's socket, and (with port 443) the hosts file that names Amazon's API hosts 127.0.0.1."""
+        if self.api is None:
+            return ()
+        socket = ((self.api.socket, SANDBOX_SOCKET),)
+        return (*socket, (self.api.hosts, Path("/etc/hosts"))) if self._bind_443() else socket
+
+    def _bind_443(self) -> bool:
+        """Whether the forwarder may listen on port 443 (as ``api.amazonalexa.com``): only in a sandbox made by
+        root, in a network namespace of its own (never on the host's loopback: not for a skill granted the network)."""
+        return (
+            self.api is not None and self.limits is not None and os.geteuid() == 0 and not self.package.allow_network
+        )
 
     def sandbox(self) -> Sandbox | None:
         """The sandbox this worker's process runs in, or None without one."""
@@ -256,7 +271,8 @@ class ProcessWorker(abc.ABC):
             workdir=self.package.code_dir,
             network=self.package.allow_network,
             limits=self.limits,
-            binds=((self.api.socket, SANDBOX_SOCKET),) if self.api is not None else (),
+            binds=self._api_binds(),
+            capabilities=("CAP_NET_BIND_SERVICE",) if self._bind_443() else (),
         )
 
     def _environment(self) -> dict[str, str]:
