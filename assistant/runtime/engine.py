@@ -267,7 +267,7 @@ class Engine:
         self._woken: dict[tuple[str, str], CompiledGrammar] = {}
         self._session: Session | None = None
         self._purchase: purchase.PurchaseFlow | None = None
-        self._ringing: dict[str, float] = {}  # alert id -> when it stops ringing by itself (time.monotonic)
+        self._ringing: dict[str, tuple[str, float]] = {}  # alert id -> skill, when it stops by itself (monotonic)
         self._yes_no_grammar: CompiledGrammar | None = None
         self.player = player or AudioPlayer(ClockOutput(time.monotonic), settings.stream_url_map)
         """The device's AudioPlayer (``runtime.audioplayer``): its output is silent unless the caller gives one."""
@@ -758,7 +758,7 @@ class Engine:
         """What to say for the reminders and timers due now (None: nothing); call it often (the voice loop, chat).
         Reminders that fell due while the assistant was off are said late, or dropped when a day late."""
         now = time.monotonic()
-        for alert_id, until in list(self._ringing.items()):
+        for alert_id, (_, until) in list(self._ringing.items()):
             if now > until:
                 logger.info("alert %s stopped ringing by itself after %.0f s", alert_id, alerting.RING_SECONDS)
                 del self._ringing[alert_id]
@@ -774,14 +774,14 @@ class Engine:
         for alert in due:
             said = alerting.announce(alert, self.services.alerts.now(), zone)
             if said.say is None:
-                turn.events.append(f"alert-dropped:{alert.skill}:{alert.kind}:{alert.id}")
+                turn.events.append(TurnEvent("alert-dropped", alert.skill, alert.kind))
                 continue
             turn.say(said.say)
             turn.skill = alert.skill
-            turn.events.append(f"alert:{alert.skill}:{alert.kind}:{alert.id}")
+            turn.events.append(TurnEvent("alert", alert.skill, alert.kind))
             if said.rings:
-                self._ringing[alert.id] = now + alerting.RING_SECONDS
-                turn.events.append(f"alert-ringing:{alert.id}")
+                self._ringing[alert.id] = (alert.skill, now + alerting.RING_SECONDS)
+                turn.events.append(TurnEvent("alert-ringing", alert.skill, alert.kind))
         return self._finish(turn) if turn.speech or turn.events else None
 
     def alert_ringing(self) -> bool:
@@ -790,10 +790,10 @@ class Engine:
 
     def stop_alerts(self, turn: _TurnBuilder | None = None) -> None:
         """Stop every ringing alert."""
-        for alert_id in self._ringing:
+        for alert_id, (skill, _) in self._ringing.items():
             logger.info("alert %s stopped", alert_id)
             if turn is not None:
-                turn.events.append(f"alert-stopped:{alert_id}")
+                turn.events.append(TurnEvent("alert-stopped", skill))
         self._ringing.clear()
 
     # --- in-skill purchasing (assistant.runtime.purchase) ------------------------------------------------

@@ -9,7 +9,9 @@ The kinds: ``session-started`` and ``session-ended`` (detail: the SessionEndedRe
 said), ``setup-needed``, ``dialog`` (detail: the directive), ``help`` (the assistant's own help after "alexa, help"
 in a skill without AMAZON.HelpIntent), ``audio`` (detail: the AudioPlayer directive), the AudioPlayer's requests
 (``AudioPlayer.PlaybackStarted`` …; detail: the stream's token), ``System.ExceptionEncountered``, ``purchase``
-(detail: the Connections directive's name) and ``purchase-result`` (detail: the result).
+(detail: the Connections directive's name) and ``purchase-result`` (detail: the result); ``alert`` (a reminder
+or timer said; detail: its kind), ``alert-dropped`` (one more than a day late, not said), ``alert-ringing`` and
+``alert-stopped``.
 """
 
 from __future__ import annotations

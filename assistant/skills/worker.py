@@ -85,6 +85,11 @@ class ApiAccess(Protocol):
         """Issues each request's ``apiAccessToken``."""
         ...
 
+    @property
+    def hosts(self) -> Path:
+        """The ``/etc/hosts`` a sandbox sees (Amazon's API hosts at 127.0.0.1)."""
+        ...
+
     def endpoint(self, port: int) -> str:
         """``apiEndpoint`` for a worker whose forwarder listens on ``port``."""
         ...
