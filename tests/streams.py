@@ -24,10 +24,13 @@ def tone(frequency: float, seconds: float, rate: int = RATE) -> np.ndarray:
 
 
 def encode(samples: np.ndarray, path: Path, codec: str, rate: int = RATE, fmt: str | None = None) -> Path:
-    """``samples`` (int16 mono) encoded with ``codec`` into ``path`` (its container from the suffix or ``fmt``)."""
+    """``samples`` (int16 mono) encoded with ``codec`` into ``path`` (its container from the suffix or ``fmt``).
+    An MP3 has no ID3 tag and no Xing header, as a live stream's frames have none: copies of it played one after
+    the other are one endless stream (``serve``'s ``/radio``)."""
     import av
 
-    with av.open(str(path), "w", format=fmt) as out:
+    options = {"write_xing": "0", "id3v2_version": "0"} if path.suffix == ".mp3" else {}
+    with av.open(str(path), "w", format=fmt, options=options) as out:
         stream = out.add_stream(codec, rate=48000 if codec == "libopus" else rate)
         stream.layout = "mono"
         frame_size = 1152 if codec in ("libmp3lame", "mp3") else 960 if codec == "libopus" else 1024

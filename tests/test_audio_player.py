@@ -263,3 +263,109 @@ def test_chat_shows_the_player_and_sends_its_requests(sample_data: Settings, rad
     assert "[audio: PlaybackStarted sample-audio-token at " in out  # from the offset the sample saved
     assert "[audio: PlaybackStopped sample-audio-token at" in out
     assert "[audio: PlayCommandIssued]" in out
+
+
+# --- by voice: a recording through assistant run ----------------------------------------------------------------
+
+SCRIPT: list[tuple[str, float]] = [
+    ("", 1.0),
+    ("alexa, ask audio player sample to play audio", 8.0),
+    ("alexa, pause", 4.0),
+    ("alexa, continue", 6.0),
+    ("alexa,", 1.0),
+    ("stop", 3.0),
+]
+"""(what is said, seconds of silence after it): play, pause, resume and stop, by voice. ("alexa, resume": the
+neural wake word detector fires again on "resume" itself (score 0.71), a barge-in the player has nothing to do
+with; "alexa, stop" in one breath: the detector fires late, into "stop".)"""
+
+
+def level(samples: Any, start: float, end: float, frequency: float = 440.0, rate: int = 16000) -> float:
+    """The amplitude of ``frequency`` in ``samples[start:end]`` (seconds): the median over 0.1 s windows (the
+    looped radio's phase jumps where one copy follows the other)."""
+    import numpy as np
+
+    levels = []
+    step = int(0.1 * rate)
+    t = np.arange(step) / rate
+    probe = np.exp(-2j * np.pi * frequency * t)
+    for first in range(int(start * rate), int(end * rate) - step + 1, step):
+        part = samples[first : first + step].astype(np.float64)
+        part = np.pad(part, (0, step - part.size))  # past the end of the recording: silence
+        levels.append(2 * abs(np.sum(part * probe)) / step)
+    return float(np.median(levels)) if levels else 0.0
+
+
+@pytest.fixture(scope="module")
+def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    import shutil
+
+    import numpy as np
+
+    from assistant.audio.wav import read_wav, write_wav
+    from assistant.cli.main import main
+    from assistant.tts.synth import silence, synthesize_samples
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("needs espeak-ng to synthesize the recording")
+    folder = tmp_path_factory.mktemp("spoken")
+    parts, spans, cursor = [], {}, 0
+    for text, pause in SCRIPT:
+        if text:
+            speech = synthesize_samples(text)
+            spans[text] = (cursor / 16000, (cursor + speech.size) / 16000)
+            parts.append(speech)
+            cursor += speech.size
+        parts.append(silence(pause))
+        cursor += round(pause * 16000)
+    wav, out, transcript = folder / "conv.wav", folder / "out.wav", folder / "out.json"
+    write_wav(wav, np.concatenate(parts), 16000)
+    before = os.environ.get("ASSISTANT_STREAM_URL_MAP")
+    os.environ["ASSISTANT_STREAM_URL_MAP"] = json.dumps({SAMPLE_URL: radio})
+    try:
+        code = main(["--data-dir", str(sample_data.data_dir), "--seed", "1", "run", "--no-bundled", "--input", str(wav),
+                     "--output", str(out), "--transcript", str(transcript)])  # fmt: skip
+    finally:
+        if before is None:
+            del os.environ["ASSISTANT_STREAM_URL_MAP"]
+        else:
+            os.environ["ASSISTANT_STREAM_URL_MAP"] = before
+    assert code == 0
+    return {"spans": spans, "out": read_wav(out), "turns": json.loads(transcript.read_text())["turns"]}
+
+
+@pytest.mark.slow
+def test_by_voice_play_pause_resume_stop_with_the_right_offsets(spoken: dict[str, Any]) -> None:
+    turns = spoken["turns"]
+    assert [(t["kind"], t["heard"]) for t in turns] == [
+        ("speech", "ask audio player sample to play audio"), ("speech", "pause"), ("speech", "continue"),
+        ("speech", "stop"),
+    ]  # fmt: skip
+    play, pause, resume, stop = turns
+    ((started),) = play["audio"]  # from the offset the sample keeps (earlier tests played too)
+    assert started["type"] == "AudioPlayer.PlaybackStarted" and started["token"] == "sample-audio-token"
+    ((stopped),) = pause["audio"]
+    assert stopped["type"] == "AudioPlayer.PlaybackStopped" and pause["intent"] == "AMAZON.PauseIntent"
+    assert stopped["offset_ms"] == pytest.approx(  # on the recording's clock
+        started["offset_ms"] + (pause["at"] - play["at"]) * 1000, abs=100
+    )
+    assert resume["intent"] == "AMAZON.ResumeIntent"
+    assert resume["audio"][0]["offset_ms"] == stopped["offset_ms"]  # the sample resumes from the offset
+    assert stop["intent"] == "System.Stop" and stop["spoken_text"] == "Goodbye!"
+    assert stop["audio"][0]["offset_ms"] == pytest.approx(
+        stopped["offset_ms"] + (stop["at"] - resume["at"]) * 1000, abs=100
+    )
+
+
+@pytest.mark.slow
+def test_out_wav_holds_the_stream_ducked_under_speech(spoken: dict[str, Any]) -> None:
+    out = spoken["out"]
+    play, pause, resume, stop = spoken["turns"]
+    full = level(out, play["reply_end"] + 0.5, pause["at"] - 2.5)  # playing, nobody speaks
+    assert full > 6000
+    assert level(out, play["reply_start"] + 0.1, play["reply_end"] - 0.1) < 0.3 * full  # under the reply
+    wake_start = spoken["spans"]["alexa, pause"][0]
+    assert level(out, wake_start + 0.6, pause["at"]) < 0.3 * full  # from the wake word on
+    assert level(out, pause["at"] + 0.3, resume["at"] - 0.5) < 100  # paused
+    assert level(out, resume["reply_end"] + 0.3, stop["at"] - 2.0) > 0.8 * full  # resumed
+    assert level(out, stop["at"] + 1.5, stop["at"] + 2.5) < 100  # stopped

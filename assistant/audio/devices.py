@@ -13,7 +13,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -405,6 +405,10 @@ class SpeakerSink:
         """The latest ``play`` call."""
         self.underruns = 0
         """Buffers the device ran dry on (PortAudio's output underflow flag) so far."""
+        self.bed: Callable[[int, bool], np.ndarray | None] | None = None
+        """Sound mixed under the speech (the AudioPlayer's): called from the audio thread with a count of 16 kHz
+        samples and ``wait=False`` (it must not block); None when it has nothing to play. While it plays, the
+        stream keeps running (``play_bed`` starts it)."""
         self._sd: ModuleType | None = None
         self._stream: Any = None
         self._rate = SAMPLE_RATE
@@ -483,7 +487,7 @@ class SpeakerSink:
                 else:
                     self._queue[0] = (playback, head, offset + take)
             outdata[filled:, 0] = 0
-            if self._queue:
+            if self._mix_bed(outdata, frames) or self._queue:
                 return
             # Nothing more to play: this buffer is the last. Running on, the stream would fill the device's buffer
             # with silence, and the next reply would wait behind it.
@@ -491,6 +495,26 @@ class SpeakerSink:
             self._stopping = True
             assert self._sd is not None
             raise self._sd.CallbackStop
+
+    def _mix_bed(self, outdata: np.ndarray, frames: int) -> bool:
+        """Add the bed's sound to this buffer; False when it has none (the caller holds the lock)."""
+        bed = self.bed
+        if bed is None:
+            return False
+        music = bed(int(round(frames * SAMPLE_RATE / self._rate)), False)
+        if music is None:
+            return False
+        if self._rate != SAMPLE_RATE:
+            music = to_int16(resample(music, SAMPLE_RATE, self._rate))
+        music = music[:frames]
+        mixed = outdata[: music.size, 0].astype(np.int32) + music
+        outdata[: music.size, 0] = np.clip(mixed, -32768, 32767).astype(np.int16)
+        return True
+
+    def play_bed(self) -> None:
+        """Start the stream for the bed when it stopped itself (it runs on while the bed has sound)."""
+        if self.bed is not None and self._stream is not None:
+            self._ensure_running()
 
     def _ensure_running(self) -> None:
         """Start the stream if it is not running (it stops itself when idle); the caller holds no lock."""

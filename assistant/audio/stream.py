@@ -215,6 +215,8 @@ class MixOutput:
     def __init__(self) -> None:
         self.reader: StreamReader | None = None
         """The stream playing, if any."""
+        self.gain = 1.0
+        """Volume of ``mixed``: the device volume, ducked while the assistant listens or speaks (set by the loop)."""
         self._from_ms = 0
         self._taken = 0
         self._ended = False
@@ -222,7 +224,7 @@ class MixOutput:
     def start(self, url: str, offset_ms: int) -> None:
         self.stop()
         self.reader = StreamReader(url, offset_ms).start()
-        self._from_ms = 0 if self.reader.live else offset_ms
+        self._from_ms = offset_ms  # a live stream cannot seek: its offset goes on from where the skill said
         self._taken = 0
         self._ended = False
 
@@ -246,6 +248,13 @@ class MixOutput:
         if samples.size < n:
             samples = np.concatenate([samples, np.zeros(n - samples.size, np.int16)])
         return samples
+
+    def mixed(self, n: int, wait: bool = True) -> np.ndarray | None:
+        """``take`` at ``gain``."""
+        samples = self.take(n, wait)
+        if samples is None or self.gain == 1.0:
+            return samples
+        return (samples.astype(np.float32) * self.gain).astype(np.int16)
 
     def poll(self) -> OutputEvent | None:
         reader = self.reader

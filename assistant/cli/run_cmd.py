@@ -20,7 +20,9 @@ from typing import Self
 from ..asr.decoder import DecoderConfig, Recognizer
 from ..audio.chunk import AudioSink, AudioSource
 from ..audio.devices import FileSource, MicrophoneSource, SpeakerSink, StdinSource, WavRecorder
+from ..audio.stream import MixOutput
 from ..errors import DeviceError
+from ..runtime.audioplayer import AudioPlayer
 from ..runtime.engine import Engine
 from ..runtime.events import SESSION_ENDED
 from ..settings import Settings
@@ -142,8 +144,12 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
     with contextlib.ExitStack() as stack:
         stack.enter_context(store)
         stack.enter_context(speaker)  # stops its synthesis helper process
+        music = MixOutput()
+        stack.callback(music.stop)
+        player = AudioPlayer(music, settings.stream_url_map)
         engine = stack.enter_context(
-            Engine(settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra)
+            Engine(settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra,
+                   player=player)  # fmt: skip
         )
         engine.skills()
         for notice in engine.notices:
@@ -162,7 +168,10 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
                 )
             push = stack.enter_context(_EnterKey())
             options = dataclasses.replace(options, push=push.pressed)
-        loop = VoiceLoop(engine, recognizer, speaker, sinks, options, printer.show)
+        for sink in sinks:
+            if isinstance(sink, SpeakerSink):
+                sink.bed = music.mixed  # a live speaker mixes the player's sound in as it plays
+        loop = VoiceLoop(engine, recognizer, speaker, sinks, options, printer.show, music=music)
         try:
             stack.enter_context(source)
         except DeviceError as err:

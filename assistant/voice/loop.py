@@ -21,8 +21,14 @@ Follow one utterance, per 30 ms chunk (``VoiceLoop._step``):
 The wake word works at any time: while ``WAITING`` or in an ``UTTERANCE`` (the neural detector), what follows it
 is handed to the engine as said after the wake word ("alexa, stop" inside a session).
 
-``ALERTING`` (a ringing timer or reminder) and ``PLAYING`` (the AudioPlayer) are the states of the other things
-that sound (``voice.sounding``); nothing enters them yet. "alexa, stop" stops an alert, then playing audio, then
+The AudioPlayer plays beside all this (``_play_along``, each chunk): a recording's output gets the stream's
+samples placed on the recording's clock (a live stream paces the replay, as it cannot be read faster than real
+time); a live speaker mixes them in itself (``SpeakerSink.bed``). The music ducks (``LoopOptions.duck``) from the
+wake word until the reply has been spoken. What the player makes the engine send meanwhile (PlaybackStarted of the
+next stream, PlaybackFinished, a failure and what the user hears then) is a turn of kind ``player``.
+
+``ALERTING`` (a ringing timer or reminder) and ``PLAYING`` are the states of the other things that sound
+(``voice.sounding``); nothing enters them yet: the player plays whatever the loop's state. "alexa, stop" stops an alert, then playing audio, then
 the assistant's speech, in that order (``voice.sounding.STOP_ORDER``).
 
 The transitions, all in the "transitions" section of ``VoiceLoop``:
@@ -52,6 +58,8 @@ import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
+from assistant.audio.stream import RATE as STREAM_RATE
+from assistant.audio.stream import MixOutput
 from assistant.audio.wav import SAMPLE_RATE
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
@@ -108,6 +116,8 @@ class LoopOptions:
     """Telling speech from noise with the neural voice activity detector."""
     reply: ReplyOptions = field(default_factory=ReplyOptions)
     """How replies are placed on the timeline, and barge-in."""
+    duck: float = 0.2
+    """The player's gain from the wake word until the reply has been spoken (about -14 dB)."""
     ring_seconds: float = 12.0
     """Audio remembered for decoding from before the present (after the wake word, the speech's lead-in),
     seconds."""
@@ -162,6 +172,7 @@ class VoiceLoop:
         options: LoopOptions | None = None,
         feedback: Callable[[Feedback], None] | None = None,
         second_pass: SecondPass | None = None,
+        music: MixOutput | None = None,
     ) -> None:
         self.engine = engine
         """The runtime engine: grammars, turns, sessions."""
@@ -189,6 +200,11 @@ class VoiceLoop:
         self.sounds: dict[Sound, Sounding | None] = {Sound.ALERT: None, Sound.PLAYER: None, Sound.SPEECH: self.reply}
         """What can sound, by kind (``voice.sounding``): only the assistant's speech so far."""
         self._second_pass = second_pass
+        self.music = music
+        """The AudioPlayer's output (``audio.stream.MixOutput``) whose samples go out beside speech, or None."""
+        self.volume = 1.0
+        """The device volume, 0..1, of speech and playback alike."""
+        self._realtime = False
         # for one run (``run`` sets them)
         self._ring: collections.deque[AudioChunk] = collections.deque()
         self._spotter: WakeSpotter | None = None
@@ -228,6 +244,7 @@ class VoiceLoop:
             helper = (self._second_pass or shared_second_pass(self.recognizer.config)).start()
         self._vad = SpeechDetector(keep=opts.ring_seconds) if opts.speech.enabled else None
         self.reply.start(source.realtime, getattr(source, "timeline", None))
+        self._realtime = source.realtime
         try:
             if spotter is not None:
                 self._spotter = spotter.start()
@@ -266,6 +283,7 @@ class VoiceLoop:
         """One chunk of input, handled by the state it arrives in."""
         assert self._endpointer is not None
         self._now = chunk.end
+        self._play_along(chunk)
         if self._state is LoopState.SPEAKING:
             if self.reply.sounding(chunk.end):
                 self._while_speaking(chunk)
@@ -369,6 +387,35 @@ class VoiceLoop:
         self._woken = self.engine.expects_answer()
         self._accept_wake(detection)
         self._begin_waiting(chunk.end, self.options.utterance.command_timeout, answering=False)
+
+    # -- the player ------------------------------------------------------------------------------------------
+    def _play_along(self, chunk: AudioChunk) -> None:
+        """The player beside the conversation: what it makes the engine send (a turn of kind ``player``), and its
+        sound for this chunk's stretch of the timeline, ducked while the assistant listens or speaks."""
+        poll = getattr(self.engine, "poll_player", None)
+        turn = poll() if poll is not None else None
+        if turn is not None:
+            record = TurnRecord(turn, "player", chunk.start)
+            if turn.speech and self._state is LoopState.IDLE:
+                self._respond(record, time.perf_counter())
+            else:
+                self.records.append(record)
+        music = self.music
+        if music is None:
+            return
+        ducked = self._state is not LoopState.IDLE or self.reply.sounding(chunk.start)
+        music.gain = self.volume * (self.options.duck if ducked else 1.0)
+        if self._realtime:  # a live speaker takes the samples itself, as it plays them (SpeakerSink.bed)
+            if music.reader is not None:
+                for sink in self.reply.sinks:
+                    play_bed = getattr(sink, "play_bed", None)
+                    if play_bed is not None:
+                        play_bed()
+            return
+        block = music.mixed(round(chunk.duration * STREAM_RATE))
+        if block is not None:
+            for sink in self.reply.sinks:
+                sink.play(block, STREAM_RATE, at=chunk.start)
 
     # -- the wake word ----------------------------------------------------------------------------------------
     def _wake_at_any_time(self, detection: WakeDetection, chunk: AudioChunk) -> bool:

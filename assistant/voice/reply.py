@@ -67,7 +67,8 @@ class TurnRecord:
     turn: Turn
     """The engine's turn."""
     kind: str
-    """``speech`` (the user said something) or ``silence`` (nothing until the deadline)."""
+    """``speech`` (the user said something), ``silence`` (nothing until the deadline), or ``player`` (the
+    AudioPlayer's requests as time passed: the next stream, the end of one, a failure)."""
     at: float
     """When the turn was decided: the endpoint event, or the silence deadline."""
     wake: WakeDetection | None = None

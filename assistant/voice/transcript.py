@@ -4,10 +4,10 @@ Shape (times in seconds on the input's timeline, wall durations in seconds)::
 
     {"input": "conv.wav", "wake_word": "alexa",
      "wakes": [{"start", "end"}],
-     "turns": [{"kind": "speech" | "silence", "at", "speech_start", "speech_end", "wake",
+     "turns": [{"kind": "speech" | "silence" | "player", "at", "speech_start", "speech_end", "wake",
                 "heard", "confidence", "rejected", "intent", "slots", "skill",
                 "speech", "speech_ssml", "spoken_text", "reprompt", "card", "session_open", "listen",
-                "events", "error", "reply_start", "reply_end", "reply_left" (live: when the sound left),
+                "events", "audio" (the AudioPlayer's requests: {"type", "token", "offset_ms"}), "error", "reply_start", "reply_end", "reply_left" (live: when the sound left),
                 "latency": {"from_speech_end", "from_endpoint", "decode", "engine", "first_audio"}}],
      "summary": {"turns", "latency_from_speech_end_p50", ...}}
 """
@@ -28,6 +28,21 @@ from assistant.voice.wake import WakeDetection
 
 def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
+
+
+def audio_requests(requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The AudioPlayer and PlaybackController requests among ``requests``: type, token, offset (ms), error."""
+    out = []
+    for event in requests:
+        request = event.get("request") or {}
+        kind = str(request.get("type", ""))
+        if kind.startswith(("AudioPlayer.", "PlaybackController.")):
+            item: dict[str, Any] = {"type": kind, "token": request.get("token"),
+                                    "offset_ms": request.get("offsetInMilliseconds")}  # fmt: skip
+            if isinstance(request.get("error"), dict):
+                item["error"] = request["error"]
+            out.append(item)
+    return out
 
 
 def record_json(record: TurnRecord) -> dict[str, Any]:
@@ -56,6 +71,7 @@ def record_json(record: TurnRecord) -> dict[str, Any]:
         "session_open": turn.session_open,
         "listen": turn.listen,
         "events": list(turn.events),
+        "audio": audio_requests(turn.requests),
         "error": turn.error,
         "reply_start": _r(record.reply_start),
         "reply_end": _r(record.reply_end),
