@@ -380,19 +380,14 @@ def _spoken_after_alexa(text: str) -> object:
 
 
 def _talk(engine: Engine, audio: object) -> list[Turn]:
-    from assistant.audio.chunk import AudioChunk
+    from loop_fakes import Recording
+
     from assistant.voice.confirm import WakeOptions
-    from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
-
-    class Source:
-        rate, block_ms, realtime = 16000, 30, False
-
-        def __iter__(self) -> Iterator[AudioChunk]:
-            return chunks_of(audio, 480)  # type: ignore[arg-type]
+    from assistant.voice.loop import LoopOptions, VoiceLoop
 
     with Recognizer(DecoderConfig()) as recognizer:
         loop = VoiceLoop(engine, recognizer, None, (), LoopOptions(wake=WakeOptions(engine="neural")))
-        return [r.turn for r in loop.run(Source()) if r.kind == "speech"]  # type: ignore[arg-type]
+        return [r.turn for r in loop.run(Recording(audio)) if r.kind == "speech"]  # type: ignore[arg-type]
 
 
 @pytest.mark.slow
