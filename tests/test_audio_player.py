@@ -369,3 +369,18 @@ def test_out_wav_holds_the_stream_ducked_under_speech(spoken: dict[str, Any]) ->
     assert level(out, pause["at"] + 0.3, resume["at"] - 0.5) < 100  # paused
     assert level(out, resume["reply_end"] + 0.3, stop["at"] - 2.0) > 0.8 * full  # resumed
     assert level(out, stop["at"] + 1.5, stop["at"] + 2.5) < 100  # stopped
+
+
+# --- the device's volume -----------------------------------------------------------------------------------------
+
+
+def test_volume_by_voice_without_any_skill(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, cache_dir=tmp_path / "cache", include_bundled=False)
+    store = AttributeStore(settings.database)
+    with store, Engine(settings, Registry(settings), WorkerPool(settings, store), store) as engine:
+        steps = [("alexa, volume five", 5), ("louder", 6), ("alexa, quieter", 5), ("turn it down", 4),
+                 ("mute", 0), ("louder", 1), ("mute", 0), ("unmute", 1), ("set the volume to twelve", 10)]  # fmt: skip
+        for text, expected in steps:
+            turn = engine.handle_text(text)
+            assert [e for e in turn.events if e.kind == "volume"] == [f"volume:{expected}"], text
+            assert engine.volume == expected and turn.speech is None

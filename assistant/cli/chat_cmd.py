@@ -189,6 +189,7 @@ def show(turn: Turn, as_json: bool, out: TextIO) -> None:
     elif turn.card:
         lines.append(f"  card: {card_text(turn.card)}")
     lines += [f"  [{line}]" for line in audio_lines(turn)]
+    lines += [f"  [volume {e.detail} of 10]" for e in turn.events if getattr(e, "kind", None) == "volume"]
     if any(e.startswith("alert-ringing:") for e in turn.events):
         lines.append("  [ringing: say 'alexa, stop']")
     if any(e.startswith("alert-stopped:") for e in turn.events):

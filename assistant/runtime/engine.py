@@ -86,7 +86,7 @@ from assistant.grammar.compiler import (
 from assistant.grammar.union import union
 from assistant.model.diskcache import DiskCache
 from assistant.model.loader import load_model
-from assistant.model.types import Intent, InteractionModel, TypeValue
+from assistant.model.types import Intent, InteractionModel, Slot, TypeValue
 from assistant.nlu.closest import closest_intent
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
@@ -136,6 +136,18 @@ HELP_INTENT = "AMAZON.HelpIntent"
 WOKEN_ALIASES = {"System.Stop": STOP_INTENT, "System.Help": HELP_INTENT}
 """The launcher's own intents as a session's skill receives them after the wake word ("alexa, goodbye")."""
 MAX_WOKEN_GRAMMARS = 8
+VOLUME_INTENTS = (
+    Intent("System.VolumeUp", samples=("louder", "volume up", "turn it up", "turn the volume up", "increase the volume")),
+    Intent("System.VolumeDown", samples=("quieter", "volume down", "turn it down", "turn the volume down",
+                                          "lower the volume", "decrease the volume", "softer")),
+    Intent("System.SetVolume", (Slot("level", "AMAZON.NUMBER"),),
+           ("volume {level}", "set the volume to {level}", "set volume to {level}", "volume to {level}",
+            "change the volume to {level}")),
+    Intent("System.Mute", samples=("mute", "mute the sound", "mute yourself")),
+    Intent("System.Unmute", samples=("unmute", "unmute the sound", "unmute yourself")),
+)  # fmt: skip
+"""The device's own volume, as an Echo has it without any skill: 0 to 10 (``Engine.volume``)."""
+MAX_VOLUME = 10
 MAX_PLAYER_REQUESTS = 16
 """AudioPlayer requests one turn may cause (a skill answering each with another Play), a guard against a loop."""
 """Woken grammars kept per engine (one per session grammar: the dialog's steps and dynamic entities make more)."""
@@ -272,6 +284,9 @@ class Engine:
         self.player = player or AudioPlayer(ClockOutput(time.monotonic), settings.stream_url_map)
         """The device's AudioPlayer (``runtime.audioplayer``): its output is silent unless the caller gives one."""
         self._player_grammars: dict[tuple[str, str], CompiledGrammar] = {}
+        self.volume = MAX_VOLUME
+        """The device volume, 0 (muted) to 10, of speech and playback alike (``volume:<n>`` events)."""
+        self._unmuted = MAX_VOLUME
 
     def __enter__(self) -> Engine:
         return self
@@ -316,17 +331,18 @@ class Engine:
         return grammar
 
     def _top_grammar(self) -> CompiledGrammar:
-        """The launcher, with the player's intents ("pause", "resume", "next" …) while a skill owns the player."""
+        """The launcher with the device's volume ("louder", "volume five", "mute"), and the player's intents
+        ("pause", "resume", "next" …) while a skill owns the player."""
         launcher = self.launcher()
         owner = self._player_skill()
-        if owner is None:
-            return launcher
-        key = (owner.package.name, launcher.name)
+        key = (owner.package.name if owner is not None else "", launcher.name)
         grammar = self._player_grammars.get(key)
         if grammar is None:
-            intents = tuple(owner.model.intent(n) or Intent(n) for n in PLAYER_INTENTS)
-            player = compile_session(InteractionModel(owner.model.invocation_name, intents))
-            grammar = self._player_grammars[key] = union([launcher, player])
+            parts = [launcher, compile_session(InteractionModel("device", VOLUME_INTENTS))]
+            if owner is not None:
+                intents = tuple(owner.model.intent(n) or Intent(n) for n in PLAYER_INTENTS)
+                parts.append(compile_session(InteractionModel(owner.model.invocation_name, intents)))
+            grammar = self._player_grammars[key] = union(parts)
         return grammar
 
     def _player_skill(self) -> _Skill | None:
@@ -477,6 +493,9 @@ class Engine:
                 "You can say, open, followed by a skill's name, or ask a skill something directly. "
                 + self._skill_list_sentence()
             )
+            return
+        if result.intent in {i.name for i in VOLUME_INTENTS}:
+            self._set_volume(turn, result)
             return
         if result.intent == "System.Stop" and self.player.playing and self._player_skill() is not None:
             self._player_intent(turn, IntentResult("AMAZON.StopIntent", text=result.text))
@@ -955,6 +974,31 @@ class Engine:
         }
         request = envelopes.event_request(self._ids.request_id(), self._clock(), self._locale(), fields)
         self._send_event(turn, package, request)
+
+    def _set_volume(self, turn: _TurnBuilder, result: IntentResult) -> None:
+        """The device's volume: up or down one step, to a level (0 to 10), mute, unmute (event ``volume:<n>``)."""
+        volume = self.volume
+        if result.intent == "System.VolumeUp":
+            volume = min(MAX_VOLUME, max(volume, 0) + 1)
+        elif result.intent == "System.VolumeDown":
+            volume = max(1, volume - 1) if volume > 0 else 0
+        elif result.intent == "System.SetVolume":
+            level = result.slots.get("level")
+            try:
+                volume = max(0, min(MAX_VOLUME, int(level.value))) if level is not None else volume
+            except ValueError:
+                turn.say(f"The volume goes from zero to {MAX_VOLUME}.")
+                return
+        elif result.intent == "System.Mute":
+            self._unmuted = volume or self._unmuted
+            volume = 0
+        elif result.intent == "System.Unmute":
+            volume = volume or self._unmuted
+        if volume > 0:
+            self._unmuted = volume
+        self.volume = volume
+        turn.events.append(TurnEvent("volume", None, str(volume)))
+        logger.info("volume %d of %d", volume, MAX_VOLUME)
 
     def _player_intent(self, turn: _TurnBuilder, result: IntentResult) -> None:
         """A built-in intent said while a skill owns the player ("pause", "resume", "alexa, stop" while it plays):

@@ -11,7 +11,7 @@ in a skill without AMAZON.HelpIntent), ``audio`` (detail: the AudioPlayer direct
 (``AudioPlayer.PlaybackStarted`` …; detail: the stream's token), ``System.ExceptionEncountered``, ``purchase``
 (detail: the Connections directive's name) and ``purchase-result`` (detail: the result); ``alert`` (a reminder
 or timer said; detail: its kind), ``alert-dropped`` (one more than a day late, not said), ``alert-ringing`` and
-``alert-stopped``.
+``alert-stopped``; ``volume`` (detail: the device volume set, 0 to 10).
 """
 
 from __future__ import annotations

@@ -203,7 +203,7 @@ class VoiceLoop:
         self.music = music
         """The AudioPlayer's output (``audio.stream.MixOutput``) whose samples go out beside speech, or None."""
         self.volume = 1.0
-        """The device volume, 0..1, of speech and playback alike."""
+        """The device volume, 0..1, of speech and playback alike (the engine's ``volume``, 0 to 10)."""
         self._realtime = False
         # for one run (``run`` sets them)
         self._ring: collections.deque[AudioChunk] = collections.deque()
@@ -392,6 +392,8 @@ class VoiceLoop:
     def _play_along(self, chunk: AudioChunk) -> None:
         """The player beside the conversation: what it makes the engine send (a turn of kind ``player``), and its
         sound for this chunk's stretch of the timeline, ducked while the assistant listens or speaks."""
+        self.volume = getattr(self.engine, "volume", 10) / 10  # "alexa, volume five" sets the engine's
+        self.reply.gain = self.volume
         poll = getattr(self.engine, "poll_player", None)
         turn = poll() if poll is not None else None
         if turn is not None:

@@ -20,6 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from assistant.asr.decoder import Recognition
 from assistant.audio.chunk import AudioSink
 from assistant.audio.wav import SAMPLE_RATE
@@ -134,6 +136,8 @@ class Reply:
         came before it listened again)."""
         self.saying = ""
         """The text of the last reply."""
+        self.gain = 1.0
+        """The device volume, 0..1 (set by the loop)."""
         self._feedback = feedback
         self._replay: float | None = None
         self._timeline: Callable[[float], float] | None = None
@@ -189,6 +193,8 @@ class Reply:
                 first_audio = time.perf_counter() - began
                 start = cursor = at + (self._replay if self._replay is not None else first_audio)
                 self._feedback(Feedback("speaking", start, turn.speech, turn))
+            if self.gain != 1.0:
+                samples = (samples.astype(np.float32) * self.gain).astype(np.int16)
             for sink in self.sinks:
                 sink.play(samples, SAMPLE_RATE, at=cursor)
                 if index == 0 and first is None:
