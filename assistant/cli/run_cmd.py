@@ -52,6 +52,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="a recording of a whole conversation (any WAV), or - for raw 16 kHz s16le PCM on stdin",
     )
     src.add_argument("--input-device", metavar="INDEX|NAME", help="microphone (see `assistant devices`)")
+    src.add_argument(
+        "--satellite",
+        action="append",
+        default=[],
+        metavar="tcp://HOST:PORT",
+        help="a Wyoming satellite (wyoming-satellite) to serve, instead of the microphone; repeatable, one loop each",
+    )
     out = p.add_argument_group("audio out")
     out.add_argument(
         "--output",
@@ -113,6 +120,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     if args.no_bundled:
         settings = settings.with_(include_bundled=False)
+    if args.satellite:
+        return _run_rooms(args, settings)
     try:
         source = _source(args)
     except DeviceError as err:  # a device the user named that is not there: no fallback, they meant that one
@@ -124,12 +133,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         return _run_loop(args, settings, source)
 
 
-def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource) -> int:
-    notice = sandbox_notice(settings)  # the text console says it itself
-    if notice is not None:
-        print(f"note: {notice}", file=sys.stderr)
-    extra = [chat_cmd.local_package(path, settings) for path in args.skill]
-    options = LoopOptions(
+def _loop_options(args: argparse.Namespace) -> LoopOptions:
+    return LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
         wake=WakeOptions(phrase=args.wake_word, engine=args.wake_engine or "neural", threshold=args.wake_threshold),
         utterance=UtteranceOptions(
@@ -138,6 +143,42 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         ),
         reply=ReplyOptions(barge_in=args.barge_in),
     )
+
+
+def _run_rooms(args: argparse.Namespace, settings: Settings) -> int:
+    """``--satellite``: one loop per Wyoming satellite (``assistant.rooms.satellite``), until Ctrl-C."""
+    from ..rooms.address import parse_address
+    from ..rooms.satellite import RoomOptions, run_rooms
+
+    if args.input is not None or args.push_to_talk:
+        print("assistant: --satellite takes its audio from the satellites; drop --input / --push-to-talk",
+              file=sys.stderr)
+        return 2
+    addresses = [parse_address(uri, "--satellite") for uri in args.satellite]
+    notice = sandbox_notice(settings)
+    if notice is not None:
+        print(f"note: {notice}", file=sys.stderr)
+    extra = tuple(chat_cmd.local_package(path, settings) for path in args.skill)
+    options = RoomOptions(_loop_options(args), args.voice, args.rate, extra)
+    printers: dict[str, _Printer] = {}
+
+    def show(room: str, feedback: Feedback) -> None:
+        printer = printers.setdefault(room, _Printer(realtime=True, prefix=f"[{room}] "))
+        printer.show(feedback)
+
+    print(f"Serving {len(addresses)} satellite(s): {', '.join(a.uri for a in addresses)} (Ctrl-C ends).",
+          file=sys.stderr, flush=True)
+    with terminate_as_exit(), contextlib.suppress(KeyboardInterrupt):
+        run_rooms(addresses, settings, options, show)
+    return 0
+
+
+def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource) -> int:
+    notice = sandbox_notice(settings)  # the text console says it itself
+    if notice is not None:
+        print(f"note: {notice}", file=sys.stderr)
+    extra = [chat_cmd.local_package(path, settings) for path in args.skill]
+    options = _loop_options(args)
     speaker = EspeakSpeaker(args.voice, args.rate, args.volume)
     store = AttributeStore(settings.database)
     printer = _Printer(realtime=args.input is None, push_to_talk=args.push_to_talk)
@@ -260,7 +301,9 @@ def _banner(args: argparse.Namespace, engine: Engine) -> str:
 class _Printer:
     """Terminal feedback: listening, heard "…", thinking, speaking, cards."""
 
-    def __init__(self, realtime: bool, push_to_talk: bool = False) -> None:
+    def __init__(self, realtime: bool, push_to_talk: bool = False, prefix: str = "") -> None:
+        self.prefix = prefix
+        """Put before each line (the room, with satellites)."""
         self.realtime = realtime
         """Live input: no timestamps (they are on the recording's clock otherwise)."""
         self.push_to_talk = push_to_talk
@@ -291,7 +334,7 @@ class _Printer:
             line = f"  [{ended[0].skill}: session ended, {ended[0].detail}]"
         else:
             line = f"{f.kind} {f.text}"
-        print(stamp + printable(line), flush=True)  # a skill's words may carry escape sequences
+        print(self.prefix + stamp + printable(line), flush=True)  # a skill's words may carry escape sequences
 
 
 class _EnterKey:

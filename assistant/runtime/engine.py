@@ -466,6 +466,18 @@ class Engine:
                 self._end_session(turn, session, "EXCEEDED_MAX_REPROMPTS")
         return self._finish(turn)
 
+    def end_session(
+        self, reason: str = "USER_INITIATED", error_type: str | None = None, message: str | None = None
+    ) -> Turn | None:
+        """End the open session with a SessionEndedRequest (``reason``, and for ``ERROR`` the ``error_type`` and
+        ``message``), e.g. ``ERROR`` / ``DEVICE_COMMUNICATION_ERROR`` when a satellite drops; None without one."""
+        session = self._session
+        if session is None:
+            return None
+        turn = _TurnBuilder(heard="", skill=session.skill)
+        self._end_session(turn, session, reason, error_type, message)
+        return self._finish(turn)
+
     def close(self) -> None:
         """End an open session (SessionEndedRequest USER_INITIATED) and stop every worker."""
         try:

@@ -57,6 +57,13 @@ def installation_ids(settings: Settings) -> tuple[str, str]:
     return identity["user_id"], identity["device_id"]
 
 
+def room_device_id(settings: Settings, room: str) -> str:
+    """The stable deviceId of one room of this installation (a satellite, named by its address):
+    ``amzn1.ask.device.<uuid5(installation, "room:" + room)>``; the userId stays the installation's."""
+    installation = uuid.UUID(_identity(settings)["installation_id"])
+    return "amzn1.ask.device." + str(uuid.uuid5(installation, "room:" + room))
+
+
 def application_id_for(settings: Settings, name: str) -> str:
     """The stable applicationId this installation gives the skill ``name``: ``amzn1.ask.skill.<uuid5>``."""
     installation = uuid.UUID(_identity(settings)["installation_id"])
