@@ -53,11 +53,12 @@ from assistant.rooms.address import Address
 from assistant.rooms.pcm import Incoming, audio_events
 from assistant.runtime.engine import Engine
 from assistant.runtime.envelopes import Device
+from assistant.services.hub import Services
 from assistant.settings import Settings
 from assistant.skills.package import SkillPackage
 from assistant.skills.registry import Registry, room_device_id
 from assistant.skills.store import AttributeStore
-from assistant.skills.worker import SkillWorker, WorkerPool
+from assistant.skills.worker import WorkerPool
 from assistant.tts.speaker import EspeakSpeaker
 from assistant.tts.ssml import ssml_to_text
 from assistant.voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
@@ -258,19 +259,6 @@ class SatelliteSink:
         self.wait()
 
 
-class SharedPool:
-    """The rooms' one ``WorkerPool`` as each engine sees it: an engine's ``close`` leaves it running."""
-
-    def __init__(self, pool: WorkerPool) -> None:
-        self.pool = pool
-
-    def get(self, package: SkillPackage) -> SkillWorker:
-        return self.pool.get(package)
-
-    def close(self) -> None:
-        """The rooms' owner closes the pool."""
-
-
 class RoomEngine(Engine):
     """An engine whose requests carry the room's own deviceId (the userId stays the installation's)."""
 
@@ -301,13 +289,14 @@ class Room:
     """One satellite and its loop, in a thread; reconnects with back-off until ``stop``."""
 
     def __init__(self, address: Address, settings: Settings, pool: WorkerPool, store: AttributeStore,
-                 options: RoomOptions, show: Callable[[str, Feedback], None] | None = None) -> None:  # fmt: skip
+                 services: Services, options: RoomOptions,
+                 show: Callable[[str, Feedback], None] | None = None) -> None:  # fmt: skip
         self.address = address
         """The satellite."""
         self.options = options
         """How to listen and speak."""
         self.engine = RoomEngine(
-            settings, Registry(settings), SharedPool(pool), store,
+            settings, Registry(settings), pool, store, services=services,
             extra_skills=options.extra_skills, wake_phrase=options.loop.wake.phrase,
             device_id=room_device_id(settings, address.uri),
             # --seed makes each room repeatable, never the same as another (the session ids would be)
@@ -412,8 +401,13 @@ def run_rooms(addresses: list[Address], settings: Settings, options: RoomOptions
               show: Callable[[str, Feedback], None] | None = None,
               until: Callable[[], bool] | None = None) -> list[Room]:  # fmt: skip
     """Serve every satellite until ``until()`` is true (checked twice a second) or Ctrl-C; returns the rooms."""
-    with AttributeStore(settings.database) as store, WorkerPool(settings, store) as pool:
-        rooms = [Room(a, settings, pool, store, options, show) for a in addresses]
+    with AttributeStore(settings.database) as store, WorkerPool(settings, store) as pool, \
+            Services(settings, store) as services:
+        try:  # one API server for every room, started before the rooms' threads ask for it
+            pool.api = services.start()
+        except AssistantError as error:  # skills still run; their API calls fail as they would offline
+            log.error("the local Alexa API server cannot start: %s", error)
+        rooms = [Room(a, settings, pool, store, services, options, show) for a in addresses]
         for room in rooms:
             room.start()
         try:
