@@ -324,7 +324,7 @@ def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathF
     os.environ["ASSISTANT_STREAM_URL_MAP"] = json.dumps({SAMPLE_URL: radio})
     try:
         code = main(["--data-dir", str(sample_data.data_dir), "--seed", "1", "run", "--no-bundled", "--input", str(wav),
-                     "--output", str(out), "--transcript", str(transcript)])  # fmt: skip
+                     "--output", str(out), "--transcript", str(transcript)])
     finally:
         if before is None:
             del os.environ["ASSISTANT_STREAM_URL_MAP"]
@@ -340,7 +340,7 @@ def test_by_voice_play_pause_resume_stop_with_the_right_offsets(spoken: dict[str
     assert [(t["kind"], t["heard"]) for t in turns] == [
         ("speech", "ask audio player sample to play audio"), ("speech", "pause"), ("speech", "continue"),
         ("speech", "stop"),
-    ]  # fmt: skip
+    ]
     play, pause, resume, stop = turns
     ((started),) = play["audio"]  # from the offset the sample keeps (earlier tests played too)
     assert started["type"] == "AudioPlayer.PlaybackStarted" and started["token"] == "sample-audio-token"

@@ -190,7 +190,7 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         player = AudioPlayer(music, settings.stream_url_map)
         engine = stack.enter_context(
             Engine(settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra,
-                   player=player)  # fmt: skip
+                   player=player)
         )
         engine.skills()
         for notice in engine.notices:

@@ -38,7 +38,7 @@ def audio_requests(requests: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         kind = str(request.get("type", ""))
         if kind.startswith(("AudioPlayer.", "PlaybackController.")):
             item: dict[str, Any] = {"type": kind, "token": request.get("token"),
-                                    "offset_ms": request.get("offsetInMilliseconds")}  # fmt: skip
+                                    "offset_ms": request.get("offsetInMilliseconds")}
             if isinstance(request.get("error"), dict):
                 item["error"] = request["error"]
             out.append(item)
