@@ -145,7 +145,7 @@ VOLUME_INTENTS = (
             "change the volume to {level}")),
     Intent("System.Mute", samples=("mute", "mute the sound", "mute yourself")),
     Intent("System.Unmute", samples=("unmute", "unmute the sound", "unmute yourself")),
-)  # fmt: skip
+)
 """The device's own volume, as an Echo has it without any skill: 0 to 10 (``Engine.volume``)."""
 MAX_VOLUME = 10
 MAX_PLAYER_REQUESTS = 16
