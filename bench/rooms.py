@@ -69,7 +69,7 @@ def satellite_python(cache_dir: Path | None = None) -> Path:
             [sys.executable, "-m", "venv", str(staging)],
             [str(staging / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
              f"wyoming-satellite=={SATELLITE_VERSION}"],
-        ):  # fmt: skip
+        ):
             done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
             if done.returncode != 0:
                 raise RoomsError(f"{' '.join(command)} failed: {done.stderr.strip()[-1500:]}")
@@ -119,7 +119,7 @@ class Satellite:
     """A wyoming-satellite process (always streaming) with a WAV for a microphone and a file for a speaker."""
 
     def __init__(self, name: str, folder: Path, wav: Path, port: int | None = None,
-                 python: Path | None = None) -> None:  # fmt: skip
+                 python: Path | None = None) -> None:
         self.name = name
         self.folder = folder
         self.wav = wav
@@ -143,7 +143,7 @@ class Satellite:
                                          "--log", str(f / "snd.log")]),
             "--snd-command-rate", str(RATE), "--no-zeroconf",
             "--streaming-start-command", shlex.join(["touch", str(f / "go")]),
-        ]  # fmt: skip
+        ]
         self._log = open(f / "satellite.log", "ab")  # noqa: SIM115 (closed in __exit__)
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30
@@ -156,7 +156,7 @@ class Satellite:
         raise RoomsError(f"satellite {self.name} does not listen on {self.uri}")
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+                 tb: TracebackType | None) -> None:
         self.kill()
 
     def kill(self) -> None:
@@ -203,7 +203,7 @@ def whose(replies: dict[str, list[str]], recordings: dict[str, list[np.ndarray]]
         return " ".join(re.sub(r"[^a-z' ]+", " ", text.lower().replace("-", " ")).split())
 
     intents = [{"name": f"Room{chr(ord('A') + i)}", "samples": sorted({words(t) for t in texts if words(t)})}
-               for i, texts in enumerate(replies.values())]  # fmt: skip
+               for i, texts in enumerate(replies.values())]
     names = {intent["name"]: room for intent, room in zip(intents, replies, strict=True)}
     model = {"interactionModel": {"languageModel": {"invocationName": "reply check", "intents": intents}}}
     path = folder / "replies.json"
@@ -225,7 +225,7 @@ class Assistant:
     def __init__(self, folder: Path, data_dir: Path, uris: list[str], extra: list[str] | None = None) -> None:
         self.folder = folder
         self.command = [sys.executable, "-m", "assistant.cli.main", "-v", "--data-dir", str(data_dir), "--seed", "1",
-                        "run", *(a for uri in uris for a in ("--satellite", uri)), *(extra or [])]  # fmt: skip
+                        "run", *(a for uri in uris for a in ("--satellite", uri)), *(extra or [])]
         self.process: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Self:
@@ -234,11 +234,11 @@ class Assistant:
         self._err = open(self.folder / "assistant.err", "wb")  # noqa: SIM115
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(self.command, stdout=self._out, stderr=self._err, env=env, cwd=ROOT,
-                                        start_new_session=True)  # fmt: skip
+                                        start_new_session=True)
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+                 tb: TracebackType | None) -> None:
         self.stop()
 
     def stop(self, timeout: float = 30.0) -> int | None:
@@ -293,7 +293,7 @@ def run_round(count: int, requests: int, idle_seconds: float, folder: Path, data
     for i in range(count):
         lines = [("", 2.0 + i * GAP / count)]
         lines += [(f"alexa, ask space facts to tell me about {PLANETS[(i + k) % len(PLANETS)]}", GAP - 2.5)
-                  for k in range(requests)]  # fmt: skip
+                  for k in range(requests)]
         wav = folder / f"room{i}.wav"
         spans.append(conversation(lines, wav))
         sats.append(Satellite(f"room {i}", folder / f"room{i}", wav, python=python))
@@ -353,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         lat = np.asarray(result.latencies) * 1000
         p50, p95, worst = ((float(np.percentile(lat, q)) for q in (50, 95, 100)) if lat.size else (0.0, 0.0, 0.0))
         print(f"| {count} | {lat.size} | {p50:.0f} ms | {p95:.0f} ms | {worst:.0f} ms | {result.missed} | "
-              f"{result.idle_cpu:.1%} | {result.idle_cpu / count:.1%} |", flush=True)  # fmt: skip
+              f"{result.idle_cpu:.1%} | {result.idle_cpu / count:.1%} |", flush=True)
     if args.keep is None:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

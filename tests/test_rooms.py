@@ -48,7 +48,7 @@ ROOM_A = [("", 1.0), ("alexa, open wise guy", 7.0), ("who's there", 4.0), ("past
 ROOM_B = [("", 2.0), ("alexa, open space facts", 30.0)]
 ROOM_B_AGAIN = [("", 1.0), ("alexa, ask space facts to tell me about jupiter", 12.0)]
 ROOM_C = [("", 3.0), ("alexa, ask hello world to say hello", 6.0), ("alexa, open hello world", 6.0),
-          ("say hello", 8.0)]  # fmt: skip
+          ("say hello", 8.0)]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled skills' environments (wise guy and hello world are Python skills)."""
     folder = tmp_path_factory.mktemp("rooms-data")
     done = subprocess.run([sys.executable, "-m", "assistant.cli.main", "--data-dir", str(folder), "setup"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)  # fmt: skip
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     if done.returncode != 0:
         pytest.skip(f"cannot set up the bundled skills here (offline?): {done.stderr[-500:]}")
     return folder
@@ -92,7 +92,7 @@ def test_three_satellites_one_assistant(satellite: Path, data_dir: Path, tmp_pat
         assert wait_until(lambda: "session with space-facts ended (ERROR)" in assistant.stderr, 20), assistant.stderr[-3000:]
         with Satellite("hall", tmp_path / "b2", wavs["b2"], port=b.port, python=satellite) as b2:
             assert wait_until(lambda: len(b2.replies()) >= 1 and len(a.replies()) >= 3 and len(c.replies()) >= 3,
-                              90), (assistant.stdout[-3000:], assistant.stderr[-3000:])  # fmt: skip
+                              90), (assistant.stdout[-3000:], assistant.stderr[-3000:])
         assert assistant.stop() == 143
     out, err = assistant.stdout, assistant.stderr
 

@@ -100,7 +100,7 @@ class SatelliteLink:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+                 tb: TracebackType | None) -> None:
         self.close()
 
     def read(self) -> Event | None:
@@ -169,7 +169,7 @@ class SatelliteSource:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+                 tb: TracebackType | None) -> None:
         return None
 
     def first_pipeline(self) -> str | None:
@@ -238,7 +238,7 @@ class SatelliteSink:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:  # fmt: skip
+                 tb: TracebackType | None) -> None:
         self.wait()
 
     @property
@@ -290,7 +290,7 @@ class Room:
 
     def __init__(self, address: Address, settings: Settings, pool: WorkerPool, store: AttributeStore,
                  services: Services, options: RoomOptions,
-                 show: Callable[[str, Feedback], None] | None = None) -> None:  # fmt: skip
+                 show: Callable[[str, Feedback], None] | None = None) -> None:
         self.address = address
         """The satellite."""
         self.options = options
@@ -301,7 +301,7 @@ class Room:
             device_id=room_device_id(settings, address.uri),
             # --seed makes each room repeatable, never the same as another (the session ids would be)
             rng=random.Random(f"{settings.seed}:{address.uri}") if settings.seed is not None else None,
-        )  # fmt: skip
+        )
         """This room's conversation."""
         self.connections = 0
         """Connections made so far."""
@@ -345,7 +345,7 @@ class Room:
                     link = SatelliteLink(self.address).__enter__()
                 except OSError as error:
                     log.warning("satellite %s: cannot connect (%s); retrying in %.0f s", self.address.uri,
-                                error.strerror or error, backoff)  # fmt: skip
+                                error.strerror or error, backoff)
                     self._stop.wait(backoff)
                     backoff = min(backoff * 2, BACKOFF_MAX)
                     continue
@@ -370,7 +370,7 @@ class Room:
             self.engine.end_session()
 
     def _converse(self, link: SatelliteLink, recognizer: Recognizer, speaker: EspeakSpeaker,
-                  second_pass: SecondPass) -> None:  # fmt: skip
+                  second_pass: SecondPass) -> None:
         link.write(Describe().event(), RunSatellite().event())
         source = SatelliteSource(link)
         stage = source.first_pipeline()
@@ -379,7 +379,7 @@ class Room:
         trigger = Trigger.PUSH_TO_TALK if stage == PipelineStage.ASR.value else self.options.loop.trigger
         options = dataclasses.replace(self.options.loop, trigger=trigger, push=source.pressed)
         log.info("satellite %s streaming (%s)", self.address.uri,
-                 "its own wake word" if trigger is Trigger.PUSH_TO_TALK else "always")  # fmt: skip
+                 "its own wake word" if trigger is Trigger.PUSH_TO_TALK else "always")
 
         def feedback(f: Feedback) -> None:
             self._show(self.address.uri, f)
@@ -399,7 +399,7 @@ class Room:
 
 def run_rooms(addresses: list[Address], settings: Settings, options: RoomOptions,
               show: Callable[[str, Feedback], None] | None = None,
-              until: Callable[[], bool] | None = None) -> list[Room]:  # fmt: skip
+              until: Callable[[], bool] | None = None) -> list[Room]:
     """Serve every satellite until ``until()`` is true (checked twice a second) or Ctrl-C; returns the rooms."""
     with AttributeStore(settings.database) as store, WorkerPool(settings, store) as pool, \
             Services(settings, store) as services:
