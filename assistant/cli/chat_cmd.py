@@ -30,7 +30,7 @@ from ..skills.sanitize import printable
 from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.ssml import spoken_text
-from .common import add_skill_options, sandbox_notice, text_player
+from .common import add_locale_option, add_skill_options, sandbox_notice, text_player
 
 CONSOLE_CONTROLS = {
     "/play": "PlayCommandIssued",
@@ -52,6 +52,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--json", action="store_true", help="print each turn as one JSON line, with the raw envelopes"
     )
     add_skill_options(p)
+    add_locale_option(p)
     p.add_argument(
         "--wake-word",
         default=DEFAULT_WAKE_PHRASE,

@@ -46,6 +46,16 @@ def add_skill_options(p: argparse.ArgumentParser) -> None:
     add_sandbox_option(p)
 
 
+def add_locale_option(p: argparse.ArgumentParser) -> None:
+    """--locale after the subcommand too (``assistant chat --locale de-DE``); the global one is its default."""
+    p.add_argument(
+        "--locale",
+        default=argparse.SUPPRESS,
+        help="the skills' models, invocation names and built-in phrases in this locale (default en-US); a test "
+        "file's configuration locale wins",
+    )
+
+
 def add_sandbox_option(p: argparse.ArgumentParser) -> None:
     """--no-sandbox, for the commands that run skills."""
     p.add_argument(

@@ -17,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from ..asr.acoustic import acoustic_model
 from ..asr.decoder import DecoderConfig, Recognizer
 from ..audio.chunk import AudioSink, AudioSource
 from ..audio.devices import FileSource, MicrophoneSource, SpeakerSink, StdinSource, WavRecorder
@@ -32,6 +33,7 @@ from ..skills.store import AttributeStore
 from ..skills.worker import WorkerPool
 from ..tts.speaker import EspeakSpeaker
 from ..tts.ssml import spoken_text
+from ..tts.voices import voice_for
 from ..voice.confirm import WakeOptions
 from ..voice.endpoint import DEFAULT_WINDOW, EndpointConfig
 from ..voice.loop import Feedback, LoopOptions, Trigger, VoiceLoop
@@ -40,7 +42,7 @@ from ..voice.transcript import transcript_json, write_transcript
 from ..voice.utterance import UtteranceOptions
 from ..voice.wake import DEFAULT_PHRASE, DEFAULT_THRESHOLD, NEURAL_THRESHOLD, WAKE_ENGINES
 from . import chat_cmd
-from .common import add_skill_options, sandbox_notice, terminate_as_exit
+from .common import add_locale_option, add_skill_options, sandbox_notice, terminate_as_exit
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg,unused-ignore]
@@ -68,7 +70,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     out.add_argument("--output-device", metavar="INDEX|NAME", help="speaker (see `assistant devices`)")
     out.add_argument("--transcript", type=Path, metavar="FILE.json", help="write the turns as JSON")
-    out.add_argument("--voice", default="en-us", help="espeak-ng voice (default en-us)")
+    out.add_argument("--voice", help="espeak-ng voice (default: the locale's, en-us for en-US, de for de-DE)")
     out.add_argument("--rate", type=int, default=175, help="speaking rate, words per minute (default 175)")
     out.add_argument("--volume", type=float, default=1.0, help="loudness, 1.0 normal, up to 2.0")
     listen = p.add_argument_group("listening")
@@ -110,6 +112,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     listen.add_argument("--barge-in", action="store_true", help="the wake word interrupts the assistant")
     add_skill_options(p)
+    add_locale_option(p)
     p.set_defaults(handler=run)
 
 
@@ -159,7 +162,8 @@ def _run_rooms(args: argparse.Namespace, settings: Settings) -> int:
     if notice is not None:
         print(f"note: {notice}", file=sys.stderr)
     extra = tuple(chat_cmd.local_package(path, settings) for path in args.skill)
-    options = RoomOptions(_loop_options(args), args.voice, args.rate, extra)
+    acoustic_model(settings.locale)
+    options = RoomOptions(_loop_options(args), args.voice or voice_for(settings.locale), args.rate, extra)
     printers: dict[str, _Printer] = {}
 
     def show(room: str, feedback: Feedback) -> None:
@@ -179,7 +183,8 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         print(f"note: {notice}", file=sys.stderr)
     extra = [chat_cmd.local_package(path, settings) for path in args.skill]
     options = _loop_options(args)
-    speaker = EspeakSpeaker(args.voice, args.rate, args.volume)
+    acoustic_model(settings.locale)  # before any device opens: a locale nothing here can hear says what is missing
+    speaker = EspeakSpeaker(args.voice or voice_for(settings.locale), args.rate, args.volume)
     store = AttributeStore(settings.database)
     printer = _Printer(realtime=args.input is None, push_to_talk=args.push_to_talk)
     with contextlib.ExitStack() as stack:

@@ -25,7 +25,7 @@ from ..testing.replay import is_replay, load_replay, run_replay
 from ..testing.report import json_report, junit_xml, text_report
 from ..testing.runner import TEXT, VOICE, ConversationRunner, RunOptions, SuiteResult
 from ..testing.skill import skill_for, with_environment
-from .common import add_sandbox_option, sandbox_notice
+from .common import add_locale_option, add_sandbox_option, sandbox_notice
 
 PATTERNS = ("*.yml", "*.yaml")
 """Test files looked for in a folder (recursively); replay files are run when named."""
@@ -41,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help="YAML test files, replay .json files or folders (default: test/ of the skill here)",
     )
     p.add_argument("--skill", metavar="NAME", help="test this installed or bundled skill")
+    add_locale_option(p)
     p.add_argument(
         "--mode",
         choices=(TEXT, VOICE),
@@ -49,9 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument(
         "--voices",
-        default="en-us",
         metavar="V1,V2",
-        help="espeak-ng voices for --mode voice, comma-separated (default en-us)",
+        help="espeak-ng voices for --mode voice, comma-separated (default: the locale's, en-us for en-US)",
     )
     p.add_argument("--noise", type=Path, metavar="WAV", help="mix this noise into voice steps")
     p.add_argument("--snr", type=float, default=10.0, metavar="DB", help="signal-to-noise ratio (default 10)")
@@ -66,7 +66,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 def run(args: argparse.Namespace, settings: Settings) -> int:
     options = RunOptions(
         mode=args.mode,
-        voices=tuple(v.strip() for v in args.voices.split(",") if v.strip()) or ("en-us",),
+        voices=tuple(v.strip() for v in (args.voices or "").split(",") if v.strip()),
         noise=args.noise,
         snr_db=args.snr,
         now=_clock(args.now),

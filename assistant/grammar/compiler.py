@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import GrammarError
-from ..model.builtins import BUILTIN_INTENTS
+from ..model.languages import NAME, builtin_utterances, language
 from ..model.types import Intent, InteractionModel, TypeValue
 from ..resources import grammars_dir
 from . import text as textnorm
@@ -39,22 +39,9 @@ WILDCARD_TYPES = frozenset({"AMAZON.SearchQuery"})
 WILDCARD_RULE = "__wildcard__"
 """A rule name the matcher treats as one or more arbitrary words (AMAZON.SearchQuery, text only)."""
 
-LAUNCH_VERBS = ("open", "launch", "start", "talk to", "begin", "load", "run", "play", "use")
-ONESHOT_VERBS = ("ask", "tell")
-ONESHOT_JOINERS = ("to", "for", "about", "if", "whether", "that", "and", "what", "how")
-SYSTEM_INTENTS: dict[str, tuple[str, ...]] = {
-    "System.ListSkills": (
-        "what skills do i have", "what skills are installed", "list my skills", "list skills",
-        "which skills do i have", "what can you do", "what skills do you have",
-    ),
-    "System.Stop": ("stop", "cancel", "never mind", "be quiet", "shut up", "exit", "goodbye"),
-    "System.Help": ("help", "help me", "what can i say"),
-}
-SESSION_SYSTEM_INTENTS: dict[str, tuple[str, ...]] = {
-    "System.Exit": ("exit", "quit", "exit skill", "quit skill"),
-}
-"""Understood in every session, whatever the skill declares: "exit" ends the session (USER_INITIATED)."""
-"""Intents of the assistant itself, understood at the top level."""
+EXIT_INTENT = "System.Exit"
+"""Understood in every session, whatever the skill declares: "exit" ends the session (USER_INITIATED); its
+phrases are the locale language's ``exit`` (``assistant.model.languages``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +161,9 @@ def _words(e: Expr) -> Iterable[str]:
 
 
 def match_key(word: str) -> str:
-    """How words compare in the NLU: apostrophes and the letter-period ignored ("what's" = "whats", "a." = "a")."""
-    return word.replace("'", "").rstrip(".")
+    """How words compare in the NLU: apostrophes, the letter-period and accents ignored ("what's" = "whats",
+    "a." = "a", "cäsar" = "casar")."""
+    return textnorm.fold(word).replace("'", "").rstrip(".")
 
 
 # ---- samples to factored expressions ----------------------------------------------------------------------
@@ -438,9 +426,9 @@ def _resolution_table(values: Iterable[TypeValue], lexicon: Lexicon) -> dict[tup
     return table
 
 
-def intent_samples(intent: Intent) -> tuple[str, ...]:
-    """The intent's samples, with the standard utterances of a built-in intent added."""
-    return tuple(dict.fromkeys((*BUILTIN_INTENTS.get(intent.name, ()), *intent.samples)))
+def intent_samples(intent: Intent, locale: str = "en-US") -> tuple[str, ...]:
+    """The intent's samples, with the standard utterances of a built-in intent in the locale's language added."""
+    return tuple(dict.fromkeys((*builtin_utterances(intent.name, locale), *intent.samples)))
 
 
 def _supplied(model: InteractionModel) -> dict[str, str]:
@@ -516,56 +504,78 @@ def compile_session(
         b = _Builder(lexicon)
         top: list[Expr] = []
         for intent in model.intents:
-            expr = b.intent_expr(model, intent, intent_samples(intent), dynamic)
+            expr = b.intent_expr(model, intent, intent_samples(intent, model.locale), dynamic)
             if expr is not None:
                 top.append(Tag(intent.name, expr))
         intents = {i.name: i for i in model.intents}
-        _add_session_system(top, intents)
+        _add_session_system(top, intents, model.locale)
         return b.finish("session", top, digest, intents, _supplied(model))
 
     return _cached(digest, build, None if dynamic else disk, lexicon)
 
 
-def _add_session_system(top: list[Expr], intents: dict[str, Intent]) -> None:
-    for name, samples in SESSION_SYSTEM_INTENTS.items():
-        top.append(Tag(name, alt([seq([Word(w) for w in textnorm.words(s)]) for s in samples])))
-        intents[name] = Intent(name)
+def _add_session_system(top: list[Expr], intents: dict[str, Intent], locale: str) -> None:
+    phrases = language(locale).exit
+    top.append(Tag(EXIT_INTENT, alt([seq([Word(w) for w in textnorm.words(s)]) for s in phrases])))
+    intents[EXIT_INTENT] = Intent(EXIT_INTENT)
+
+
+def exit_phrases(locale: str) -> frozenset[tuple[str, ...]]:
+    """What ends any session in the locale's language, as word tuples ("exit", "quit skill", "beenden")."""
+    return frozenset(tuple(match_key(w) for w in textnorm.words(p)) for p in language(locale).exit)
+
+
+def _patterns(patterns: Sequence[str], name: Expr) -> Expr:
+    """Launch or ask patterns ("open {name}", "{name} を 開いて") with the invocation name's expression in their
+    place, factored: the words before the name are one alternative per distinct ending."""
+    groups: dict[tuple[str, ...], list[Expr]] = {}
+    for pattern in patterns:
+        before, _, after = pattern.partition(NAME)
+        lead = seq([Word(w) for w in textnorm.words(before)])
+        groups.setdefault(tuple(textnorm.words(after)), []).append(lead)
+    return alt([seq([alt(leads), name, *(Word(w) for w in tail)]) for tail, leads in groups.items()])
 
 
 def compile_launcher(
-    models: Sequence[InteractionModel], lexicon: Lexicon | None = None, disk: GrammarCache | None = None
+    models: Sequence[InteractionModel],
+    lexicon: Lexicon | None = None,
+    disk: GrammarCache | None = None,
+    locale: str | None = None,
 ) -> CompiledGrammar:
-    """The top-level grammar: open/launch a skill, one-shot "ask <skill> to …", and the assistant's own intents;
-    ``disk`` keeps it between runs."""
+    """The top-level grammar: open/launch a skill, one-shot "ask <skill> to …", and the assistant's own intents,
+    in the words of ``locale``'s language (default: the first model's locale, else en-US); ``disk`` keeps it
+    between runs."""
     lexicon = lexicon or default_lexicon()
-    digest = _digest("launcher", tuple(models), lexicon.path)
+    locale = locale or (models[0].locale if models else "en-US")
+    words = language(locale)
+    digest = _digest("launcher", tuple(models), lexicon.path, locale)
 
     def build() -> CompiledGrammar:
         b = _Builder(lexicon)
         top: list[Expr] = []
         intents: dict[str, Intent] = {}
         supplied: dict[str, str] = {}
-        launch = alt([seq([Word(w) for w in v.split()]) for v in LAUNCH_VERBS])
-        ask = alt([Word(w) for w in ONESHOT_VERBS])
-        joiner = Opt(alt([Word(w) for w in ONESHOT_JOINERS]))
+        joiner = Opt(alt([Word(w) for w in words.joiners])) if words.joiners else EMPTY
         for n, model in enumerate(models):
             name_words = textnorm.words(model.invocation_name, lexicon.__contains__)
             if not name_words:
                 raise GrammarError(f"{model.source}: invocation name {model.invocation_name!r} has no words")
             inv = seq([Word(w) for w in name_words])
             skill = model.invocation_name
-            top.append(Tag("LaunchRequest", alt([seq([launch, inv]), seq([ask, inv])]), skill=skill, launch=True))
+            launch = _patterns(words.launch, inv)
+            ask = _patterns(words.ask, inv)
+            top.append(Tag("LaunchRequest", alt([launch, ask]), skill=skill, launch=True))
             b.prefix = f"s{n}_"
             for intent in model.intents:
                 if intent.name == "AMAZON.FallbackIntent":
                     continue
-                expr = b.intent_expr(model, intent, intent_samples(intent), None)
+                expr = b.intent_expr(model, intent, intent_samples(intent, model.locale), None)
                 if expr is not None:
-                    top.append(Tag(intent.name, seq([ask, inv, joiner, expr]), skill=skill))
+                    top.append(Tag(intent.name, seq([ask, joiner, expr]), skill=skill))
                 intents[f"{skill}/{intent.name}"] = intent
             supplied.update(_supplied(model))
         b.prefix = ""
-        for name, samples in SYSTEM_INTENTS.items():
+        for name, samples in words.system.items():
             expr = alt([seq([Word(w) for w in textnorm.words(s)]) for s in samples])
             top.append(Tag(name, expr))
             intents[name] = Intent(name)
@@ -641,17 +651,17 @@ def compile_dialog(
             first: tuple[tuple[Intent, Sequence[str]], ...] = ((intent, answers),)
         else:
             yes_no = [model.intent(n) or Intent(n) for n in ("AMAZON.YesIntent", "AMAZON.NoIntent")]
-            first = tuple((i, intent_samples(i)) for i in yes_no)
+            first = tuple((i, intent_samples(i, model.locale)) for i in yes_no)
         builtins = [model.intent(n) or Intent(n) for n in DIALOG_BUILTINS]
         others = model.intents  # with the dialog's own intent: the whole request again also answers
-        for item, samples in (*first, *((i, intent_samples(i)) for i in (*builtins, *others))):
+        for item, samples in (*first, *((i, intent_samples(i, model.locale)) for i in (*builtins, *others))):
             if item.name in intents:
                 continue
             expr = b.intent_expr(model, item, samples, dynamic)
             if expr is not None:
                 top.append(Tag(item.name, expr))
                 intents[item.name] = item
-        _add_session_system(top, intents)
+        _add_session_system(top, intents, model.locale)
         elicited = (intent.name, slot_name) if slot_name is not None else None
         return b.finish("slot", top, digest, intents, _supplied(model), elicited)
 

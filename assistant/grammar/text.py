@@ -19,14 +19,15 @@ _SPLIT_RE = re.compile(r"[^\w'.:,&%+-]+")
 _ACRONYM_RE = re.compile(r"^(?:[A-Za-z]\.){2,}$|^[A-Z]{2,4}s?$")
 
 
-def words(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
+def words(text: str, known: Callable[[str], bool] | None = None, keep_accents: bool = False) -> list[str]:
     """Lower-case word tokens: punctuation dropped, digits spelled out, acronyms split, contractions unified.
 
     ``known`` says whether the dictionary has a word; with it, "whats" becomes "what's" and unknown
-    all-capital acronyms ("TV" when "tv" is missing) are spelled as letters.
+    all-capital acronyms ("TV" when "tv" is missing) are spelled as letters. Accents are folded ("cäsar" →
+    "casar"), as grammar words are spelled, unless ``keep_accents``: typed text keeps them, so that a slot's
+    value is the words as the user wrote them; the NLU compares words by :func:`fold` either way.
     """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFC", text) if keep_accents else fold(text)
     text = text.replace("’", "'").replace("‘", "'").replace("&", " and ").replace("%", " percent ")
     out: list[str] = []
     for raw in _SPLIT_RE.split(text):
@@ -53,6 +54,14 @@ def words(text: str, known: Callable[[str], bool] | None = None) -> list[str]:
             else:
                 out.append(part)
     return out
+
+
+def fold(text: str) -> str:
+    """``text`` without accents and other combining marks ("öffne" → "offne"); compatibility forms unified."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 _CONTRACTION_ENDINGS = ("s", "t", "re", "ve", "ll", "d", "m")

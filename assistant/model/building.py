@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .builtins import BUILTIN_INTENTS
+from .languages import builtin_utterances
 from .reading import as_object
 from .types import (
     DEFAULT_DELEGATION_STRATEGY,
@@ -44,7 +44,7 @@ def build_model(im: dict[str, Any], locale: str, source: str) -> InteractionMode
             for s in item.get("slots", ())
         )
         samples = tuple(item.get("samples", ()))
-        standard = BUILTIN_INTENTS.get(item["name"], ())
+        standard = builtin_utterances(item["name"], locale)  # in the model's language
         intents.append(
             Intent(name=item["name"], slots=slots, samples=tuple(dict.fromkeys((*standard, *samples))))
         )

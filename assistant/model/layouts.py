@@ -61,6 +61,20 @@ def find_model(path: Path, locale: str = "en-US") -> Path:
     )
 
 
+def model_for_locale(path: Path, locale: str) -> Path:
+    """The ``locale`` model beside ``path``, a model a skill was installed with for another locale
+    (``models/en-US.json`` → ``models/de-DE.json``): a skill keeps the models of every locale it ships. A
+    ModelError names the locales there are when it ships none for ``locale``. A legacy speechAssets folder is
+    checked for the locale's files; a model file not named after a locale is the skill's model in any locale."""
+    locale = canonical_locale(locale)
+    path = Path(path)
+    if path.is_dir():
+        return find_model(path, locale)
+    if _LOCALE.match(path.stem) and canonical_locale(path.stem) != locale:
+        return _locale_file(path.parent, locale)
+    return path
+
+
 def canonical_locale(locale: str) -> str:
     """``en_us`` -> ``en-US``; raises ModelError for anything that is not a locale."""
     match = _LOCALE.match(locale) if isinstance(locale, str) else None

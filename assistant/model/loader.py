@@ -37,6 +37,7 @@ from .layouts import (
     PRONUNCIATION_FILES,
     canonical_locale,
     find_model,
+    model_for_locale,
     read_pronunciations,
     skill_root,
     with_pronunciations,
@@ -50,7 +51,7 @@ from .types import (
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PRONUNCIATION_FILES", "find_model", "load_model", "model_from_dict"]
+__all__ = ["PRONUNCIATION_FILES", "find_model", "load_model", "model_for_locale", "model_from_dict"]
 
 
 def load_model(path: Path, locale: str = "en-US", cache: DiskCache | None = None) -> InteractionModel:

@@ -145,8 +145,9 @@ def _match_seq(items: tuple[Expr, ...], k: int, i: int, caps: tuple[Capture, ...
 
 
 def tokens(text: str) -> list[str]:
-    """The words of typed or recognised text, normalised as samples are."""
-    return textnorm.words(text, default_lexicon().__contains__)
+    """The words of typed or recognised text, normalised as samples are but with their accents (a slot's value
+    is what the user said: "cäsar"); :func:`match_key` folds them for comparison."""
+    return textnorm.words(text, default_lexicon().__contains__, keep_accents=True)
 
 
 def parse(

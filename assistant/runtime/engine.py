@@ -62,6 +62,7 @@ inject one; by default it is ``assistant.runtime.dialog.DialogModelManager``.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import random
@@ -76,15 +77,15 @@ from assistant.errors import AssistantError, SkillError, SkillFault
 from assistant.grammar.cache import GrammarCache
 from assistant.grammar.compiler import (
     DIALOG_BUILTINS,
-    LAUNCH_VERBS,
-    ONESHOT_JOINERS,
-    ONESHOT_VERBS,
     CompiledGrammar,
     compile_launcher,
     compile_session,
+    exit_phrases,
+    match_key,
 )
 from assistant.grammar.union import union
 from assistant.model.diskcache import DiskCache
+from assistant.model.languages import NAME, language
 from assistant.model.loader import load_model
 from assistant.model.types import Intent, InteractionModel, Slot, TypeValue
 from assistant.nlu.closest import closest_intent
@@ -107,8 +108,6 @@ from assistant.skills.worker import SkillWorker, WorkerPool
 
 logger = logging.getLogger(__name__)
 
-EXIT_PHRASES = frozenset({("exit",), ("quit",), ("exit", "skill"), ("quit", "skill")})
-"""What ends a session with USER_INITIATED, as on Alexa ("exit"; "quit" is documented alongside it)."""
 FALLBACK_INTENT = "AMAZON.FallbackIntent"
 SKILL_PROBLEM = "There was a problem with the requested skill's response"
 """What an Echo says when a skill fails to answer (raised, crashed, timed out, invalid response)."""
@@ -202,6 +201,17 @@ class _Skill:
     """The skill."""
     model: InteractionModel
     """Its model, with the invocation name the registry gives it."""
+
+
+@functools.lru_cache(maxsize=8)
+def _oneshot_words(locale: str) -> tuple[str, str]:
+    """Regular expressions of the words that name a skill, as the launcher's grammar says them in the locale's
+    language ("open|ask|talk to", "öffne|frag"), and of the words that join its name to a one-shot request
+    ("ask hello world *to* say hello")."""
+    phrases = language(locale)
+    leads = {" ".join(tokens(p.partition(NAME)[0])) for p in (*phrases.launch, *phrases.ask) if p.endswith(NAME)}
+    verbs = "|".join(re.escape(lead) for lead in sorted(leads - {""}, key=len, reverse=True)) or "(?!)"
+    return verbs, "|".join(re.escape(j) for j in phrases.joiners) or "(?!)"
 
 
 @dataclass(slots=True)
@@ -323,7 +333,11 @@ class Engine:
             missing = tuple(Intent(name) for name in DIALOG_BUILTINS if name not in current.intents)
             parts = [current]
             if missing:  # stop / cancel / help are heard whether the skill declares them or not
-                parts.append(compile_session(InteractionModel(session.model.invocation_name, missing)))
+                parts.append(
+                    compile_session(
+                        InteractionModel(session.model.invocation_name, missing, locale=session.model.locale)
+                    )
+                )
             grammar = union([*parts, launcher])
             if len(self._woken) >= MAX_WOKEN_GRAMMARS:
                 self._woken.pop(next(iter(self._woken)))
@@ -360,7 +374,9 @@ class Engine:
     def launcher(self) -> CompiledGrammar:
         """The top-level grammar over every active skill."""
         if self._launcher is None:
-            self._launcher = compile_launcher([s.model for s in self.skills().values()], disk=self._grammars)
+            self._launcher = compile_launcher(
+                [s.model for s in self.skills().values()], disk=self._grammars, locale=self.settings.locale
+            )
         return self._launcher
 
     def skills(self) -> dict[str, _Skill]:
@@ -410,7 +426,7 @@ class Engine:
             if not words:  # "alexa" and nothing else: an Echo waits for the request; typed, nothing comes
                 skill = self._session.skill if self._session is not None else None
                 return self._finish(_TurnBuilder(heard=text, skill=skill))
-        if self._session is not None and tuple(words) in EXIT_PHRASES:
+        if self._session is not None and tuple(map(match_key, words)) in exit_phrases(self.settings.locale):
             # "exit" works in every session, even while a dialog step listens with a grammar without it
             return self.handle_recognition(IntentResult("System.Exit", text=" ".join(words)), text, woken)
         result = parse(words, self.listening_grammar(woken), now=self.local_now()) if words else None
@@ -557,9 +573,10 @@ class Engine:
     def _not_understood_top(self, turn: _TurnBuilder) -> None:
         words = tokens(turn.heard)
         text = " ".join(words)
-        match = _OPENING.match(text)
+        verbs, joiners = _oneshot_words(self.settings.locale)
+        match = re.match(rf"^(?:{verbs}) (.+)$", text)
         if match:
-            name, *rest = _JOINER.split(match.group(1), maxsplit=1)
+            name, *rest = re.split(rf" (?:{joiners}) ", match.group(1), maxsplit=1)
             skill = self.skills().get(name)
             if skill is not None:
                 # A skill's name with a request none of its samples covers ("ask hello world to fly a kite"):
@@ -1132,10 +1149,6 @@ class Engine:
         )
 
 
-_OPENING = re.compile("^(?:" + "|".join(map(re.escape, (*LAUNCH_VERBS, *ONESHOT_VERBS))) + ") (.+)$")
-"""Words that name a skill, as the launcher's grammar says them ("open …", "ask …"), and what follows."""
-_JOINER = re.compile(" (?:" + "|".join(map(re.escape, ONESHOT_JOINERS)) + ") ")
-"""What joins a skill's name to a one-shot request ("ask hello world *to* say hello")."""
 _SPEAK = re.compile(r"^\s*<speak(?:\s[^>]*)?>(.*)</speak>\s*$", re.DOTALL)
 
 

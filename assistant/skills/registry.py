@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant import resources
-from assistant.errors import AssistantError, SkillError
+from assistant.errors import AssistantError, ModelError, SkillError
+from assistant.model.loader import model_for_locale
 from assistant.model.names import name_key
 from assistant.settings import Settings
 from assistant.skills.environments import (
@@ -140,9 +141,22 @@ class Registry:
         """The usable skills shipped with the assistant, by name; broken ones are left out (see ``notices``)."""
         return self._bundled()[0]
 
+    def available(self) -> list[SkillPackage]:
+        """The installed skills that ship a model for this registry's locale, each with that model (an Echo in
+        German offers only the skills published in German, under their German invocation names)."""
+        return [p for p in (self._localized(p) for p in self.installed()) if p is not None]
+
+    def _localized(self, package: SkillPackage) -> SkillPackage | None:
+        try:
+            return replace(package, model_path=model_for_locale(package.model_path, self.settings.locale))
+        except ModelError as error:
+            logger.info("skill %s is left out in %s: %s", package.name, self.settings.locale, error)
+            return None
+
     def active(self) -> list[SkillPackage]:
-        """Installed skills, then the bundled ones that no installed skill shadows (if bundled ones are on)."""
-        installed = self.installed()
+        """Installed skills (in this locale), then the bundled ones that no installed skill shadows (if bundled
+        ones are on)."""
+        installed = self.available()
         if not self.settings.include_bundled:
             return installed
         taken = {name_key(self.invocation(p)) for p in installed}
@@ -150,11 +164,15 @@ class Registry:
 
     @property
     def notices(self) -> list[str]:
-        """Lines for the user: shadowed bundled skills, unusable ones, ones without their environment."""
+        """Lines for the user: skills without a model for the locale, shadowed bundled skills, unusable ones,
+        ones without their environment."""
+        missing = [p.name for p in self.installed() if self._localized(p) is None]
+        lines = [f"no {self.settings.locale} model, left out: {', '.join(missing)}"] if missing else []
         if not self.settings.include_bundled:
-            return []
-        bundled, lines = self._bundled()
-        installed = {name_key(self.invocation(p)): p for p in self.installed()}
+            return lines
+        bundled, problems = self._bundled()
+        lines.extend(problems)
+        installed = {name_key(self.invocation(p)): p for p in self.available()}
         for package in bundled:
             spoken = self.invocation(package)
             if name_key(spoken) in installed:
@@ -174,7 +192,7 @@ class Registry:
             folder = resources.bundled_skills_dir()
         except FileNotFoundError:
             return [], ["no bundled skills folder found"]
-        packages, problems = [], []
+        packages, problems, elsewhere = [], [], []
         for entry in sorted(folder.iterdir()):
             if entry.name.startswith((".", "_")) or not entry.is_dir():
                 continue
@@ -183,6 +201,9 @@ class Registry:
                 package = detect(entry, self.settings.locale)
                 self.invocation(replace(package, bundled=True))  # loads and validates the model
             except AssistantError as error:
+                if _other_locales_only(error, self.settings.locale):
+                    elsewhere.append(name)  # not published in this locale, as on an Echo: one line for all
+                    continue
                 logger.error("bundled skill %s is unusable: %s", name, error)
                 problems.append(f"bundled skill {name!r} is unusable: {error}")
                 continue
@@ -196,6 +217,8 @@ class Registry:
                     env_dir=bundled_env(self.settings, name, package),
                 )
             )
+        if elsewhere:
+            problems.append(f"no {self.settings.locale} model, left out: {', '.join(elsewhere)} (bundled)")
         return packages, problems
 
     def get(self, name_or_invocation: str) -> SkillPackage:
@@ -222,13 +245,22 @@ class Registry:
         if package.invocation_name:
             return invocation_name(package, self.settings.locale)
         if not package.bundled:
-            recorded = read_metadata(package.root.parent).get("invocation_name")
-            if isinstance(recorded, str) and recorded:
-                return recorded
+            metadata = read_metadata(package.root.parent)
+            recorded = metadata.get("invocation_name")
+            same_model = package.model_path == package.root.parent / str(metadata.get("model_path"))
+            if isinstance(recorded, str) and recorded and same_model:
+                return recorded  # another locale's model has its own name, read from it below
         key = (package.model_path, _mtime(package.model_path))
         if key not in self._spoken:
             self._spoken[key] = invocation_name(package, self.settings.locale)
         return self._spoken[key]
+
+
+def _other_locales_only(error: AssistantError, locale: str) -> bool:
+    """True when a skill failed to load only because it ships no model for ``locale`` (the loader names the
+    locales it has)."""
+    text = str(error)
+    return f"no {locale} " in text and "locales available" in text and text.count("; ") <= 1
 
 
 def ensure_bundled_envs(settings: Settings) -> list[Path]:

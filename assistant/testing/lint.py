@@ -37,7 +37,7 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.grammar.compiler import CompiledGrammar, compile_session, default_lexicon
 from assistant.grammar.lists import list_values
-from assistant.model.builtins import BUILTIN_INTENTS
+from assistant.model.languages import language
 from assistant.model.loader import load_model
 from assistant.model.names import invocation_problems as name_problems
 from assistant.model.types import Intent, InteractionModel
@@ -190,7 +190,8 @@ def sample_problems(
     """Samples that more than one intent accepts, and samples a built-in intent shadows."""
     where = where or _Locator(model.source)
     alone = {i.name: compile_session(replace(model, intents=(i,))) for i in model.intents}
-    builtin = {tuple(tokens(p)): name for name, phrases in BUILTIN_INTENTS.items() for p in phrases}
+    phrases_of = language(model.locale).intents
+    builtin = {tuple(tokens(p)): name for name, phrases in phrases_of.items() for p in phrases}
     for intent in model.intents:
         if intent.name.startswith("AMAZON."):
             continue

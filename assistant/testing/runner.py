@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.asr.acoustic import acoustic_model
 from assistant.errors import AssistantError, ConversationTestError
 from assistant.grammar.compiler import CompiledGrammar, compile_session, match_key
 from assistant.model.loader import load_model
@@ -56,6 +57,7 @@ from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
 from assistant.testing.assertions import SKILL_ERROR, Checked, Outcome, check, speech_text
 from assistant.testing.bespoken import Step, TestCase, TestSuite, split_intent_step
+from assistant.tts.voices import voice_for
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +77,9 @@ class RunOptions:
 
     mode: str = TEXT
     """``text`` (utterances through the NLU) or ``voice`` (synthesized and recognised)."""
-    voices: tuple[str, ...] = ("en-us",)
-    """espeak-ng voices for voice mode; the suite runs once per voice."""
+    voices: tuple[str, ...] = ()
+    """espeak-ng voices for voice mode; the suite runs once per voice. Empty: the voice of the suite's locale
+    (``assistant.tts.voices``)."""
     noise: Path | None = None
     """A noise recording mixed into voice and audio steps."""
     snr_db: float = 10.0
@@ -195,8 +198,14 @@ class ConversationRunner:
 
     def run(self, suite: TestSuite, package: SkillPackage) -> list[SuiteResult]:
         """Run a suite against a skill (with its environment): one result per voice in voice mode."""
-        voices: tuple[str | None, ...] = self.options.voices if self.options.mode == VOICE else (None,)
-        return [self._run_voice(suite, package, voice) for voice in voices]
+        if self.options.mode != VOICE:
+            return [self._run_voice(suite, package, None)]
+        locale = suite.configuration.locale or self.settings.locale
+        try:
+            acoustic_model(locale)
+        except AssistantError as error:  # German by voice: no acoustic model; said once, naming what is missing
+            return [SuiteResult(suite.file, package.name, VOICE, None, error=str(error))]
+        return [self._run_voice(suite, package, voice) for voice in self.options.voices or (voice_for(locale),)]
 
     # --- one suite run ------------------------------------------------------------------------------------
 
