@@ -14,6 +14,7 @@ from assistant.model.languages import LANGUAGES, language
 from assistant.model.loader import model_from_dict
 from assistant.model.types import Intent
 from assistant.nlu.parser import parse, tokens
+from assistant.testing.lint import lint_model
 from assistant.tts.synth import synthesize_samples
 from assistant.tts.voices import voice_for
 
@@ -144,3 +145,10 @@ def test_voice_in_a_locale_without_an_acoustic_model_names_what_is_missing() -> 
         acoustic_model("de-DE")
     message = str(caught.value)
     assert "no acoustic model for de-DE" in message and "en-us" in message and "chat --locale de-DE" in message
+
+
+def test_lint_guesses_no_english_pronunciations_for_a_locale_nothing_hears() -> None:
+    """Divergence: linting sauce boss's German model listed 56 German words as guessed English pronunciations."""
+    german = {d.code for d in lint_model(rezept())}
+    assert "guessed-pronunciation" not in german
+    assert "guessed-pronunciation" in {d.code for d in lint_model(rezept("en-GB"))}

@@ -14,7 +14,7 @@ samples/0``), what is wrong and what to do. The checks:
 - ``same-but-slot`` (warning): samples of one intent that differ only in which slot they name ("{a} please",
   "{b} please"): the NLU cannot tell which slot is meant.
 - ``guessed-pronunciation`` (warning): words not in the recogniser's dictionary whose pronunciation espeak-ng
-  guessed; they may be misheard.
+  guessed; they may be misheard. English locales only: no other is heard by voice here.
 - ``similar-values`` (warning): values of one slot type, with as many words, that sound alike: the edit
   distance of their CMU phone strings divided by the longer length (0 = homophones) is at most
   :data:`SIMILAR_AT`. Phrases of different lengths ("milk" / "soy milk") differ by a whole word, which the
@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from assistant.asr.acoustic import acoustic_model
 from assistant.errors import AssistantError
 from assistant.grammar.compiler import CompiledGrammar, compile_session, default_lexicon
 from assistant.grammar.lists import list_values
@@ -116,12 +117,22 @@ def lint_model(model: InteractionModel) -> list[Diagnostic]:
         *invocation_problems(model, where),
         *sample_problems(model, grammar, where),
         *same_but_slot(model, where),
-        *guessed_words(model, grammar, where),
+        *(guessed_words(model, grammar, where) if _heard_by_voice(model.locale) else ()),
         *similar_values(model, where),
         *unused_types(model, where),
         *loader_warnings(model),
     ]
     return sorted(found, key=lambda d: d.severity != ERROR)
+
+
+def _heard_by_voice(locale: str) -> bool:
+    """Whether an acoustic model hears the locale; a German model's words are never looked up in the English
+    dictionary, so guessing their English pronunciation would only be noise."""
+    try:
+        acoustic_model(locale)
+    except AssistantError:
+        return False
+    return True
 
 
 def loader_warnings(model: InteractionModel) -> Iterator[Diagnostic]:

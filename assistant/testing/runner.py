@@ -14,6 +14,8 @@ Steps go to the engine as follows:
 - an utterance: through the NLU in text mode, or synthesized with espeak-ng and decoded by the real
   recogniser in voice mode. Without an open session it is understood with the skill's own grammar (a one-shot
   request, as Bespoken's virtual Alexa does), falling back to the top-level grammar ("open ...", "ask ...").
+  Inside a session, an utterance that begins with the wake word ("alexa, help") is heard as the voice loop
+  hears one: the wake word in front of what the engine listens for after it, sent as said after the wake word.
 - ``audio: file.wav``: the recording through the recogniser, like a voice step;
 - ``""``: silence; ``SessionEndedRequest``: the user ends the session.
 - ``AudioPlayer.PlaybackNearlyFinished`` (any AudioPlayer request) or ``PlaybackController.PlayCommandIssued``:
@@ -43,7 +45,7 @@ import numpy as np
 
 from assistant.asr.acoustic import acoustic_model
 from assistant.errors import AssistantError, ConversationTestError
-from assistant.grammar.compiler import CompiledGrammar, compile_session, match_key
+from assistant.grammar.compiler import CompiledGrammar, compile_session, match_key, with_prefix
 from assistant.model.loader import load_model
 from assistant.model.types import InteractionModel
 from assistant.nlu.parser import parse, tokens
@@ -303,7 +305,8 @@ class ConversationRunner:
                 if intent is not None:
                     turn = context.send(_intent_result(context, intent.intent, intent.slots, where))
                 elif self.options.mode == VOICE and context.voice is not None:
-                    turn, heard = self._by_voice(context, self._speech(step.text, context.voice))
+                    woken = _after_wake_word(context.engine, step.text)
+                    turn, heard = self._by_voice(context, self._speech(step.text, context.voice), woken)
                 else:
                     turn = context.say(step.text)
         except AssistantError as error:
@@ -316,7 +319,7 @@ class ConversationRunner:
             step,
             checks,
             heard=heard,
-            intent=result.intent if result is not None else None,
+            intent=result.intent if result is not None else None,  # as sent (FallbackIntent for unmatched words)
             slots={n: s.value for n, s in result.slots.items()} if result is not None else {},
             speech=speech_text(outcome.speech) if outcome.speech else None,
             error=turn.error if turn is not None and not expects_fault else None,
@@ -345,7 +348,10 @@ class ConversationRunner:
         pad = silence(PAD_SECONDS)
         return np.concatenate([pad, synthesize_samples(text, voice=voice), pad])
 
-    def _by_voice(self, context: _Context, samples: np.ndarray) -> tuple[Turn, str]:
+    def _by_voice(self, context: _Context, samples: np.ndarray, woken: bool = False) -> tuple[Turn, str]:
+        """Decode and send speech; ``woken``: it begins with the wake word inside a session ("alexa, help"), so
+        it is decoded as the voice loop's second pass does, the wake word in front of what the engine listens
+        for after it, and sent as said after the wake word."""
         from assistant.asr.decoder import Recognizer
 
         if self.options.noise is not None:
@@ -360,6 +366,15 @@ class ConversationRunner:
             self._recognizer = Recognizer().start()
         engine = context.engine
         self._recognizer.clock = engine.local_now  # --now reaches speech as it reaches text
+        if engine.session is not None and woken:
+            wake = engine.wake_words()
+            grammar = with_prefix(engine.listening_grammar(woken=True), wake)
+            recognition = self._recognizer.decode(samples, grammar)
+            request = recognition.transcript.split()[len(wake) :]
+            result = recognition.result
+            if result is not None:
+                result = replace(result, text=" ".join(request))
+            return engine.handle_recognition(result, " ".join(request), woken=True), recognition.transcript
         if engine.session is not None:
             recognition = self._recognizer.decode(samples, engine.listening_grammar())
             return engine.handle_recognition(
@@ -371,6 +386,13 @@ class ConversationRunner:
             return engine.handle_recognition(one_shot, recognition.transcript), recognition.transcript
         recognition = self._recognizer.decode(samples, engine.listening_grammar())
         return engine.handle_recognition(recognition.result, recognition.transcript), recognition.transcript
+
+
+def _after_wake_word(engine: Engine, text: str) -> bool:
+    """True for an utterance that begins with the wake phrase and more, said inside a session."""
+    wake = engine.wake_words()
+    words = tokens(text)
+    return engine.session is not None and bool(wake) and len(words) > len(wake) and tuple(words[: len(wake)]) == wake
 
 
 @dataclass(slots=True)
@@ -446,7 +468,11 @@ def _intent_result(context: _Context, name: str, values: dict[str, str], where: 
 def _outcome(turn: Turn | None, kind: str) -> Outcome:
     if turn is None:
         return Outcome(None, None, None, None, None)
-    return Outcome(turn.speech, turn.reprompt, turn.card, turn.result, _skill_response(turn, kind), turn.error)
+    result = turn.result
+    if result is None:  # words no sample covers went to the skill's FallbackIntent: that is the step's intent
+        sent = [r["request"]["intent"]["name"] for r in turn.requests if r["request"]["type"] == "IntentRequest"]
+        result = IntentResult(sent[-1], text=turn.heard) if sent else None
+    return Outcome(turn.speech, turn.reprompt, turn.card, result, _skill_response(turn, kind), turn.error)
 
 
 def _skill_response(turn: Turn, kind: str) -> dict[str, Any] | None:
