@@ -152,3 +152,10 @@ def test_lint_guesses_no_english_pronunciations_for_a_locale_nothing_hears() -> 
     german = {d.code for d in lint_model(rezept())}
     assert "guessed-pronunciation" not in german
     assert "guessed-pronunciation" in {d.code for d in lint_model(rezept("en-GB"))}
+
+
+def test_a_locale_that_is_none_is_refused_at_once(capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli.main import main
+
+    assert main(["--locale", "banana", "parse", "--model", "x.json", "hi"]) == 2
+    assert "'banana' is not a locale such as en-US" in capsys.readouterr().err

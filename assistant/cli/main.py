@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ..errors import AssistantError
+from ..model.layouts import canonical_locale
 from ..settings import Settings
 
 STREAM_URL_MAP_ENV = "ASSISTANT_STREAM_URL_MAP"
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 def settings_from(args: argparse.Namespace) -> Settings:
     """The frozen settings for this invocation."""
     settings = Settings(
-        locale=args.locale,
+        locale=canonical_locale(args.locale),  # "de_de" → "de-DE"; anything else is refused, saying why
         skill_timeout=args.timeout,
         seed=args.seed,
         sandbox=not getattr(args, "no_sandbox", False),
