@@ -5,9 +5,8 @@ en-us voice through the real decoder).
 The conversations were written from each sample's handler code. A file's name says how it runs:
 
 - ``<sample>.yml``: by text and by voice;
-- ``<sample>.text.yml``: by text only (words the grammar cannot hear yet);
+- ``<sample>.text.yml``: by text only (open slot values, which this acoustic model rarely hears right);
 - ``<sample>.issue-N.yml``: steps that wait for issue N, skipped with the reason until it lands;
-- ``<sample>.open-values.yml``: steps that wait for open custom slot values (issue 13's other part), skipped;
 - ``<sample>.<locale>.yml`` (``de-DE``): the sample's model for that locale, by text with ``--locale``; by voice
   the run must say that no acoustic model hears the locale.
 
@@ -41,7 +40,6 @@ FOLDERS = (
 """The samples of ../shared/samples/README.md."""
 WAITING = {
     "issue-15": "waits for issue 15 (service APIs: in-skill products)",
-    "open-values": "waits for open custom slot values (issue 13: an unlisted value gets ER_SUCCESS_NO_MATCH)",
 }
 """Files whose steps need what another issue adds, by the part of their name that says so."""
 NOW = "2026-12-02T12:00:00"
