@@ -273,9 +273,10 @@ def wait_until(condition: object, timeout: float, step: float = 0.25) -> bool:
     return False
 
 
-PLANETS = ("mars", "jupiter", "venus", "saturn", "mercury", "neptune", "earth", "uranus")
-GAP = 8.0
-"""Seconds from one request to the next in a room (the longest answer takes about 6 s)."""
+PLANETS = ("mars", "jupiter", "saturn", "venus")
+"""Planets whose answers are short (at most about 6 s)."""
+GAP = 12.0
+"""Seconds from one request to the next in a room: the request, the answer, a pause."""
 
 
 @dataclass
@@ -284,15 +285,18 @@ class RoundResult:
     latencies: list[float]
     missed: int
     idle_cpu: float
+    own: list[float]
+    """The assistant's own figure per request: end of speech (on the satellite's audio) to the reply sent."""
 
 
 def run_round(count: int, requests: int, idle_seconds: float, folder: Path, data_dir: Path) -> RoundResult:
     """``count`` satellites at once, each asking ``requests`` questions, staggered evenly; then idle CPU."""
     python = satellite_python()
+    folder.mkdir(parents=True, exist_ok=True)
     spans, sats = [], []
     for i in range(count):
         lines = [("", 2.0 + i * GAP / count)]
-        lines += [(f"alexa, ask space facts to tell me about {PLANETS[(i + k) % len(PLANETS)]}", GAP - 2.5)
+        lines += [(f"alexa, ask space facts to tell me about {PLANETS[(i + k) % len(PLANETS)]}", GAP - 3.0)
                   for k in range(requests)]
         wav = folder / f"room{i}.wav"
         spans.append(conversation(lines, wav))
@@ -312,6 +316,7 @@ def run_round(count: int, requests: int, idle_seconds: float, folder: Path, data
         cpu0, t0 = process_tree_cpu(assistant.process.pid), time.monotonic()
         time.sleep(idle_seconds)
         cpu1, t1 = process_tree_cpu(assistant.process.pid), time.monotonic()
+    own = [float(x) for x in re.findall(r"answered ([0-9.]+) s after the end of speech", assistant.stderr)]
     latencies, missed = [], 0
     for sat, room_spans in zip(sats, spans, strict=True):
         start = sat.started()
@@ -324,7 +329,7 @@ def run_round(count: int, requests: int, idle_seconds: float, folder: Path, data
                 missed += 1
             else:
                 latencies.append(reply.at - said_at)
-    return RoundResult(count, latencies, missed, (cpu1 - cpu0) / (t1 - t0))
+    return RoundResult(count, latencies, missed, (cpu1 - cpu0) / (t1 - t0), own)
 
 
 def _sandbox() -> bool:
@@ -346,14 +351,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="assistant-rooms-"))
     data_dir = args.data_dir or folder / "data"
-    print("| satellites at once | requests | p50 latency | p95 | worst | missed | idle CPU (one core) | per satellite |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| satellites at once | requests | p50 latency | p95 | worst | missed | assistant's own p50 | idle CPU "
+          "(share of one core) | per satellite | load average |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for count in (int(c) for c in args.satellites.split(",")):
         result = run_round(count, args.requests, args.idle_seconds, folder / f"n{count}", data_dir)
         lat = np.asarray(result.latencies) * 1000
         p50, p95, worst = ((float(np.percentile(lat, q)) for q in (50, 95, 100)) if lat.size else (0.0, 0.0, 0.0))
-        print(f"| {count} | {lat.size} | {p50:.0f} ms | {p95:.0f} ms | {worst:.0f} ms | {result.missed} | "
-              f"{result.idle_cpu:.1%} | {result.idle_cpu / count:.1%} |", flush=True)
+        own = float(np.percentile(np.asarray(result.own) * 1000, 50)) if result.own else 0.0
+        print(f"| {count} | {lat.size} | {p50:.0f} ms | {p95:.0f} ms | {worst:.0f} ms | {result.missed} | {own:.0f} ms | "
+              f"{result.idle_cpu:.1%} | {result.idle_cpu / count:.1%} | {os.getloadavg()[0]:.1f} |", flush=True)
     if args.keep is None:
         shutil.rmtree(folder, ignore_errors=True)
     return 0

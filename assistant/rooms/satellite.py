@@ -391,6 +391,13 @@ class Room:
             elif f.kind == "speaking" and f.turn is not None:
                 text = ssml_to_text(f.text) if f.turn.speech_ssml else f.text
                 link.write(Synthesize(text=text.strip()).event())
+            elif f.kind == "done" and loop.records:
+                record = loop.records[-1]
+                if record.kind == "speech" and record.latency_from_speech_end is not None:
+                    log.info("satellite %s: %r answered %.3f s after the end of speech (decode %.3f s, skill %.3f s, "
+                             "first audio %.3f s after the decision)", self.address.uri, record.turn.heard,
+                             record.latency_from_speech_end, record.decode_seconds, record.engine_seconds,
+                             record.first_audio_seconds)  # fmt: skip
 
         with SatelliteSink(link) as sink:
             loop = VoiceLoop(self.engine, recognizer, speaker, [sink], options, feedback, second_pass)
