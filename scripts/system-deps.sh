@@ -5,12 +5,14 @@
 #     with virtual devices; the ALSA pulse plugin lets PortAudio's default device reach it)
 #   festival, festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts, flite: the voice benchmark's other voices
 #   bubblewrap: the skill sandbox (with prlimit, from util-linux, which Debian always has)
+#   systemd: systemd-analyze, which checks the unit `assistant service install` writes (tests/test_service.py)
+#   openssl: the self-signed certificate of the HTTPS-endpoint test
 set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for pkg in espeak-ng libespeak-ng1 sox libportaudio2 python3-venv \
   pulseaudio pulseaudio-utils libasound2-plugins festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts flite \
-  bubblewrap; do
+  bubblewrap systemd openssl; do
   case "$pkg" in
     python3-venv) python3 -c 'import venv, ensurepip' 2>/dev/null && continue ;;
   esac

@@ -20,7 +20,7 @@ from ..settings import Settings
 STREAM_URL_MAP_ENV = "ASSISTANT_STREAM_URL_MAP"
 """Test-only: a JSON object mapping stream URLs to others (``Settings.stream_url_map``)."""
 SUBCOMMANDS = (
-    "recognize", "parse", "compile", "setup", "skill", "chat", "run", "serve", "test", "lint", "devices",
+    "recognize", "parse", "compile", "setup", "skill", "chat", "run", "serve", "service", "test", "lint", "devices",
     "settings",
 )
 """Subcommand modules in ``assistant.cli``; each defines ``add_parser(subparsers)`` and ``run(args, settings)``."""
