@@ -12,7 +12,7 @@ import pytest
 from assistant.cli.main import main
 
 pytestmark = pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed "
-                                "(Debian: apt-get install systemd; scripts/system-deps.sh installs it)")  # fmt: skip
+                                "(Debian: apt-get install systemd; scripts/system-deps.sh installs it)")
 
 
 def _verify(unit: Path, user: bool) -> None:
@@ -32,7 +32,7 @@ def test_the_unit_starts_at_boot_restarts_after_a_crash_and_verifies(
     folder = tmp_path / "units"
     args = ["--data-dir", str(tmp_path / "data"), "service", "install", "--unit-dir", str(folder),
             *(["--system", "--run-as", "root"] if system else []), "--", "run", "--satellite", "tcp://127.0.0.1:10700"]
-    assert main(args) == 0  # fmt: skip
+    assert main(args) == 0
     unit = folder / "assistant.service"
     text = unit.read_text()
     assert "Restart=on-failure" in text

@@ -38,7 +38,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     install.add_argument("--unit-dir", type=Path, metavar="DIR", help="write the unit here instead")
     install.add_argument("--enable", action="store_true", help="then run systemctl daemon-reload and enable --now")
     install.add_argument("command", nargs=argparse.REMAINDER, metavar="-- COMMAND",
-                         help="the assistant's command and options (default: run)")  # fmt: skip
+                         help="the assistant's command and options (default: run)")
     install.set_defaults(handler=run_install, system=False)
 
 

@@ -397,7 +397,7 @@ class Room:
                     log.info("satellite %s: %r answered %.3f s after the end of speech (decode %.3f s, skill %.3f s, "
                              "first audio %.3f s after the decision)", self.address.uri, record.turn.heard,
                              record.latency_from_speech_end, record.decode_seconds, record.engine_seconds,
-                             record.first_audio_seconds)  # fmt: skip
+                             record.first_audio_seconds)
 
         with SatelliteSink(link) as sink:
             loop = VoiceLoop(self.engine, recognizer, speaker, [sink], options, feedback, second_pass)
