@@ -487,11 +487,14 @@ class SpeakerSink:
                 else:
                     self._queue[0] = (playback, head, offset + take)
             outdata[filled:, 0] = 0
-            if self._mix_bed(outdata, frames) or self._queue:
+            bed = self._mix_bed(outdata, frames)
+            if self._queue:
+                return
+            self._drained.set()
+            if bed:  # the player's sound goes on
                 return
             # Nothing more to play: this buffer is the last. Running on, the stream would fill the device's buffer
             # with silence, and the next reply would wait behind it.
-            self._drained.set()
             self._stopping = True
             assert self._sd is not None
             raise self._sd.CallbackStop

@@ -116,8 +116,9 @@ class LoopOptions:
     """Telling speech from noise with the neural voice activity detector."""
     reply: ReplyOptions = field(default_factory=ReplyOptions)
     """How replies are placed on the timeline, and barge-in."""
-    duck: float = 0.2
-    """The player's gain from the wake word until the reply has been spoken (about -14 dB)."""
+    duck: float = 0.1
+    """The player's gain from the wake word until the reply has been spoken (-20 dB): low enough that the end of
+    a request is heard over music fed back into the microphone."""
     ring_seconds: float = 12.0
     """Audio remembered for decoding from before the present (after the wake word, the speech's lead-in),
     seconds."""
