@@ -1,7 +1,7 @@
 """The AudioPlayer on a real sound server (issue 14): Amazon's audio player sample, unchanged, plays its stream
 (mapped to a local TLS server) through ``assistant run``'s speaker, and the speaker is fed back into the microphone
-(``module-loopback``, as in tests/test_live_sound.py). The music the microphone hears is never taken for speech,
-and "alexa, pause" said over it still pauses it.
+(``module-loopback``, as in tests/test_live_sound.py). The music the microphone hears is never taken for speech;
+"alexa, pause" said over it is not yet reliably understood (xfail: no echo canceller).
 
 Without a sound server the test skips with the reason, except in CI (``ASSISTANT_REQUIRE_SOUND_SERVER=1``).
 """
@@ -119,14 +119,15 @@ def test_music_fed_back_into_the_microphone_is_not_taken_for_speech(
     assert _rms(run, end + 5.0, end + 14.0) > 1000 * MUSIC_GAIN, "no music from the speaker"
 
 
-@pytest.mark.xfail(reason="'alexa, pause' over the music fed back is misheard ('turn on loop'): no echo "
-                   "canceller; issue 14 leaves this open", strict=False)  # fmt: skip
+@pytest.mark.xfail(reason="'pause' over the music fed back is misheard ('unmute'; in the same breath as the wake "
+                   "word, 'turn on loop'): no echo canceller; issue 14 leaves this open", strict=False)  # fmt: skip
 def test_alexa_pause_works_over_the_music_fed_back(
     server: SoundServer, data_dir: Path, radio: str, tmp_path: Path
 ) -> None:
     script = (
         Say("alexa, ask audio player sample to play audio", answered=False, pause=8.0),  # music plays on
-        Say("alexa, pause", answered=False, pause=4.0),
+        Say("alexa,", answered=False, pause=1.5),  # the music ducks, then the request is heard over it
+        Say("pause", answered=False, pause=4.0),
     )
     run = _converse(server, data_dir, radio, tmp_path, script)
     turns = [t for t in run.transcript["turns"] if t["kind"] == "speech"]
@@ -137,5 +138,5 @@ def test_alexa_pause_works_over_the_music_fed_back(
     ], f"heard {summary}"
     (stopped,) = turns[1]["audio"]
     assert stopped["type"] == "AudioPlayer.PlaybackStopped" and stopped["offset_ms"] > 5000
-    (_, _, pause_end) = run.said[1]
+    (_, _, pause_end) = run.said[2]
     assert _rms(run, pause_end + 2.0, pause_end + 3.5) < 200, "the music went on after 'alexa, pause'"
