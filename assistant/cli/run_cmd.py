@@ -13,6 +13,8 @@ import dataclasses
 import select
 import sys
 import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -193,9 +195,10 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         music = MixOutput()
         stack.callback(music.stop)
         player = AudioPlayer(music, settings.stream_url_map)
+        timeline = _TimelineClock() if args.input is not None else None  # a recording runs on its own clock
         engine = stack.enter_context(
             Engine(settings, Registry(settings), WorkerPool(settings, store), store, extra_skills=extra,
-                   player=player)
+                   player=player, clock=timeline)
         )
         engine.skills()
         for notice in engine.notices:
@@ -218,6 +221,8 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
             if isinstance(sink, SpeakerSink):
                 sink.bed = music.mixed  # a live speaker mixes the player's sound in as it plays
         loop = VoiceLoop(engine, recognizer, speaker, sinks, options, printer.show, music=music)
+        if timeline is not None:
+            timeline.follow(lambda: loop.now)
         try:
             stack.enter_context(source)
         except DeviceError as err:
@@ -243,6 +248,22 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
                 phrase = options.wake.phrase if options.trigger is Trigger.WAKE_WORD else None
                 write_transcript(args.transcript, transcript_json(loop.records, loop.wakes, label, phrase))
     return 0
+
+
+class _TimelineClock:
+    """The engine's clock for a recording: the time it started plus the recording's time so far, so that a timer
+    set in a recording rings after as much recording time, however fast the recording is processed."""
+
+    def __init__(self) -> None:
+        self.start = datetime.now(UTC)
+        self._seconds: Callable[[], float] = lambda: 0.0
+
+    def follow(self, seconds: Callable[[], float]) -> None:
+        """Read the recording's time from ``seconds`` from now on."""
+        self._seconds = seconds
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=self._seconds())
 
 
 def _source(args: argparse.Namespace) -> AudioSource | None:

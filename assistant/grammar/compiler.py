@@ -541,14 +541,16 @@ def compile_launcher(
     lexicon: Lexicon | None = None,
     disk: GrammarCache | None = None,
     locale: str | None = None,
+    name_free: Sequence[str] = (),
 ) -> CompiledGrammar:
     """The top-level grammar: open/launch a skill, one-shot "ask <skill> to …", and the assistant's own intents,
     in the words of ``locale``'s language (default: the first model's locale, else en-US); ``disk`` keeps it
-    between runs."""
+    between runs. The custom intents of the skills invoked as ``name_free`` are also heard without their name
+    ("set a timer for ten minutes", as an Echo hears its own clock)."""
     lexicon = lexicon or default_lexicon()
     locale = locale or (models[0].locale if models else "en-US")
     words = language(locale)
-    digest = _digest("launcher", tuple(models), lexicon.path, locale)
+    digest = _digest("launcher", tuple(models), lexicon.path, locale, tuple(sorted(name_free)))
 
     def build() -> CompiledGrammar:
         b = _Builder(lexicon)
@@ -572,6 +574,12 @@ def compile_launcher(
                 expr = b.intent_expr(model, intent, intent_samples(intent, model.locale), None)
                 if expr is not None:
                     top.append(Tag(intent.name, seq([ask, joiner, expr]), skill=skill))
+                if skill in name_free and not intent.name.startswith("AMAZON."):
+                    b.prefix = f"f{n}_"
+                    free = b.intent_expr(model, intent, intent_samples(intent, model.locale), None)
+                    if free is not None:
+                        top.append(Tag(intent.name, free, skill=skill))
+                    b.prefix = f"s{n}_"
                 intents[f"{skill}/{intent.name}"] = intent
             supplied.update(_supplied(model))
         b.prefix = ""

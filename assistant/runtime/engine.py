@@ -129,6 +129,8 @@ DEFAULT_WAKE_PHRASE = "alexa"
 """The wake phrase unless the user picks another (``Engine(wake_phrase=…)``, ``--wake-word``)."""
 STOP_INTENT = "AMAZON.StopIntent"
 CANCEL_INTENT = "AMAZON.CancelIntent"
+NAME_FREE = frozenset({"clock"})
+"""Bundled skills whose requests are heard without their name, as an Echo's own: timers, alarms, the time."""
 RING_STOPS = frozenset({"System.Stop", STOP_INTENT, CANCEL_INTENT})
 """What stops a ringing alert ("alexa, stop", "cancel")."""
 HELP_INTENT = "AMAZON.HelpIntent"
@@ -374,8 +376,10 @@ class Engine:
     def launcher(self) -> CompiledGrammar:
         """The top-level grammar over every active skill."""
         if self._launcher is None:
+            skills = self.skills().values()
+            free = [s.model.invocation_name for s in skills if s.package.bundled and s.package.name in NAME_FREE]
             self._launcher = compile_launcher(
-                [s.model for s in self.skills().values()], disk=self._grammars, locale=self.settings.locale
+                [s.model for s in skills], disk=self._grammars, locale=self.settings.locale, name_free=free
             )
         return self._launcher
 

@@ -27,9 +27,11 @@ time); a live speaker mixes them in itself (``SpeakerSink.bed``). The music duck
 wake word until the reply has been spoken. What the player makes the engine send meanwhile (PlaybackStarted of the
 next stream, PlaybackFinished, a failure and what the user hears then) is a turn of kind ``player``.
 
-``ALERTING`` (a ringing timer or reminder) and ``PLAYING`` are the states of the other things that sound
-(``voice.sounding``); nothing enters them yet: the player plays whatever the loop's state. "alexa, stop" stops an alert, then playing audio, then
-the assistant's speech, in that order (``voice.sounding.STOP_ORDER``).
+``ALERTING``: a timer rings. While IDLE (or ALERTING) the loop asks the engine every ``ALERT_POLL_SECONDS`` of
+the timeline for the reminders and timers due (``engine.poll_alerts``) and says them; while a timer rings its
+announcement is said again every ``RING_REPEAT_SECONDS`` and the wake word is heard as in IDLE, so "alexa, stop"
+stops it (the engine stops an alert before anything else: ``voice.sounding.STOP_ORDER``). ``PLAYING`` is not entered: the player
+plays whatever the loop's state.
 
 The transitions, all in the "transitions" section of ``VoiceLoop``:
 
@@ -89,6 +91,33 @@ class VoiceEngine(Protocol):
     def expects_answer(self) -> bool: ...
     def handle_recognition(self, result: IntentResult | None, transcript: str, woken: bool = False) -> Turn: ...
     def handle_silence(self) -> Turn: ...
+
+
+ALERT_POLL_SECONDS = 0.5
+"""Seconds of the timeline between looks at the reminders and timers due."""
+RING_REPEAT_SECONDS = 8.0
+"""A ringing timer's announcement is said again after this many seconds of the timeline."""
+
+
+class AlertSource(Protocol):
+    """What an engine with reminders and timers offers the loop (``Engine.poll_alerts``…)."""
+
+    def poll_alerts(self) -> Turn | None: ...
+    def alert_ringing(self) -> bool: ...
+    def stop_alerts(self) -> None: ...
+
+
+class RingingAlerts:
+    """The engine's ringing alerts as a ``Sounding``."""
+
+    def __init__(self, engine: AlertSource) -> None:
+        self.engine = engine
+
+    def sounding(self, at: float) -> bool:
+        return self.engine.alert_ringing()
+
+    def stop(self, at: float) -> None:
+        self.engine.stop_alerts()
 
 
 class Trigger(enum.Enum):
@@ -152,7 +181,7 @@ class LoopState(enum.Enum):
     SPEAKING = "speaking"
     """The assistant's turn, from the decision to the end of its reply: the input is its own voice."""
     ALERTING = "alerting"
-    """A timer or reminder rings (not entered yet: no alerts)."""
+    """A timer rings: its announcement is said again and again until "alexa, stop"; the wake word is heard."""
     PLAYING = "playing"
     """A skill's audio plays (not entered yet: no player)."""
 
@@ -198,8 +227,18 @@ class VoiceLoop:
         self._feedback = feedback or (lambda _f: None)
         self.reply = Reply(speaker, sinks, self.options.reply, self._feedback)
         """What the assistant says."""
-        self.sounds: dict[Sound, Sounding | None] = {Sound.ALERT: None, Sound.PLAYER: None, Sound.SPEECH: self.reply}
-        """What can sound, by kind (``voice.sounding``): only the assistant's speech so far."""
+        alerts = engine if hasattr(engine, "poll_alerts") else None
+        self.alerts: AlertSource | None = alerts  # type: ignore[assignment]
+        """The engine's reminders and timers, when it has them."""
+        self.sounds: dict[Sound, Sounding | None] = {
+            Sound.ALERT: RingingAlerts(self.alerts) if self.alerts is not None else None,
+            Sound.PLAYER: None,
+            Sound.SPEECH: self.reply,
+        }
+        """What can sound, by kind (``voice.sounding``)."""
+        self._next_alert_look = 0.0
+        self._ring_turn: Turn | None = None
+        self._next_ring = 0.0
         self._second_pass = second_pass
         self.music = music
         """The AudioPlayer's output (``audio.stream.MixOutput``) whose samples go out beside speech, or None."""
@@ -228,6 +267,11 @@ class VoiceLoop:
     def state(self) -> LoopState:
         """What the loop is doing now."""
         return self._state
+
+    @property
+    def now(self) -> float:
+        """Seconds of the source's timeline handled so far (a clock for an engine that follows a recording)."""
+        return self._now
 
     # -- running --------------------------------------------------------------------------------------------
     def run(self, source: AudioSource) -> list[TurnRecord]:
@@ -285,6 +329,10 @@ class VoiceLoop:
         assert self._endpointer is not None
         self._now = chunk.end
         self._play_along(chunk)
+        if self._state in (LoopState.IDLE, LoopState.ALERTING) and chunk.end >= self._next_alert_look:
+            self._next_alert_look = chunk.end + ALERT_POLL_SECONDS
+            if self._alert(chunk.end):
+                return
         if self._state is LoopState.SPEAKING:
             if self.reply.sounding(chunk.end):
                 self._while_speaking(chunk)
@@ -298,16 +346,17 @@ class VoiceLoop:
         events = self._endpointer.process(chunk)
         if self._vad is not None:
             self._vad.process(chunk)
-        if self._state is not LoopState.IDLE:
+        asleep = self._state in (LoopState.IDLE, LoopState.ALERTING)  # only the wake word opens a request
+        if not asleep:
             self._last_speech_end = float("-inf")  # listening: whatever came before was not speech to us
         self._ring.append(chunk)
         while self._ring and self._ring[0].end < chunk.end - self.options.ring_seconds:
             self._ring.popleft()
-        if self._state is not LoopState.IDLE and self._spotter is not None and not self._spotter.timed:
+        if not asleep and self._spotter is not None and not self._spotter.timed:
             detection = self._spotter.process(chunk)  # the wake word works at any time (the neural detector)
             if detection is not None and self._wake_at_any_time(detection, chunk):
                 return
-        if self._state is LoopState.IDLE:
+        if self._state in (LoopState.IDLE, LoopState.ALERTING):
             self._idle(chunk, events)
         elif self._state is LoopState.WAITING:
             self._waiting(chunk, events)
@@ -552,6 +601,38 @@ class VoiceLoop:
         turn = self.engine.handle_silence()
         record = TurnRecord(turn, "silence", at, engine_seconds=time.perf_counter() - t0)
         self._respond(record, t0)
+
+    def _alert(self, at: float) -> bool:
+        """Say the reminders and timers due now, or a ringing timer's announcement again; True when speaking."""
+        alerts = self.alerts
+        if alerts is None:
+            return False
+        turn = alerts.poll_alerts()
+        ringing = alerts.alert_ringing()
+        if turn is None:
+            if not ringing:
+                self._ring_turn = None
+                if self._state is LoopState.ALERTING:
+                    self._enter_idle(at)
+                return False
+            if at < self._next_ring or self._ring_turn is None:
+                return False
+            turn = self._ring_turn  # still ringing: the announcement again
+        else:
+            self._ring_turn = turn if ringing else None
+        self._next_ring = at + RING_REPEAT_SECONDS
+        t0 = time.perf_counter()
+        record, resume = self.reply.respond(TurnRecord(turn, "alert", at), t0)
+        self.records.append(record)
+        self._feedback(Feedback("done", resume, "", record.turn))
+        self._enter_idle(resume)
+        if ringing:
+            self._state = LoopState.ALERTING
+        self._after_speaking = self._state
+        self._state = LoopState.SPEAKING
+        if self._spotter is not None and self._spotter.timed:
+            self._spotter.reset(resume)
+        return True
 
     def _respond(self, record: TurnRecord, t0: float) -> None:
         """Say the turn's speech on the timeline and show its card, then the assistant's turn until it ends."""
