@@ -6,7 +6,7 @@
 #   festival, festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts, flite: the voice benchmark's other voices
 #   bubblewrap: the skill sandbox (with prlimit, from util-linux, which Debian always has)
 #   systemd: systemd-analyze, which checks the unit `assistant service install` writes (tests/test_service.py)
-#   openssl: the self-signed certificate of the HTTPS-endpoint test
+#   openssl: the self-signed certificate of the HTTPS-endpoint test, and the local CA of the Alexa API server
 set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
