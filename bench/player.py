@@ -45,7 +45,7 @@ def _encode(samples: np.ndarray, path: Path, codec: str, fmt: str | None = None,
         resampler = av.AudioResampler(format=stream.format.name, layout="stereo", rate=44100)
         for first in range(0, samples.shape[1], 1152):
             frame = av.AudioFrame.from_ndarray(samples[:, first : first + 1152].T.reshape(1, -1).copy(), format="s16",
-                                               layout="stereo")  # fmt: skip
+                                               layout="stereo")
             frame.rate = 44100
             for converted in resampler.resample(frame):
                 for packet in stream.encode(converted):
@@ -95,7 +95,7 @@ def main() -> None:
         _encode(long, folder / "song.m4a", "aac", options={"movflags": "+faststart"})  # as podcasts are served
         (folder / "hls").mkdir()
         _encode(long, folder / "hls" / "index.m3u8", "aac", fmt="hls",
-                options={"hls_time": "4", "hls_list_size": "0", "hls_playlist_type": "vod"})  # fmt: skip
+                options={"hls_time": "4", "hls_list_size": "0", "hls_playlist_type": "vod"})
         with serve(folder, radio=radio.read_bytes()) as base:
             print("| stream (128 kb/s, 44.1 kHz stereo) | CPU, % of one core | played, s |")
             print("|---|---|---|")

@@ -240,7 +240,7 @@ def test_the_sample_plays_pauses_resumes_and_stops_by_text(sample_data: Settings
         assert "context" in turn.requests[0] and "session" not in turn.requests[0]
 
         for said, intent in (("next", "AMAZON.NextIntent"), ("shuffle", "AMAZON.ShuffleOnIntent"),
-                             ("start over", "AMAZON.StartOverIntent"), ("loop off", "AMAZON.LoopOffIntent")):  # fmt: skip
+                             ("start over", "AMAZON.StartOverIntent"), ("loop off", "AMAZON.LoopOffIntent")):
             turn = engine.handle_text(said)  # the player's other intents reach the skill too; it declines them
             assert requests(turn) == [(intent, None, None)] and "Sorry, I can't support that yet." in str(turn.speech), said
         assert engine.player.playing

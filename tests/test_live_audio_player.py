@@ -120,7 +120,7 @@ def test_music_fed_back_into_the_microphone_is_not_taken_for_speech(
 
 
 @pytest.mark.xfail(reason="'pause' over the music fed back is misheard ('unmute'; in the same breath as the wake "
-                   "word, 'turn on loop'): no echo canceller; issue 14 leaves this open", strict=False)  # fmt: skip
+                   "word, 'turn on loop'): no echo canceller; issue 14 leaves this open", strict=False)
 def test_alexa_pause_works_over_the_music_fed_back(
     server: SoundServer, data_dir: Path, radio: str, tmp_path: Path
 ) -> None:

@@ -21,7 +21,7 @@ from assistant.tts.voices import voice_for
 SAMPLE_LOCALES = (
     "ar-SA", "de-DE", "en-AU", "en-CA", "en-GB", "en-IN", "en-US", "es-ES", "es-MX", "es-US",
     "fr-CA", "fr-FR", "hi-IN", "it-IT", "ja-JP", "pt-BR",
-)  # fmt: skip
+)
 """Every locale the eight public samples ship a model for."""
 
 
@@ -46,14 +46,14 @@ def rezept(locale: str = "de-DE") -> object:
             }
         },
         locale=locale,
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("locale", SAMPLE_LOCALES)
 def test_every_sample_locale_has_built_in_phrases_and_no_phrase_belongs_to_two_intents(locale: str) -> None:
     phrases = language(locale).intents
     for name in ("AMAZON.HelpIntent", "AMAZON.StopIntent", "AMAZON.CancelIntent", "AMAZON.YesIntent",
-                 "AMAZON.NoIntent"):  # fmt: skip
+                 "AMAZON.NoIntent"):
         assert phrases.get(name), (locale, name)
     seen: dict[tuple[str, ...], str] = {}
     for name, utterances in phrases.items():
@@ -75,7 +75,7 @@ def test_german_built_ins_come_from_the_german_phrases_never_the_english_ones() 
     assert help_intent is not None and "hilf mir" in help_intent.samples and "help me" not in help_intent.samples
     grammar = compile_session(model)
     for said, intent in (("hilfe", "AMAZON.HelpIntent"), ("stopp", "AMAZON.StopIntent"),
-                         ("kannst du mir helfen", "AMAZON.HelpIntent"), ("ja bitte", "AMAZON.YesIntent")):  # fmt: skip
+                         ("kannst du mir helfen", "AMAZON.HelpIntent"), ("ja bitte", "AMAZON.YesIntent")):
         result = parse(said, grammar)
         assert result is not None and result.intent == intent, said
     assert parse("help", grammar) is None and parse("stop", grammar) is not None  # "stop" is German too
@@ -129,7 +129,7 @@ def test_a_slot_value_keeps_the_users_accents_and_still_resolves() -> None:
     ("locale", "voice"),
     [("en-US", "en-us"), ("en-GB", "en-gb"), ("en-IN", "en-gb"), ("de-DE", "de"), ("es-MX", "es-419"),
      ("fr-CA", "fr-fr"), ("pt-BR", "pt-br"), ("ja-JP", "ja"), ("it-IT", "it")],
-)  # fmt: skip
+)
 def test_the_locales_espeak_voice(locale: str, voice: str) -> None:
     assert voice_for(locale) == voice
 
