@@ -139,7 +139,7 @@ def test_an_understood_exit_still_ends_the_session(space: Engine, text: str) -> 
 
 @needs_node
 def test_the_woken_grammar_is_the_session_stop_cancel_help_and_the_launcher(space: Engine) -> None:
-    assert space.listening_grammar(woken=True) is space.launcher()  # no session: the top level either way
+    assert space.listening_grammar(woken=True) is space.top_grammar()  # no session: the top level either way
     space.handle_text("open space facts")
     session = space.listening_grammar()
     woken = space.listening_grammar(woken=True)

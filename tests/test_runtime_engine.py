@@ -172,7 +172,7 @@ def test_should_end_session_true_ends_without_a_session_ended_request(modes: Eng
     assert request_types(turn) == ["IntentRequest"]
     assert not turn.session_open and not turn.listen
     assert "session-ended:session-modes:SHOULD_END_SESSION" in turn.events
-    assert modes.session is None and modes.listening_grammar().kind == "launcher"
+    assert modes.session is None and modes.listening_grammar() is modes.top_grammar()
 
 
 @needs_node

@@ -314,17 +314,18 @@ class Engine:
         return self._session
 
     def listening_grammar(self, woken: bool = False) -> CompiledGrammar:
-        """What to listen with now: the launcher without a session, else the dialog's or the skill's grammar.
+        """What to listen with now: the top level (``top_grammar``) without a session, else the dialog's or the
+        skill's grammar.
 
         ``woken``: for what follows a wake word heard while a session is open, that grammar together with stop /
         cancel / help and the launcher (see the module's docstring); the same object for the same session
-        grammar. Without a session it is the launcher either way.
+        grammar. Without a session it is the top level either way.
         """
         session = self._session
         if self._purchase is not None:  # the purchase flow asks yes or no
             return self._yes_no()
         if session is None:
-            return self._top_grammar()
+            return self.top_grammar()
         current = self.dialog.grammar(session) or session.grammar
         if not woken:
             return current
@@ -346,7 +347,7 @@ class Engine:
             self._woken[key] = grammar
         return grammar
 
-    def _top_grammar(self) -> CompiledGrammar:
+    def top_grammar(self) -> CompiledGrammar:
         """The launcher with the device's volume ("louder", "volume five", "mute"), and the player's intents
         ("pause", "resume", "next" …) while a skill owns the player."""
         launcher = self.launcher()
