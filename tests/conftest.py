@@ -102,6 +102,11 @@ class SampleInstalls:
                 if any(w in str(error).lower() for w in words):
                     pytest.skip(f"cannot install {folder} offline: {error}")
                 raise
+            isps = FIXTURES / "isps" / folder  # products a sample keeps in Amazon's console (skill install --isps)
+            if isps.is_dir():
+                from assistant.cli.skill_services import load_products
+
+                load_products(package, self.settings, isps)
             self._names[folder] = package.name
         return self._names[folder]
 

@@ -38,9 +38,7 @@ FOLDERS = (
     "python-first-skill",
 )
 """The samples of ../shared/samples/README.md."""
-WAITING = {
-    "issue-15": "waits for issue 15 (service APIs: in-skill products)",
-}
+WAITING: dict[str, str] = {}
 """Files whose steps need what another issue adds, by the part of their name that says so."""
 NOW = "2026-12-02T12:00:00"
 """A fixed clock for every conversation."""

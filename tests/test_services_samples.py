@@ -96,7 +96,7 @@ def test_cake_time_counts_the_days_in_the_configured_time_zone_on_the_engines_cl
 
 
 PREMIUM = SAMPLES / "nodejs-premium-hello-world"
-ISPS = Path(__file__).resolve().parent / "fixtures" / "isps" / "premium-hello-world"
+ISPS = Path(__file__).resolve().parent / "fixtures" / "isps" / "nodejs-premium-hello-world"
 
 
 @pytest.fixture(scope="module")

@@ -121,6 +121,16 @@ class Catalog:
                 )
         return len(products)
 
+    def restore(self, skill: str, products: list[Product]) -> None:
+        """Replace ``skill``'s products with ``products`` (``assistant test`` copies them to its scratch data)."""
+        with self.store.transaction(f"save the in-skill products of skill {skill!r}") as db:
+            db.execute("DELETE FROM products WHERE skill = ?", (skill,))
+            for product in products:
+                db.execute(
+                    "INSERT INTO products (skill, product_id, body) VALUES (?, ?, ?)",
+                    (skill, product.product_id, json.dumps(asdict(product))),
+                )
+
     def products(self, skill: str) -> list[Product]:
         """``skill``'s products, by reference name."""
         with self.store.transaction(f"read the in-skill products of skill {skill!r}") as db:

@@ -52,6 +52,7 @@ from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult, Resolution, SlotValue
 from assistant.runtime.audioplayer import ALLOWED_DIRECTIVES, PLAYBACK_COMMANDS, AudioPlayer, ClockOutput
 from assistant.runtime.engine import Engine, Turn
+from assistant.services.monetization import Catalog, Product
 from assistant.settings import Settings
 from assistant.skills.package import SkillPackage
 from assistant.skills.registry import Registry
@@ -172,6 +173,14 @@ Progress = Callable[[int, str], None]
 """Called after each step with the number of steps done (in this run) and a label."""
 
 
+def _products(settings: Settings, skill: str) -> list[Product]:
+    """The in-skill products ``skill`` was installed with (``skill install --isps``), from the user's database."""
+    if not settings.database.is_file():
+        return []
+    with AttributeStore(settings.database) as store:
+        return Catalog(store).products(skill)
+
+
 class ConversationRunner:
     """Runs suites for one command invocation; owns the recogniser in voice mode (``close`` stops it)."""
 
@@ -245,6 +254,9 @@ class ConversationRunner:
             }
             (settings.data_dir / "identity.json").write_text(json.dumps(identity), encoding="utf-8")
             store = stack.enter_context(AttributeStore(settings.database))
+            products = _products(self.settings, package.name)
+            if products:  # the skill's in-skill products, as installed; purchases start afresh
+                Catalog(store).restore(package.name, products)
             now = self.options.now
             engine = Engine(
                 settings,
