@@ -293,7 +293,7 @@ VOICES = ("en-us", "en-gb")
 @pytest.mark.parametrize("voice", VOICES)
 def test_barista_dialog_by_voice(dialog_data: Settings, voice: str) -> None:
     script = [
-        ("open barista", "LaunchRequest", "launcher"),
+        ("open barista", "LaunchRequest", "union"),  # the top level: the launcher with the device's volume
         ("i would like a latte", "OrderDrinkIntent", "session"),
         ("large", "OrderDrinkIntent", "slot"),
         ("yes", "AMAZON.YesIntent", "slot"),
