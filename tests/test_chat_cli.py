@@ -110,7 +110,11 @@ def test_skill_install_list_info_remove(tmp_path: Path, capsys: pytest.CaptureFi
     assert main([*data, "chat", "--no-bundled", "open animal sounds"]) == 0
     assert "Welcome to animal sounds" in capsys.readouterr().out
     assert main([*data, "skill", "remove", "animals"]) == 0
-    assert capsys.readouterr().out == "removed animals\n"
+    # No terminal to confirm on: the skill goes, its data stays, and the user is told how to delete it (issue 15).
+    assert capsys.readouterr().out == (
+        "note: the data of animals (attributes, reminders, lists, purchases) is kept; --forget deletes it\n"
+        "removed animals\n"
+    )
     assert main([*data, "skill", "remove", "animals"]) == 2
     assert "no installed skill 'animals'" in capsys.readouterr().err
 
