@@ -183,3 +183,31 @@ def test_household_lists_need_their_grant(tester: Settings) -> None:
 
 def test_a_progressive_response_is_said_before_the_answer(engine: Engine) -> None:
     assert said(ask(engine, "think hard")) == "Let me think. Forty two."
+
+
+def test_grant_settings_and_remove_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.cli.main import main
+
+    settings = installed(FIXTURE, tmp_path / "data", "doomed")
+    data = ["--data-dir", str(settings.data_dir)]
+    assert main([*data, "skill", "grant", "doomed", REMINDERS, TIMERS]) == 0
+    assert main([*data, "skill", "grant", "doomed", "alexa::everything"]) == 2  # an unknown name is refused
+    assert main([*data, "skill", "grant", "doomed"]) == 0
+    out = capsys.readouterr()
+    assert "unknown permission alexa::everything" in out.err
+    assert f"doomed has: {REMINDERS}, {TIMERS}" in out.out and "doomed asks for: read::alexa:device:all:address" in out.out
+    assert main([*data, "settings", "time-zone", "Asia/Tokyo"]) == 0
+    assert main([*data, "settings", "time-zone"]) == 0
+    assert "Asia/Tokyo" in capsys.readouterr().out
+    with AttributeStore(settings.database) as store, engine_on(settings, store, Clock(NOW)) as engine:
+        assert said(ask(engine, "remind me in 5 minutes")) == "I will remind you in 5 minutes."
+        store.save("doomed", "user", {"kept": True})
+    assert main([*data, "skill", "remove", "doomed"]) == 0  # no terminal: removed, its data kept
+    assert "is kept; --forget deletes it" in capsys.readouterr().out
+    with AttributeStore(settings.database) as store:
+        assert Permissions(store).of("doomed") and store.get("doomed", "user") == {"kept": True}
+    installed(FIXTURE, tmp_path / "data", "doomed")
+    assert main([*data, "skill", "remove", "doomed", "--forget"]) == 0
+    assert "1 alerts" in capsys.readouterr().out
+    with AttributeStore(settings.database) as store:
+        assert Permissions(store).of("doomed") == [] and store.get("doomed", "user") is None
