@@ -46,6 +46,7 @@ SATELLITE_VERSION = "1.0.0"
 """The wyoming-satellite release the rooms are tested with."""
 MIC = Path(__file__).resolve().parent / "rooms_mic.py"
 SND = Path(__file__).resolve().parent / "rooms_snd.py"
+WAKE = Path(__file__).resolve().parent / "rooms_wake.py"
 RATE = 16000
 LOUD = 200
 
@@ -116,15 +117,18 @@ class Reply:
 
 
 class Satellite:
-    """A wyoming-satellite process (always streaming) with a WAV for a microphone and a file for a speaker."""
+    """A wyoming-satellite process (always streaming, or after its own wake word) with a WAV for a microphone and a
+    file for a speaker."""
 
     def __init__(self, name: str, folder: Path, wav: Path, port: int | None = None,
-                 python: Path | None = None) -> None:
+                 python: Path | None = None, own_wake: bool = False) -> None:
         self.name = name
         self.folder = folder
         self.wav = wav
         self.port = port or free_port()
         self.python = python or satellite_python()
+        self.own_wake = own_wake
+        """Stream only after its own wake word (``bench/rooms_wake.py``), instead of always."""
         self.process: subprocess.Popen[bytes] | None = None
         folder.mkdir(parents=True, exist_ok=True)
 
@@ -138,12 +142,15 @@ class Satellite:
         command = [
             py, "-m", "wyoming_satellite", "--uri", self.uri, "--name", self.name,
             "--mic-command", shlex.join([py, str(MIC), "--wav", str(self.wav), "--go", str(f / "go"),
-                                         "--log", str(f / "mic.log")]),
+                                         "--log", str(f / "mic.log"), "--lines", "2" if self.own_wake else "1"]),
             "--snd-command", shlex.join([py, "-I", "-S", str(SND), "--out", str(f / "out.raw"),
                                          "--log", str(f / "snd.log")]),
             "--snd-command-rate", str(RATE), "--no-zeroconf",
-            "--streaming-start-command", shlex.join(["touch", str(f / "go")]),
+            "--detect-command" if self.own_wake else "--streaming-start-command",
+            shlex.join(["sh", "-c", f"echo go >> {shlex.quote(str(f / 'go'))}"]),
         ]
+        if self.own_wake:
+            command += ["--wake-command", shlex.join([py, "-I", "-S", str(WAKE)]), "--wake-word-name", "alexa"]
         self._log = open(f / "satellite.log", "ab")  # noqa: SIM115 (closed in __exit__)
         self.process = subprocess.Popen(command, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + 30

@@ -45,7 +45,9 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parent.parent
 
 ROOM_A = [("", 1.0), ("alexa, open wise guy", 7.0), ("who's there", 4.0), ("pasta who", 12.0)]
-ROOM_B = [("", 2.0), ("alexa, open space facts", 30.0)]
+# Said twice: the satellite is killed after the first answer, so the second is said only if the wake word's
+# confirmation missed the first (espeak-ng's voice is missed now and then; that is the voice loop's accuracy).
+ROOM_B = [("", 2.0), ("alexa, open space facts", 9.0), ("alexa, open space facts", 30.0)]
 ROOM_B_AGAIN = [("", 1.0), ("alexa, ask space facts to tell me about jupiter", 12.0)]
 ROOM_C = [("", 3.0), ("alexa, ask hello world to say hello", 6.0), ("alexa, open hello world", 6.0),
           ("say hello", 8.0)]
@@ -98,7 +100,7 @@ def test_three_satellites_one_assistant(satellite: Path, data_dir: Path, tmp_pat
 
     assert _heard(out, a.uri)[:3] == ["open wise guy", "who's there", "pasta who"]
     heard_b = _heard(out, b.uri)
-    assert len(heard_b) == 2 and heard_b[0] == "open space facts" and heard_b[1].endswith("tell me about jupiter")
+    assert heard_b[-1].endswith("tell me about jupiter") and set(heard_b[:-1]) == {"open space facts"}, heard_b
     assert _heard(out, c.uri) == ["ask hello world to say hello", "open hello world", "say hello"]
     # The dropped room's skill got a SessionEndedRequest ERROR; the others' sessions ended as they should.
     assert "with skill space-facts ended: ERROR" in err
@@ -119,3 +121,25 @@ def test_three_satellites_one_assistant(satellite: Path, data_dir: Path, tmp_pat
     for room, heard in found.items():
         assert len(heard) == len(replies[room]), (room, heard, replies[room])
         assert heard == [room] * len(heard), (room, found, replies)
+
+
+OWN_WAKE = [("", 1.5), ("alexa", 1.5), ("ask space facts to tell me about mars", 10.0), ("alexa", 1.5),
+            ("ask space facts to tell me about jupiter", 10.0)]
+
+
+def test_a_satellite_with_its_own_wake_word(satellite: Path, tmp_path: Path) -> None:
+    """A satellite that streams only after its own wake word (``run-pipeline`` from ``asr``): the assistant takes
+    the request at once, and its ``transcript`` sends the satellite back to listening for its wake word."""
+    conversation(OWN_WAKE, tmp_path / "own.wav")
+    extra = [] if probe().available else ["--no-sandbox"]
+    with (
+        Satellite("porch", tmp_path / "own", tmp_path / "own.wav", python=satellite, own_wake=True) as sat,
+        Assistant(tmp_path / "assistant", tmp_path / "data", [sat.uri], extra) as assistant,
+    ):
+        assert wait_until(lambda: len(sat.replies()) >= 2, 90), (assistant.stdout[-2000:], assistant.stderr[-2000:])
+        assert assistant.stop() == 143
+    assert "streaming (its own wake word)" in assistant.stderr
+    heard = _heard(assistant.stdout, sat.uri)
+    assert len(heard) == 2 and heard[0].endswith("about mars") and heard[1].endswith("about jupiter"), heard
+    found = whose({"own": said(assistant.stdout, sat.uri)}, {"own": [r.samples for r in sat.replies()]}, tmp_path)
+    assert found == {"own": ["own", "own"]}

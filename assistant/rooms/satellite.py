@@ -74,6 +74,8 @@ BACKOFF_MAX = 30.0
 """The longest wait between reconnection attempts."""
 BLOCK = 480
 """Samples per chunk given to the loop (30 ms at 16 kHz)."""
+MAX_GAP = 30.0
+"""Longest silence put on a room's timeline for the time a satellite with its own wake word did not stream."""
 
 
 class SatelliteLink:
@@ -164,6 +166,10 @@ class SatelliteSource:
         self._audio = Incoming()
         self._pending = np.zeros(0, np.int16)
         self._emitted = 0
+        self._released_at: float | None = None
+        self._gap = 0
+        self._press_pending = False
+        self._press_at: int | None = None
 
     def __enter__(self) -> Self:
         return self
@@ -187,8 +193,10 @@ class SatelliteSource:
         return pressed
 
     def release(self) -> None:
-        """Forget a pending press (the request it opened has been heard)."""
+        """Forget a pending press (the request it opened has been heard): a satellite with its own wake word stops
+        streaming now, until its next wake word."""
         self._pressed = False
+        self._released_at = time.monotonic()
 
     def __iter__(self) -> Iterator[AudioChunk]:
         while True:
@@ -198,8 +206,16 @@ class SatelliteSource:
             samples = self._take(event)
             if samples is None or not samples.size:
                 continue
+            if self._gap:  # the time the satellite did not stream, as the silence it was (replies end in it)
+                self._pending = np.concatenate([self._pending, np.zeros(self._gap, np.int16)])
+                self._gap = 0
+            if self._press_pending:  # the press counts from the first sample after the wake word
+                self._press_at = self._emitted + self._pending.size
+                self._press_pending = False
             self._pending = np.concatenate([self._pending, samples])
             while self._pending.size >= BLOCK:
+                if self._press_at is not None and self._emitted + BLOCK > self._press_at:
+                    self._pressed, self._press_at = True, None
                 block, self._pending = self._pending[:BLOCK], self._pending[BLOCK:]
                 yield AudioChunk(block, SAMPLE_RATE, self._emitted / SAMPLE_RATE)
                 self._emitted += BLOCK
@@ -215,7 +231,10 @@ class SatelliteSource:
             stage = RunPipeline.from_event(event).start_stage
             self.stage = stage.value if isinstance(stage, PipelineStage) else str(stage)
             if self.stage == PipelineStage.ASR.value:
-                self._pressed = True
+                self._press_pending = True
+                if self._released_at is not None:
+                    gap = min(time.monotonic() - self._released_at, MAX_GAP)
+                    self._gap, self._released_at = int(gap * SAMPLE_RATE), None
             log.debug("satellite %s: run-pipeline from %s", self.link.address.uri, self.stage)
         elif Info.is_type(event.type):
             satellite = Info.from_event(event).satellite
