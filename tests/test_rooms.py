@@ -15,6 +15,7 @@ wyoming==1.4.1), made once in the cache from PyPI.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -58,6 +59,8 @@ def satellite() -> Path:
     try:
         return satellite_python()
     except (RoomsError, subprocess.TimeoutExpired) as error:
+        if os.environ.get("ASSISTANT_REQUIRE_SATELLITES") == "1":
+            pytest.fail(f"ASSISTANT_REQUIRE_SATELLITES=1 but wyoming-satellite's environment cannot be made: {error}")
         pytest.skip(f"cannot make wyoming-satellite's environment (offline?): {error}")
 
 
