@@ -302,8 +302,9 @@ def level(samples: Any, start: float, end: float, frequency: float = 440.0, rate
     return float(np.median(levels)) if levels else 0.0
 
 
-@pytest.fixture(scope="module")
-def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def converse_by_voice(settings: Settings, radio: str, folder: Path, script: list[tuple[str, float]]) -> dict[str, Any]:
+    """``script`` synthesized into a recording and run through ``assistant run --input``: the spans said, out.wav
+    and the transcript's turns."""
     import shutil
 
     import numpy as np
@@ -314,9 +315,8 @@ def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathF
 
     if shutil.which("espeak-ng") is None:
         pytest.skip("needs espeak-ng to synthesize the recording")
-    folder = tmp_path_factory.mktemp("spoken")
     parts, spans, cursor = [], {}, 0
-    for text, pause in SCRIPT:
+    for text, pause in script:
         if text:
             speech = synthesize_samples(text)
             spans[text] = (cursor / 16000, (cursor + speech.size) / 16000)
@@ -329,7 +329,7 @@ def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathF
     before = os.environ.get("ASSISTANT_STREAM_URL_MAP")
     os.environ["ASSISTANT_STREAM_URL_MAP"] = json.dumps({SAMPLE_URL: radio})
     try:
-        code = main(["--data-dir", str(sample_data.data_dir), "--seed", "1", "run", "--no-bundled", "--input", str(wav),
+        code = main(["--data-dir", str(settings.data_dir), "--seed", "1", "run", "--no-bundled", "--input", str(wav),
                      "--output", str(out), "--transcript", str(transcript)])
     finally:
         if before is None:
@@ -338,6 +338,11 @@ def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathF
             os.environ["ASSISTANT_STREAM_URL_MAP"] = before
     assert code == 0
     return {"spans": spans, "out": read_wav(out), "turns": json.loads(transcript.read_text())["turns"]}
+
+
+@pytest.fixture(scope="module")
+def spoken(sample_data: Settings, radio: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return converse_by_voice(sample_data, radio, tmp_path_factory.mktemp("spoken"), SCRIPT)
 
 
 @pytest.mark.slow
@@ -390,3 +395,14 @@ def test_volume_by_voice_without_any_skill(tmp_path: Path) -> None:
             turn = engine.handle_text(text)
             assert [e for e in turn.events if e.kind == "volume"] == [f"volume:{expected}"], text
             assert engine.volume == expected and turn.speech is None
+
+
+@pytest.mark.slow
+def test_volume_by_voice_sets_the_playback_level(sample_data: Settings, radio: str, tmp_path: Path) -> None:
+    script = [("", 1.0), ("alexa, ask audio player sample to play audio", 7.0), ("alexa, volume five", 6.0)]
+    run = converse_by_voice(sample_data, radio, tmp_path, script)
+    play, volume = [t for t in run["turns"] if t["kind"] == "speech"]
+    assert volume["heard"] == "volume five" and volume["events"] == ["volume:5"]
+    before = level(run["out"], play["reply_end"] + 0.5, run["spans"]["alexa, volume five"][0] - 0.3)
+    after = level(run["out"], volume["at"] + 0.5, volume["at"] + 4.5)
+    assert after == pytest.approx(before / 2, rel=0.1)
