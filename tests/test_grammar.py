@@ -149,7 +149,7 @@ def test_dynamic_entities_extend_a_type() -> None:
     assert not second.dynamic and not second.matched
 
 
-def test_search_query_is_text_only_and_reported() -> None:
+def test_search_query_is_outside_the_automaton_except_as_an_open_slot_and_reported() -> None:
     m = model([{"name": "SearchIntent", "slots": [{"name": "q", "type": "AMAZON.SearchQuery"}],
                 "samples": ["search for {q}"]},
                {"name": "HelloIntent", "samples": ["hello"]}])
@@ -157,6 +157,8 @@ def test_search_query_is_text_only_and_reported() -> None:
     assert parse("search for red shoes", grammar).slots["q"].value == "red shoes"
     assert any("SearchQuery" in note for note in grammar.voice_excluded)
     assert "search" not in grammar.jsgf and grammar.fsa.accepts(["hello"])
+    assert grammar.open_fsa is not None and grammar.open_fsa.accepts(["search", "for", "<query>"])
+    assert not grammar.open_fsa.accepts(["<query>"])  # an open slot needs a carrier phrase
 
 
 def test_jsgf_subset_parser() -> None:

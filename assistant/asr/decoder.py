@@ -29,7 +29,8 @@ import numpy as np
 
 from ..audio.wav import SAMPLE_RATE
 from ..errors import GrammarError, RecognitionError
-from ..grammar.compiler import CompiledGrammar
+from ..grammar.compiler import OPEN_WORD, OPEN_WORDS, QUERY_WORD, CompiledGrammar
+from ..grammar.fsa import WordFsa
 from ..model.phones import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 GARBAGE_PREFIX = "garbage:"
 """Dictionary words of the phone loop that competes with the grammar."""
+OPEN_PREFIX = "open:"
+"""Dictionary words of the phone loop that stands in an open slot's place in the first pass."""
+OPEN_SEARCH = "_open_lm"
+"""The general English language model search of the open slots' second pass."""
 NOISY_SUFFIX = "~noisy"
 """Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
 FRAME_RATE = 100
@@ -96,6 +101,39 @@ class DecoderConfig:
     """Reject hypotheses of clean (not noisy) utterances that leave loud speech outside their words or stretch a
     word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal.
     What it gains is measured by ``bench/rejection.py`` (docs/research.md)."""
+    open_slots: str = "search"
+    """Which slots are heard open by two passes: a phone loop in the slot's place (``CompiledGrammar.open_fsa``)
+    finds where the value lies in time, then pocketsphinx's general English language model hears it. ``search``:
+    AMAZON.SearchQuery only (the default); ``all``: also values no custom type lists (it costs listed values
+    and real in-domain speech: barista 98.3% → 91.4%, so it is not the default; docs/research.md, "Open slots by
+    voice"); ``off``: neither."""
+    open_entry: float = 1e-25
+    """Prior of the phone loop at a slot's place, against its listed values (lower: listed values win more)."""
+    open_phone: float = 0.1
+    """Probability of each further phone in that loop."""
+    open_pad: float = 0.05
+    """Seconds of audio on either side of the loop's stretch that the second pass also decodes (``open_context``
+    off), or by which a word's middle may lie outside the stretch and still be the slot's (on)."""
+    open_context: bool = True
+    """The second pass first decodes the whole utterance, so that the carrier phrase gives the language model its
+    context, and keeps the words between the carrier's words when it heard those as the grammar did; otherwise
+    (and with this off, which is faster) it decodes the stretch alone. See docs/research.md."""
+    open_lw: float = 6.5
+    """Language weight of the second pass's language model."""
+    open_beam: float = 1e-40
+    """Main and phone beams of the second pass (narrower than the grammar's: the language model's search is
+    far larger)."""
+    open_wbeam: float = 1e-25
+    """Word-exit beam of the second pass."""
+    open_fwdflat: bool = False
+    """Run pocketsphinx's flat-lexicon rescoring in the second pass."""
+    open_bestpath: bool = True
+    """Rescore the second pass's lattice for its hypothesis."""
+    open_carrier_min: float = 0.6
+    """The second pass must hear the grammar's words around an open slot too: the phones of the words the
+    general language model heard outside the slot's stretch must agree at least this much (1 − normalised edit
+    distance) with those of the grammar's words, else the utterance is rejected. Out-of-domain speech bent into
+    "i want a <anything>" fails it (bench/openslot.py, docs/research.md)."""
     model_remove_noise: bool | None = False
     """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
     (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument, so this is applied
@@ -136,6 +174,8 @@ class Recognition:
     """How well the words account for the loud parts of the audio (None: nothing to measure)."""
     noisy: bool = False
     """The utterance was judged noisy (``DecoderConfig.noisy_below_db``)."""
+    open_seconds: float = 0.0
+    """Time the open slots' second pass took, seconds (0: the first pass heard no open slot)."""
 
     def to_json(self, file: str | None = None) -> dict[str, object]:
         """The stable JSON shape of ``assistant recognize --json``."""
@@ -173,6 +213,10 @@ class Recognizer:
         self._active: CompiledGrammar | None = None
         self._added_words: dict[str, str] = {}
         self._stream: list[np.ndarray] | None = None
+        self._open_lm = False
+        self._open_seconds = 0.0
+        self._peeking = False
+        self._open_rejected: str | None = None
 
     # -- lifecycle --
     def start(self) -> Recognizer:
@@ -193,6 +237,10 @@ class Recognizer:
             if c.garbage:
                 for unit, phones in self._garbage_units():
                     self._decoder.add_word(GARBAGE_PREFIX + unit, phones, False)
+            if c.open_slots in ("search", "all"):
+                for unit, phones in self._garbage_units():
+                    self._decoder.add_word(OPEN_PREFIX + unit, phones, False)
+            self._open_lm = False
         return self
 
     def stop(self) -> None:
@@ -229,14 +277,17 @@ class Recognizer:
                 raise GrammarError(f"words without a pronunciation in grammar {grammar.name}: {', '.join(missing[:10])}")
             try:
                 fsa = grammar.fsa
+                opened = grammar.open_fsa
+                if opened is not None and self._open_kinds() & {w for *_, w in opened.transitions}:
+                    fsa = opened  # else the grammar's own automaton: nothing changes
                 if fsa is None:
                     raise GrammarError(f"grammar {grammar.name} has no automaton")
-                arcs = [t if t[3] else t[:3] for t in fsa.transitions]
+                arcs, n_states = self._open_arcs(fsa)
                 if self.config.garbage:
                     clean = self.config.garbage_entry if entry is None else entry
                     noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
                     for name, prior in ((grammar.name, clean), (grammar.name + NOISY_SUFFIX, noisy)):
-                        loop = self._garbage_arcs(fsa.start, fsa.final, fsa.n_states, prior)
+                        loop = self._garbage_arcs(fsa.start, fsa.final, n_states, prior)
                         weak = name.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
                         ps.config["lw"] = self.config.lw_noisy if weak else self.config.lw
                         try:
@@ -248,9 +299,40 @@ class Recognizer:
             except RuntimeError as err:
                 raise GrammarError(f"pocketsphinx could not load grammar {grammar.name} ({grammar.kind}): {err}") from err
             self._loaded[grammar.name] = grammar
+            if fsa is not None and fsa is grammar.open_fsa:
+                self._load_language_model()  # now rather than at the first open slot heard
         if self._active is not grammar:
             ps.activate_search(grammar.name)
             self._active = grammar
+
+    def _open_arcs(self, fsa: WordFsa) -> tuple[list[tuple[Any, ...]], int]:
+        """The automaton's arcs for pocketsphinx, each open-slot word replaced by a phone loop of its own; and the
+        number of states then."""
+        c = self.config
+        units = [OPEN_PREFIX + u for u, _ in self._garbage_units()]
+        arcs: list[tuple[Any, ...]] = []
+        n = fsa.n_states
+        kinds = self._open_kinds()
+        for a, b, p, word in fsa.transitions:
+            if word in OPEN_WORDS and word not in kinds:
+                continue  # that kind of open slot is not heard: its path ends here
+            if word not in OPEN_WORDS:
+                arcs.append((a, b, p, word) if word else (a, b, p))
+                continue
+            loop = n
+            n += 1
+            for unit in units:
+                arcs.append((a, loop, p * c.open_entry / len(units), unit))
+                arcs.append((loop, loop, c.open_phone / len(units), unit))
+            arcs.append((loop, b, 1.0 - c.open_phone))
+        return arcs, n
+
+    def _open_kinds(self) -> frozenset[str | None]:
+        """The open-slot words of ``open_fsa`` that get a phone loop (``DecoderConfig.open_slots``)."""
+        mode = self.config.open_slots
+        if mode not in ("off", "search", "all"):
+            raise RecognitionError(f"DecoderConfig.open_slots must be off, search or all, not {mode!r}")
+        return frozenset({QUERY_WORD, OPEN_WORD} if mode == "all" else {QUERY_WORD} if mode == "search" else ())
 
     def unload(self, grammar: CompiledGrammar) -> None:
         """Forget a grammar (dynamic entities replace grammars during a session)."""
@@ -293,7 +375,11 @@ class Recognizer:
         if self._stream is None or self.config.cmn != "batch":
             return None
         stream = self._stream
-        recognition = self.finish()
+        self._peeking = True
+        try:
+            recognition = self.finish()
+        finally:
+            self._peeking = False
         self._stream = stream
         return recognition
 
@@ -335,6 +421,9 @@ class Recognizer:
         )
         speech = [w for w in words if not w.word.startswith(GARBAGE_PREFIX)]
         garbage = [w for w in words if w.word.startswith(GARBAGE_PREFIX)]
+        opened = not garbage and any(w.word.startswith(OPEN_PREFIX) for w in speech)
+        if opened:  # a peek (is the sentence over?) does not wait for the second pass: not understood yet
+            transcript = "" if self._peeking else self._second_pass(speech, decoded, offset, noisy)
         covered = sum(w.end - w.start for w in speech)
         junk = sum(w.end - w.start for w in garbage)
         confidence = covered / (covered + junk) if covered + junk > 0 else 0.0
@@ -343,8 +432,98 @@ class Recognizer:
         plausibility = measure(audio, speech, self.phone_count) if speech and not garbage else None
         elapsed = time.perf_counter() - t0
         audio_seconds = len(audio) / SAMPLE_RATE
-        rec = Recognition("", None, confidence, words, audio_seconds, elapsed, None, plausibility, noisy)
-        return self._conclude(grammar, transcript, rec)
+        rec = Recognition("", None, confidence, words, audio_seconds, elapsed, None, plausibility, noisy,
+                          open_seconds=self._open_seconds if opened else 0.0)
+        concluded = self._conclude(grammar, transcript, rec)
+        if opened and not transcript and self._open_rejected:
+            concluded = replace(concluded, rejected=self._open_rejected)
+        return concluded
+
+    def _load_language_model(self) -> None:
+        """Load the second pass's general English language model (once; about 0.5 s)."""
+        if self._open_lm:
+            return
+        import pocketsphinx
+
+        ps = self._ps
+        c = self.config
+        second = {"lw": c.open_lw, "beam": c.open_beam, "pbeam": c.open_beam, "wbeam": c.open_wbeam,
+                  "fwdflat": c.open_fwdflat, "bestpath": c.open_bestpath}
+        first = {key: ps.config[key] for key in second}
+        for key, value in second.items():
+            ps.config[key] = value
+        try:
+            ps.add_lm_file(OPEN_SEARCH, pocketsphinx.get_model_path("en-us/en-us.lm.bin"))
+        finally:
+            for key, value in first.items():
+                ps.config[key] = value
+        self._open_lm = True
+
+    def _lm_words(self, audio: np.ndarray, at: float) -> list[tuple[str, float]]:
+        """The words the general language model hears in ``audio`` (which starts ``at`` seconds into the
+        utterance), each with the time of its middle."""
+        ps = self._ps
+        ps.activate_search(OPEN_SEARCH)
+        ps.start_utt()
+        ps.process_raw(audio.tobytes(), False, True)
+        ps.end_utt()
+        return [
+            (seg.word.split("(")[0], at + (seg.start_frame + seg.end_frame + 1) / (2 * FRAME_RATE))
+            for seg in (ps.seg() or ())
+            if not seg.word.startswith(("<", "[", "+", "("))
+        ]
+
+    def _phones(self, words: list[str]) -> list[str]:
+        return [p for w in words for p in (self._ps.lookup_word(w) or "").split()]
+
+    def _second_pass(self, speech: list[WordTiming], decoded: np.ndarray, offset: int, noisy: bool) -> str:
+        """The hypothesis with each run of open-slot phones replaced by what the general language model hears in
+        that stretch of ``decoded`` (which starts ``offset`` samples into the utterance); "" when a stretch
+        gives no word."""
+        t0 = time.perf_counter()
+        ps = self._ps
+        self._load_language_model()
+        out: list[str] = []
+        run: list[WordTiming] = []
+        pad = self.config.open_pad
+        active = self._active
+        self._open_rejected = None
+        try:
+            whole = self._lm_words(decoded, offset / SAMPLE_RATE)
+            runs = _open_runs(speech)
+            carrier = [w.word.split("(")[0] for w in speech if not w.word.startswith(OPEN_PREFIX)]
+            around = [word for word, middle in whole
+                      if not any(a.start - pad <= middle <= b.end + pad for a, b in runs)]
+            agreement = phone_similarity(self._phones(carrier), self._phones(around))
+            if agreement < self.config.open_carrier_min:
+                self._open_rejected = (
+                    f"the open-vocabulary pass heard {' '.join(around)!r} where the grammar heard "
+                    f"{' '.join(carrier)!r} ({agreement:.2f})"
+                )
+                return ""
+            for w in [*speech, None]:
+                if w is not None and w.word.startswith(OPEN_PREFIX):
+                    run.append(w)
+                    continue
+                if run:
+                    start, stop = run[0].start, run[-1].end
+                    heard = _between(whole, out, _carrier_after(speech, w)) if self.config.open_context else []
+                    if not heard:
+                        begin = max(0, int((start - pad) * SAMPLE_RATE) - offset)
+                        end = min(len(decoded), int((stop + pad) * SAMPLE_RATE) - offset)
+                        heard = [word for word, _ in self._lm_words(decoded[begin:end], 0.0)]
+                    if not heard:
+                        self._open_rejected = "the open-vocabulary pass heard no word in an open slot"
+                        return ""
+                    out += heard
+                    run = []
+                if w is not None:
+                    out.append(w.word)
+        finally:
+            if active is not None:
+                ps.activate_search(active.name + (NOISY_SUFFIX if noisy and self.config.garbage else ""))
+            self._open_seconds = time.perf_counter() - t0
+        return " ".join(out)
 
     def phone_count(self, word: str) -> int:
         """How many phones the decoder's dictionary gives ``word`` (alternates like "to(2)" included); 1 if none."""
@@ -392,6 +571,50 @@ class Recognizer:
             rng = np.random.default_rng(len(pcm))
             pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
         return pcm
+
+
+def _open_runs(speech: list[WordTiming]) -> list[tuple[WordTiming, WordTiming]]:
+    """(first, last) phone of each run of open-slot phones."""
+    runs: list[tuple[WordTiming, WordTiming]] = []
+    first: WordTiming | None = None
+    last: WordTiming | None = None
+    for w in [*speech, None]:
+        if w is not None and w.word.startswith(OPEN_PREFIX):
+            first = first or w
+            last = w
+            continue
+        if first is not None and last is not None:
+            runs.append((first, last))
+        first = last = None
+    return runs
+
+
+def _carrier_after(speech: list[WordTiming], after: WordTiming | None) -> list[str]:
+    """The grammar's words from ``after`` up to the next open-slot phone (what follows an open run)."""
+    if after is None:
+        return []
+    words = [w.word for w in speech[speech.index(after):]]
+    for i, word in enumerate(words):
+        if word.startswith(OPEN_PREFIX):
+            return words[:i]
+    return words
+
+
+def _between(heard: list[tuple[str, float]], before: list[str], after: list[str]) -> list[str]:
+    """The language model's words that stand for an open slot, when it heard the grammar's words around the slot
+    too: its sentence begins with ``before`` (the words up to the slot) and ends with ``after`` (the grammar's
+    words after it); else [] (the carrier was heard otherwise, so the words cannot be placed)."""
+    words = [w for w, _ in heard]
+    lead = [w.split("(")[0] for w in before]
+    tail = [w.split("(")[0] for w in after]
+    if lead and lead[-1] in ARTICLES and words[: len(lead)] != lead:
+        lead = lead[:-1]  # the grammar took the value's first sound for "a" ("… make a chocolate")
+    if len(words) > len(lead) + len(tail) and words[: len(lead)] == lead and words[len(words) - len(tail):] == tail:
+        return words[len(lead): len(words) - len(tail)]
+    return []
+
+
+ARTICLES = frozenset({"a", "an", "the"})
 
 
 def _feat_params(folder: Path, remove_noise: bool) -> Path:
@@ -442,3 +665,16 @@ def add_noise_floor(pcm: np.ndarray, below_db: float, seed: int = 0) -> np.ndarr
     rms = math.sqrt(peak / (10 ** (below_db / 10)))
     noise = np.random.default_rng(seed).standard_normal(len(x)) * rms
     return np.clip(x + noise, -32768, 32767).astype(np.int16)
+
+
+def phone_similarity(expected: list[str], heard: list[str]) -> float:
+    """1 − normalised edit distance between two phone sequences (1.0 when both are empty)."""
+    if not expected and not heard:
+        return 1.0
+    prev = list(range(len(heard) + 1))
+    for i, x in enumerate(expected, 1):
+        cur = [i] + [0] * len(heard)
+        for j, y in enumerate(heard, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y))
+        prev = cur
+    return 1.0 - prev[-1] / max(len(expected), len(heard))

@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("  every word is in the dictionary")
     for note in grammar.voice_excluded:
-        print(f"  text only, not by voice: {note}")
+        print(f"  not in the grammar's own automaton: {note}")
     if args.output:
         args.output.mkdir(parents=True, exist_ok=True)
         (args.output / f"{grammar.name}.jsgf").write_text(grammar.jsgf, encoding="utf-8")

@@ -37,7 +37,13 @@ GRAMMAR_TYPES = frozenset(
 )
 WILDCARD_TYPES = frozenset({"AMAZON.SearchQuery"})
 WILDCARD_RULE = "__wildcard__"
-"""A rule name the matcher treats as one or more arbitrary words (AMAZON.SearchQuery, text only)."""
+"""A rule name the matcher treats as one or more arbitrary words (AMAZON.SearchQuery)."""
+OPEN_WORD = "<open>"
+"""The word of ``CompiledGrammar.open_fsa`` beside a custom slot's values: any words (the decoder may put a phone
+loop there, and a second pass with a general language model hears what was said in it)."""
+QUERY_WORD = "<query>"
+"""The same for an AMAZON.SearchQuery slot."""
+OPEN_WORDS = frozenset({OPEN_WORD, QUERY_WORD})
 
 EXIT_INTENT = "System.Exit"
 """Understood in every session, whatever the skill declares: "exit" ends the session (USER_INITIATED); its
@@ -98,6 +104,10 @@ class CompiledGrammar:
     """The grammar as JSGF text, for reading (alternatives it cannot hear, such as wildcards, left out)."""
     fsa: WordFsa | None = None
     """The same language as a minimal word automaton: what the decoder searches."""
+    open_fsa: WordFsa | None = None
+    """The automaton with :data:`OPEN_WORD` beside every custom slot's values and :data:`QUERY_WORD` in place of
+    every AMAZON.SearchQuery, in sentences with at least one other word (None: the grammar has no such slot). What
+    the decoder searches when it hears unlisted values (``DecoderConfig.open_slots``)."""
 
     @property
     def words(self) -> frozenset[str]:
@@ -148,6 +158,33 @@ def _voice_rules(rules: Mapping[str, Expr]) -> dict[str, Expr]:
         stripped = strip(expr)
         out[name] = stripped if stripped is not None else Ref("VOID")
     return out
+
+
+def _open_rules(rules: Mapping[str, Expr], open_rules: frozenset[str]) -> dict[str, Expr] | None:
+    """Rules with :data:`OPEN_WORD` beside each slot of an open type and for each wildcard; None when there is
+    no such slot."""
+    found = False
+
+    def opened(e: Expr) -> Expr:
+        nonlocal found
+        if isinstance(e, Slot) and e.rule == WILDCARD_RULE:
+            found = True
+            return Word(QUERY_WORD)
+        if isinstance(e, Slot) and e.rule in open_rules:
+            found = True
+            return Alt((e, Word(OPEN_WORD)))
+        if isinstance(e, Seq):
+            return Seq(tuple(opened(i) for i in e.items))
+        if isinstance(e, Alt):
+            return Alt(tuple(opened(i) for i in e.items))
+        if isinstance(e, Opt):
+            return Opt(opened(e.item))
+        if isinstance(e, Tag):
+            return Tag(e.intent, opened(e.item), e.skill, e.launch)
+        return e
+
+    out = {name: opened(expr) for name, expr in rules.items() if name != WILDCARD_RULE}
+    return out if found else None
 
 
 def _words(e: Expr) -> Iterable[str]:
@@ -378,7 +415,9 @@ class _Builder:
             if not tokens:
                 continue
             if any(k == "s" and slot_rules[v].rule == WILDCARD_RULE for k, v in tokens):
-                self.excluded.append(f"{intent.name}: {sample!r} (AMAZON.SearchQuery is understood in text only)")
+                self.excluded.append(
+                    f"{intent.name}: {sample!r} (AMAZON.SearchQuery: by voice only through the open-slot second pass)"
+                )
             sequences.append(tokens)
         if not sequences:
             return None
@@ -398,9 +437,11 @@ class _Builder:
         prons = self.lexicon.resolve(vocabulary, supplied)
         name = f"g{digest[:12]}"
         voice = _voice_rules(self.rules)
+        open_rules = _open_rules(self.rules, frozenset(i.rule for i in self.types.values() if i.kind == "custom"))
         return CompiledGrammar(
             jsgf=grammar_text(name, voice, public),
             fsa=build_fsa(voice, public),
+            open_fsa=build_fsa(open_rules, public, OPEN_WORDS) if open_rules is not None else None,
             name=name, kind=kind, public=public, rules=dict(self.rules),
             types=dict(self.types),
             intents=dict(intents), pronunciations=prons, voice_excluded=tuple(self.excluded), digest=digest,
@@ -619,7 +660,7 @@ def with_prefix(grammar: CompiledGrammar, phrase: Sequence[str], lexicon: Lexico
         found = lexicon.resolve(set(words))
         prons = replace(grammar.pronunciations, known=grammar.pronunciations.known | found.known,
                         extra={**grammar.pronunciations.extra, **found.extra})
-        return replace(grammar, name=f"g{digest[:12]}", public=public, rules=rules, fsa=prefixed,
+        return replace(grammar, name=f"g{digest[:12]}", public=public, rules=rules, fsa=prefixed, open_fsa=None,
                        pronunciations=prons, digest=digest, jsgf="")
 
     return _cached(digest, build)

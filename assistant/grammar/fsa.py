@@ -121,8 +121,11 @@ def _build(expr: Expr, rules: Mapping[str, Expr], nfa: _Nfa, start: int, depth: 
     raise GrammarError(f"unknown grammar node {expr!r}")
 
 
-def build_fsa(rules: Mapping[str, Expr], public: str) -> WordFsa:
-    """Determinise and minimise the language of ``rules[public]``."""
+def build_fsa(rules: Mapping[str, Expr], public: str, anchor: frozenset[str] = frozenset()) -> WordFsa:
+    """Determinise and minimise the language of ``rules[public]``.
+
+    ``anchor``: words that may not make a sentence alone: only sentences with at least one other word are kept
+    (the open-slot markers, so that an open slot always comes with a carrier phrase)."""
     nfa = _Nfa()
     start = nfa.state()
     accept = _build(rules[public], rules, nfa, start)
@@ -143,31 +146,31 @@ def build_fsa(rules: Mapping[str, Expr], public: str) -> WordFsa:
         closure_cache[s] = result
         return result
 
-    # Subset construction.
-    first = closure(start)
-    ids: dict[frozenset[int], int] = {first: 0}
+    # Subset construction; with an anchor, each subset also says whether a word other than it was seen.
+    first = (closure(start), not anchor)
+    ids: dict[tuple[frozenset[int], bool], int] = {first: 0}
     dfa_arcs: list[dict[str, int]] = []
     finals: list[bool] = []
     queue = [first]
     while queue:
-        subset = queue.pop()
+        subset, seen = queue.pop()
         moves: dict[str, set[int]] = {}
         for s in subset:
             for word, t in nfa.arcs[s]:
                 moves.setdefault(word, set()).update(closure(t))
         arcs: dict[str, int] = {}
         for word, targets in moves.items():
-            key = frozenset(targets)
+            key = (frozenset(targets), seen or word not in anchor)
             if key not in ids:
                 ids[key] = len(ids)
                 queue.append(key)
             arcs[word] = ids[key]
-        index = ids[subset]
+        index = ids[(subset, seen)]
         while len(dfa_arcs) <= index:
             dfa_arcs.append({})
             finals.append(False)
         dfa_arcs[index] = arcs
-        finals[index] = accept in subset
+        finals[index] = accept in subset and seen
     while len(dfa_arcs) < len(ids):
         dfa_arcs.append({})
         finals.append(False)

@@ -80,6 +80,11 @@ def union(parts: Sequence[CompiledGrammar]) -> CompiledGrammar:
         digest=digest,
         jsgf="",
         fsa=_union_fsa([p.fsa for p in parts if p.fsa is not None]),
+        open_fsa=(
+            _union_fsa([p.open_fsa or p.fsa for p in parts if p.fsa is not None])
+            if any(p.open_fsa is not None for p in parts)
+            else None
+        ),
     )
 
 

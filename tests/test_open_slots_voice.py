@@ -1,0 +1,103 @@
+"""Open slots by voice (issue 13): real synthesized speech through the real decoder, two passes. The first pass
+puts a phone loop in the slot's place (``CompiledGrammar.open_fsa``), the second decodes the utterance with
+pocketsphinx's general English language model. With ``open_slots`` "off", the same audio gives a listed value or
+nothing. AMAZON.SearchQuery is heard by default ("search"); unlisted custom values only with "all"."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.asr.decoder import DecoderConfig, Recognizer
+from assistant.grammar.compiler import compile_session
+from assistant.model.loader import load_model, model_from_dict
+
+SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "samples"
+SAUCE_BOSS = SAMPLES / "nodejs-sauce-boss"
+PAD = np.zeros(8000, np.int16)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not shutil.which("text2wave"), reason="needs festival (Debian: festival festvox-kallpc16k)"),
+]
+
+
+def said(text: str, voice: str = "festival-kal") -> np.ndarray:
+    from bench.voices import synthesize
+
+    return np.concatenate([PAD, synthesize(text, voice), PAD])
+
+
+@pytest.fixture(scope="module")
+def sauce_boss():  # type: ignore[no-untyped-def]
+    if not SAUCE_BOSS.is_dir():
+        reason = f"the public Alexa sample nodejs-sauce-boss is not in {SAMPLES}"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return compile_session(load_model(SAUCE_BOSS))
+
+
+@pytest.fixture(scope="module")
+def recognizers():  # type: ignore[no-untyped-def]
+    with Recognizer(DecoderConfig(open_slots="all")) as opened, Recognizer(DecoderConfig(open_slots="off")) as closed:
+        yield opened, closed
+
+
+def test_an_unlisted_sauce_is_heard_in_two_passes(sauce_boss, recognizers) -> None:  # type: ignore[no-untyped-def]
+    opened, closed = recognizers
+    audio = said("how can I make ketchup")
+    rec = opened.decode(audio, sauce_boss)
+    assert rec.result is not None and rec.result.intent == "RecipeIntent", rec
+    item = rec.result.slots["Item"]
+    assert item.value == "ketchup" and item.resolved is None
+    assert rec.open_seconds > 0 and rec.transcript == "how can i make ketchup"
+    before = closed.decode(audio, sauce_boss)  # the constrained grammar alone: a listed sauce, or nothing
+    assert before.result is None or before.result.slots["Item"].value != "ketchup"
+
+
+def test_a_listed_sauce_still_resolves_without_a_second_pass(sauce_boss, recognizers) -> None:  # type: ignore[no-untyped-def]
+    opened, _ = recognizers
+    rec = opened.decode(said("how can I make ranch"), sauce_boss)
+    assert rec.result is not None and rec.result.slots["Item"].resolved == {"name": "ranch", "id": "RAN"}
+    assert rec.open_seconds == 0.0
+
+
+def test_search_query_is_heard_by_voice_by_default(recognizers) -> None:  # type: ignore[no-untyped-def]
+    _, closed = recognizers
+    grammar = compile_session(model_from_dict({"interactionModel": {"languageModel": {
+        "invocationName": "finder",
+        "intents": [{"name": "SearchIntent", "slots": [{"name": "query", "type": "AMAZON.SearchQuery"}],
+                     "samples": ["search for {query}"]},
+                    {"name": "AMAZON.StopIntent", "samples": []}],
+    }}}, "inline"))
+    audio = said("search for cheap flights")
+    with Recognizer(DecoderConfig()) as default:
+        rec = default.decode(audio, grammar)
+    assert rec.result is not None and rec.result.intent == "SearchIntent"
+    assert rec.result.slots["query"].value == "cheap flights"
+    before = closed.decode(audio, grammar).result
+    assert before is None or before.intent != "SearchIntent"
+
+
+def test_by_default_unlisted_custom_values_are_not_heard_open(sauce_boss) -> None:  # type: ignore[no-untyped-def]
+    """The default hears SearchQuery only: sauce boss's grammar is decoded with its own automaton, unchanged."""
+    with Recognizer(DecoderConfig()) as default:
+        rec = default.decode(said("how can I make ranch"), sauce_boss)
+    assert rec.open_seconds == 0.0 and rec.result is not None and rec.result.slots["Item"].value == "ranch"
+
+
+def test_out_of_domain_speech_is_not_taken_as_an_open_value(sauce_boss, recognizers) -> None:  # type: ignore[no-untyped-def]
+    """Sentences of other domains: the open slot accepts none of them (whatever the grammar alone does)."""
+    opened, closed = recognizers
+    for sentence in ("what time does the pharmacy close tonight", "remind me to water the plants",
+                     "turn off the lights in the kitchen"):
+        rec = opened.decode(said(sentence), sauce_boss)
+        before = closed.decode(said(sentence), sauce_boss)
+        assert rec.result is None or rec.open_seconds == 0, (sentence, rec.transcript)
+        if before.result is None:
+            assert rec.result is None, (sentence, rec.transcript)
