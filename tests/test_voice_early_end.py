@@ -17,7 +17,7 @@ from assistant.asr.decoder import Recognizer
 from assistant.grammar.compiler import CompiledGrammar, compile_session
 from assistant.model.loader import load_model, model_from_dict
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.loop import LoopOptions, Trigger, TurnRecord, VoiceLoop
+from assistant.voice.loop import LoopOptions, Trigger, TurnRecord, VoiceLoop, chunks_of
 from assistant.voice.utterance import UtteranceOptions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,3 +83,24 @@ def test_a_pause_inside_a_request_does_not_split_it() -> None:
     # Without holding, the endpointer cuts at the pause: "tell me about" is forced onto a sentence ("... earth")
     # that the plausibility check refuses, and "mars" comes alone.
     assert len(split) == 2 and split[0].turn.result is None
+
+
+def test_the_end_of_sound_is_heard_before_the_vad_lets_go() -> None:
+    """The VAD calls a fading tail speech for about 0.1 s after the words end; the early end counts its silence
+    from the end of the last frame loud above the room (``Endpointer.heard_end``), in a quiet room with a floor."""
+    from assistant.voice.endpoint import Endpointer
+
+    rng = np.random.default_rng(7)
+    for text in ("tell me about mars", "who's there"):
+        speech = synthesize_samples(text)
+        audio = np.concatenate([silence(1.0), speech, silence(1.0)]).astype(np.float64)
+        audio += rng.normal(0.0, 3.0, audio.size)  # a quiet room's floor, about 50 dB below the speech
+        audio = audio.astype(np.int16)
+        true_end = (np.nonzero(np.abs(audio) > 200)[0][-1] + 1) / 16000
+        endpointer = Endpointer()
+        for chunk in chunks_of(audio):
+            endpointer.process(chunk)
+            if chunk.end >= true_end + 0.5:
+                break
+        assert abs(endpointer.heard_end - true_end) < 0.04, (text, endpointer.heard_end, true_end)
+        assert endpointer.voiced_end - true_end > 0.06, (text, endpointer.voiced_end, true_end)  # what it spares

@@ -7,7 +7,9 @@ voiced frame. Both delays count in the latency figures (see bench/latency.py).
 
 from __future__ import annotations
 
+import collections
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +36,18 @@ class EndpointConfig:
     """Fraction of the window that must agree before speech starts or ends."""
     vad_mode: int = 2
     """Aggressiveness of the voice activity detector, 0 (loose) to 3 (strict)."""
+    loud_db: float = 12.0
+    """``Endpointer.heard_end``: a frame is sound when its energy is this many dB above the room's floor (the 10th
+    percentile of the last ``floor_seconds``)."""
+    floor_seconds: float = 3.0
+    """See ``loud_db``, seconds."""
+    depth_db: float = 35.0
+    """...and at most this many dB below the loudest frame of the last ``floor_seconds`` (a fading tail in a
+    quiet room is over before it reaches the floor)."""
+    settle: float = 0.3
+    """``Endpointer.heard_end`` trusts the end of sound over the VAD's last voiced frame when the sound ended at
+    most this many seconds before it (the VAD's own hangover); a longer stretch the VAD calls speech while it is
+    quiet is soft speech."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +90,19 @@ class Endpointer:
         self._origin = 0.0
         self._fed = 0
         self._voiced_end = float("-inf")
+        self._loud_end = float("-inf")
+        self._levels: collections.deque[float] = collections.deque(
+            maxlen=max(1, int(self.config.floor_seconds * rate / self.frame_samples))
+        )
+
+    @property
+    def heard_end(self) -> float:
+        """End of the speech just heard, as early as it can be told, seconds on the source's timeline: the end of
+        the last frame loud above the room's floor (``EndpointConfig.loud_db``) when the VAD's last voiced frame
+        (``voiced_end``) trails it by at most ``settle``: the VAD goes on calling a fading tail speech for about
+        0.1 s. Otherwise the VAD's."""
+        loud, voiced = self._loud_end, self._voiced_end
+        return loud if voiced - self.config.settle <= loud <= voiced else voiced
 
     @property
     def voiced_end(self) -> float:
@@ -104,6 +131,16 @@ class Endpointer:
         self._origin = at
         self._fed = 0
         self._voiced_end = float("-inf")
+        self._loud_end = float("-inf")
+        self._levels.clear()
+
+    def _level(self, frame: np.ndarray, now: float) -> None:
+        """Track the room's floor and the end of the last loud frame (``heard_end``)."""
+        db = 10.0 * math.log10(float(np.mean(frame.astype(np.float64) ** 2)) + 1.0)
+        self._levels.append(db)
+        floor = float(np.percentile(self._levels, 10))
+        if db > max(floor + self.config.loud_db, max(self._levels) - self.config.depth_db):
+            self._loud_end = now
 
     def process(self, chunk: AudioChunk) -> list[SpeechEvent]:
         """Feed one chunk; the events it caused, in order."""
@@ -122,6 +159,7 @@ class Endpointer:
             now = self._origin + self._fed / self.rate
             if self._vad.is_speech(frame):
                 self._voiced_end = now
+            self._level(samples[first : first + n], now)
             if self._ep.in_speech and not was:
                 events.append(SpeechEvent("start", self._origin + float(self._ep.speech_start), now))
             elif was and not self._ep.in_speech:

@@ -50,6 +50,14 @@ class UtteranceOptions:
     """Seconds of silence after which an utterance ends at once, without waiting for the endpointer, when what was
     heard is a whole sentence of the grammar that no word can continue ("open space facts"); 0: off. A sentence
     that may go on ("set a timer for five" → "… minutes") waits for the endpointer."""
+    early_peek: float = 0.06
+    """With ``early_end``: seconds of silence after which what was heard is decoded ahead of time; if it is a
+    sentence that cannot go on, the utterance still ends only after ``early_end``, with that decode, so the
+    decoding is done while the silence is being waited for. Larger than ``early_end``: decode then."""
+    early_last_word: float = 0.1
+    """With ``early_end``: the last word must have at least this many seconds of sound under it (from its start
+    to ``Endpointer.heard_end``). A request cut at a pause ("tell me about … mars") is forced onto a whole
+    sentence by squeezing its last word ("earth") into the silence; such a decode must not end it early."""
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
@@ -122,6 +130,8 @@ class Utterance:
         self._cut = cut
         self._held: _Held | None = None
         self._peeked_at = float("-inf")  # once per pause of the input, across utterances
+        self._peeked_late = float("-inf")
+        self._ahead: tuple[float, Recognition, float] | None = None  # (voiced end, recognition, began): see early_peek
 
     def begin(
         self,
@@ -214,25 +224,48 @@ class Utterance:
         return None
 
     def _ended_early(self, chunk: AudioChunk) -> Ending | None:
-        """Over now if a short silence follows a sentence the grammar cannot continue (looked at once per pause)."""
-        voiced_end = self._endpointer.voiced_end
+        """Over now if a short silence follows a sentence the grammar cannot continue (looked at once per pause,
+        decoded ahead of the decision: ``early_peek``)."""
+        voiced_end = self._endpointer.heard_end
         wait = self.options.early_end
         if wait <= 0 or self.deferred is not None or voiced_end <= self.start:
             return None
-        if chunk.end - voiced_end < wait or self._peeked_at == voiced_end:
+        silent = chunk.end - voiced_end
+        ahead = min(self.options.early_peek, wait)
+        if self._peeked_at != voiced_end and silent >= ahead:
+            self._peeked_at = voiced_end
+            self._peek(voiced_end)
+        if silent < wait:
             return None
-        self._peeked_at = voiced_end
-        t0 = time.perf_counter()
-        recognition = self.recognizer.peek()
-        fsa = self.grammar.fsa if self.grammar is not None else None
-        if recognition is None or recognition.result is None or fsa is None:
+        if self._ahead is None and ahead < wait and self._peeked_late != voiced_end:
+            self._peeked_late = voiced_end  # decoded early as not over: look again, with the whole pause heard
+            self._peek(voiced_end)
+        if self._ahead is None or self._ahead[0] != voiced_end:
             return None
-        if recognition.noisy:  # in noise the VAD finds short "silences" inside speech: the endpointer decides
-            return None
-        if fsa.can_continue(recognition.transcript.split()):
-            return None
+        _, recognition, t0 = self._ahead
+        self._ahead = None
         log.debug("%r cannot go on: utterance ended after %.2f s of silence", recognition.transcript, wait)
         return Ending(voiced_end, chunk.end, "early", recognition, t0)
+
+    def _peek(self, voiced_end: float) -> None:
+        """Decode what was heard so far; keep it (``_ahead``) if it is a sentence that cannot go on."""
+        self._ahead = None
+        t0 = time.perf_counter()
+        recognition = self.recognizer.peek()
+        if recognition is not None and self._cannot_go_on(recognition):
+            self._ahead = (voiced_end, recognition, t0)
+
+    def _cannot_go_on(self, recognition: Recognition | None) -> bool:
+        """``recognition`` is a whole sentence of the grammar that no word can continue, heard in quiet."""
+        fsa = self.grammar.fsa if self.grammar is not None else None
+        if recognition is None or recognition.result is None or fsa is None:
+            return False
+        if recognition.noisy:  # in noise the VAD finds short "silences" inside speech: the endpointer decides
+            return False
+        words = [w for w in recognition.words if w.word.split("(")[0] in recognition.transcript.split()]
+        if words and self._endpointer.heard_end - (self.decode_from + words[-1].start) < self.options.early_last_word:
+            return False
+        return not fsa.can_continue(recognition.transcript.split())
 
     def _start_decoding(self, start: float) -> None:
         self.deferred = None
