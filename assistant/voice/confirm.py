@@ -106,11 +106,6 @@ class WakeOptions:
     (``cut``), which clips the request's first phone when the detector fires late."""
     prefix_margin: float = 0.1
     """Seconds of the pause kept before the phrase when decoding with it in front."""
-    woken_entry: float | None = None
-    """The phone loop's prior when decoding a same-breath request with the wake phrase in front, clean audio
-    (None: the recogniser's ``garbage_entry``); fixed when that grammar is first loaded."""
-    woken_noisy_entry: float | None = None
-    """The same for noisy audio (None: the recogniser's ``garbage_entry_noisy``)."""
     woken_max_phone_seconds: float = 0.2
     """After a neural wake in the same breath, a request of six phones or more that lasts longer than this many
     seconds per phone on average is not a request: people say requests faster, while a sentence begun with a

@@ -683,9 +683,7 @@ class VoiceLoop:
         assert self._utt is not None and self._check is not None
         self._state = LoopState.UTTERANCE
         window = self._check.cut_window() if search else None
-        w = self.options.wake
-        priors = (w.woken_noisy_entry, w.woken_entry) if prefixed else None
-        self._utt.begin(start, wake, self._grammar(prefixed), prefixed, window, priors)
+        self._utt.begin(start, wake, self._grammar(prefixed), prefixed, window)
 
     def _begin_speaking(self, until: float, answer: bool) -> None:
         """→ SPEAKING until ``until`` seconds, then WAITING for the answer the skill asked for (``answer``), else

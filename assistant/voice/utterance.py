@@ -124,7 +124,6 @@ class Utterance:
         self.deferred: float | None = None
         """While the start is still to be found after a same-breath wake word: where the search begins."""
         self._window = 0.0
-        self._priors: tuple[float | None, float | None] | None = None
         self._endpointer = endpointer
         self._ring = ring
         self._cut = cut
@@ -140,16 +139,13 @@ class Utterance:
         grammar: CompiledGrammar,
         prefixed: bool = False,
         search: float | None = None,
-        priors: tuple[float | None, float | None] | None = None,
     ) -> None:
         """Start decoding from ``start`` seconds with ``grammar``, catching up from the ring; with ``search``, from
-        where the request begins in the ``search`` seconds after ``start``, once they are heard. ``priors``: the
-        phone loop's (noisy, clean) priors for ``grammar`` (``Recognizer.use``)."""
+        where the request begins in the ``search`` seconds after ``start``, once they are heard."""
         self.start = start
         self.wake = wake
         self.grammar = grammar
         self.prefixed = prefixed
-        self._priors = priors
         self.deferred = start if search is not None else None
         self._window = search or 0.0
         if self.deferred is None:
@@ -271,8 +267,6 @@ class Utterance:
         self.deferred = None
         self.decode_from = start
         assert self.grammar is not None
-        if self._priors is not None:  # a same-breath wake: the phone loop competes harder
-            self.recognizer.use(self.grammar, *self._priors)
         self.recognizer.begin(self.grammar)
         backlog = [c.samples_from(start) for c in self._ring if c.end > start]
         if backlog:
