@@ -86,7 +86,7 @@ def test_a_pause_inside_a_request_does_not_split_it() -> None:
 
 
 def test_the_end_of_sound_is_heard_before_the_vad_lets_go() -> None:
-    """The VAD calls a fading tail speech for about 0.1 s after the words end; the early end counts its silence
+    """The VAD calls a fading tail speech for a while after the words end; the early end counts its silence
     from the end of the last frame loud above the room (``Endpointer.heard_end``), in a quiet room with a floor."""
     from assistant.voice.endpoint import Endpointer
 

@@ -99,8 +99,8 @@ class Endpointer:
     def heard_end(self) -> float:
         """End of the speech just heard, as early as it can be told, seconds on the source's timeline: the end of
         the last frame loud above the room's floor (``EndpointConfig.loud_db``) when the VAD's last voiced frame
-        (``voiced_end``) trails it by at most ``settle``: the VAD goes on calling a fading tail speech for about
-        0.1 s. Otherwise the VAD's."""
+        (``voiced_end``) trails it by at most ``settle``: the VAD goes on calling a fading tail speech for a while
+        (docs/research.md has the figures). Otherwise the VAD's."""
         loud, voiced = self._loud_end, self._voiced_end
         return loud if voiced - self.config.settle <= loud <= voiced else voiced
 
