@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         data = ["--data-dir", args.data_dir] if args.data_dir else []
         with tempfile.TemporaryDirectory(prefix="assistant-example-") as tmp:
             code = assistant([*data, "--seed", str(SEED), "run", "--input", os.path.relpath(WAV),
-                              "--output", str(Path(tmp) / "replies.wav"), "--transcript", str(TRANSCRIPT)])  # fmt: skip
+                              "--output", str(Path(tmp) / "replies.wav"), "--transcript", str(TRANSCRIPT)])
         if code != 0:
             return code
         print(f"{TRANSCRIPT}: written")
