@@ -349,6 +349,8 @@ class _Printer:
             line = "thinking..."
         elif f.kind == "speaking" and f.turn is not None:
             line = f"alexa> {spoken_text(f.text, f.turn.speech_ssml)}"
+        elif f.kind == "progressive":
+            line = f"alexa> {spoken_text(f.text, f.text.lstrip().startswith('<speak'))}"
         elif f.kind == "card":
             line = f"  card: {f.text}"
         elif f.kind == "silence":

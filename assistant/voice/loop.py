@@ -290,6 +290,9 @@ class VoiceLoop:
         self._vad = SpeechDetector(keep=opts.ring_seconds) if opts.speech.enabled else None
         self.reply.start(source.realtime, getattr(source, "timeline", None))
         self._realtime = source.realtime
+        progressive = getattr(getattr(self.engine, "services", None), "progressive", None)
+        if progressive is not None:  # a progressive response is said as it comes, while the skill works
+            progressive.speak = lambda _skill, text: self.reply.progressive(text, text.lstrip().startswith("<speak"))
         try:
             if spotter is not None:
                 self._spotter = spotter.start()
@@ -309,6 +312,8 @@ class VoiceLoop:
             if self._state is LoopState.UTTERANCE:
                 self._end_utterance(self._utt.at_input_end(self._now))
         finally:
+            if progressive is not None:
+                progressive.speak = None
             if spotter is not None:
                 self.short_wakes += spotter.implausible
                 spotter.stop()
@@ -445,6 +450,8 @@ class VoiceLoop:
         self.volume = getattr(self.engine, "volume", 10) / 10  # "alexa, volume five" sets the engine's
         self.reply.gain = self.volume
         poll = getattr(self.engine, "poll_player", None)
+        if poll is not None:
+            self.reply.expect(chunk.start, time.perf_counter())
         turn = poll() if poll is not None else None
         if turn is not None:
             record = TurnRecord(turn, "player", chunk.start)
@@ -574,6 +581,7 @@ class VoiceLoop:
         self._show_wake(pending or wake)
         self._feedback(Feedback("heard", at, recognition.transcript))
         self._feedback(Feedback("thinking", at))
+        self.reply.expect(at, t0)
         if self._woken:
             turn = self.engine.handle_recognition(recognition.result, recognition.transcript, woken=True)
         else:
@@ -598,6 +606,7 @@ class VoiceLoop:
             return
         self._feedback(Feedback("silence", at))
         t0 = time.perf_counter()
+        self.reply.expect(at, t0)
         turn = self.engine.handle_silence()
         record = TurnRecord(turn, "silence", at, engine_seconds=time.perf_counter() - t0)
         self._respond(record, t0)
@@ -607,6 +616,7 @@ class VoiceLoop:
         alerts = self.alerts
         if alerts is None:
             return False
+        self.reply.expect(at, time.perf_counter())
         turn = alerts.poll_alerts()
         ringing = alerts.alert_ringing()
         if turn is None:

@@ -9,12 +9,18 @@ Contracts:
   wake word, which stops the reply (``Reply.stop``), unless the reply itself says the wake word
   (``Reply.says``): the assistant must not wake itself.
 - The reply is one of the things that sound (``voice.sounding``): the last that "alexa, stop" stops.
+- A progressive response (``VoicePlayer.Speak`` sent to the local API server while the skill works) is said as it
+  comes (``Reply.progressive``, from the server's thread): placed at the turn's decision time plus the wall time
+  elapsed since its processing began (``Reply.expect``), on a recording's clock too; the skill's answer then
+  follows it, placed by the wall time taken and never before the progressive speech ends.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import re
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -53,7 +59,8 @@ class Feedback:
     """Something the user should see: the CLI prints these; the library only logs them."""
 
     kind: str
-    """``idle``, ``wake``, ``listening``, ``heard``, ``thinking``, ``speaking``, ``card``, ``silence``, ``done``."""
+    """``idle``, ``wake``, ``listening``, ``heard``, ``thinking``, ``progressive`` (said while the skill works;
+    ``text`` is its text or SSML), ``speaking``, ``card``, ``silence``, ``done``."""
     at: float
     """When, seconds on the source's timeline."""
     text: str = ""
@@ -141,6 +148,13 @@ class Reply:
         self._feedback = feedback
         self._replay: float | None = None
         self._timeline: Callable[[float], float] | None = None
+        # progressive responses: said by a thread of their own, in order, while the engine works
+        self._turn_at = 0.0
+        self._turn_began = time.perf_counter()
+        self._progress_end: float | None = None
+        self._progress: queue.Queue[tuple[str, bool, float]] = queue.Queue()
+        self._progress_thread: threading.Thread | None = None
+        self._progress_lock = threading.Lock()
 
     def start(self, realtime: bool, timeline: Callable[[float], float] | None) -> None:
         """For a run on a source that is live (``realtime``) or a recording; ``timeline`` maps a monotonic clock
@@ -162,27 +176,77 @@ class Reply:
         """True when the current reply says ``phrase`` (then hearing it is hearing ourselves)."""
         return f" {phrase} " in _words(self.saying)
 
+    def expect(self, at: float, began: float) -> None:
+        """The engine is working on a turn decided at ``at`` seconds since the wall time ``began``
+        (``time.perf_counter()``): a progressive response that comes meanwhile is placed from there."""
+        with self._progress_lock:
+            self._turn_at, self._turn_began = at, began
+
+    def progressive(self, text: str, ssml: bool) -> None:
+        """Say a progressive response as soon as possible (from any thread; it returns at once)."""
+        came = time.perf_counter()
+        with self._progress_lock:
+            if self._progress_thread is None or not self._progress_thread.is_alive():
+                self._progress_thread = threading.Thread(target=self._say_progress, name="progressive", daemon=True)
+                self._progress_thread.start()
+        self._progress.put((text, ssml, came))
+
+    def _say_progress(self) -> None:
+        while True:
+            text, ssml, came = self._progress.get()
+            try:
+                self._place_progress(text, ssml, came)
+            except Exception:  # noqa: BLE001 (a synthesis failure must not stop the next ones, nor the loop)
+                log.exception("cannot say the progressive response %r", text)
+            finally:
+                self._progress.task_done()
+
+    def _place_progress(self, text: str, ssml: bool, came: float) -> None:
+        if self.speaker is None:
+            return
+        with self._progress_lock:
+            at = self._turn_at + (came - self._turn_began)
+            cursor = at if self._progress_end is None else max(at, self._progress_end)
+        self._feedback(Feedback("progressive", cursor, text))
+        for samples in self.speaker.synthesize_sentences(text, ssml):
+            if self.gain != 1.0:
+                samples = (samples.astype(np.float32) * self.gain).astype(np.int16)
+            for sink in self.sinks:
+                sink.play(samples, SAMPLE_RATE, at=cursor)
+            cursor += samples.size / SAMPLE_RATE
+            with self._progress_lock:
+                self._progress_end = cursor
+
     def respond(self, record: TurnRecord, began: float) -> tuple[TurnRecord, float]:
         """Show the turn's card and say its speech, placed after ``record.at``; ``began`` is the wall time the
         turn's processing began. The record with the reply's times, and when the assistant listens again."""
+        self._progress.join()  # what the skill said while it worked is placed first
+        with self._progress_lock:
+            after, self._progress_end = self._progress_end, None
         turn = record.turn
         if turn.card:
             self._feedback(Feedback("card", record.at, card_text(turn.card), turn))
         start = end = left = None
         first_audio = 0.0
         if turn.speech and self.speaker is not None:
-            start, end, first_audio, left = self._speak(turn, record.at, began)
+            start, end, first_audio, left = self._speak(turn, record.at, began, after)
         record = replace(record, reply_start=start, reply_end=end, first_audio_seconds=first_audio, reply_left=left)
         if end is not None:
             resume = end
         else:
             resume = record.at + (self._replay if self._replay is not None else time.perf_counter() - began)
+            if after is not None:
+                resume = max(resume, after)
         self.until = max(self.until, resume)
         return record, resume
 
-    def _speak(self, turn: Turn, at: float, began: float) -> tuple[float, float, float, float | None]:
+    def _speak(
+        self, turn: Turn, at: float, began: float, after: float | None = None
+    ) -> tuple[float, float, float, float | None]:
         """Synthesize sentence by sentence, placing each on the timeline; (start, end, first-sentence wall s,
-        when the first sample left a loudspeaker on the source's timeline or None)."""
+        when the first sample left a loudspeaker on the source's timeline or None). ``after``: the end of the
+        progressive speech said during the turn, if any; the reply is then placed by the wall time taken (as the
+        progressive speech was), and not before it."""
         assert self.speaker is not None and turn.speech is not None
         self.saying = turn.speech
         start = cursor = 0.0
@@ -191,7 +255,9 @@ class Reply:
         for index, samples in enumerate(self.speaker.synthesize_sentences(turn.speech, turn.speech_ssml)):
             if index == 0:
                 first_audio = time.perf_counter() - began
-                start = cursor = at + (self._replay if self._replay is not None else first_audio)
+                start = cursor = at + (self._replay if self._replay is not None and after is None else first_audio)
+                if after is not None:
+                    start = cursor = max(start, after)
                 self._feedback(Feedback("speaking", start, turn.speech, turn))
             if self.gain != 1.0:
                 samples = (samples.astype(np.float32) * self.gain).astype(np.int16)
