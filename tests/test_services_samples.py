@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from skill_installs import installed
 
 from assistant.cli.main import main
 from assistant.runtime.engine import Engine, Turn
 from assistant.services.monetization import Catalog
 from assistant.services.userdata import UserSettings
 from assistant.settings import Settings
-from assistant.skills import install
 from assistant.skills.registry import Registry
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
@@ -38,16 +38,6 @@ def sample(folder: Path) -> Path:
     return folder
 
 
-def installed(source: Path, data: Path, name: str, **options: object) -> Settings:
-    settings = Settings(data_dir=data, include_bundled=False, skill_timeout=15)
-    try:
-        install.install(source, settings, name=name, **options)  # type: ignore[arg-type]
-    except Exception as error:  # noqa: BLE001 (offline: the package registries cannot be reached)
-        words = ("network", "resolve", "connection", "unreachable", "enotfound")
-        if any(w in str(error).lower() for w in words):
-            pytest.skip(f"cannot install {source.name} offline: {error}")
-        raise
-    return settings
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from skill_installs import installed
 
 from assistant.runtime.engine import Engine, Turn
 from assistant.services.permissions import (
@@ -23,7 +24,6 @@ from assistant.services.permissions import (
 )
 from assistant.services.userdata import UserSettings
 from assistant.settings import Settings
-from assistant.skills import install
 from assistant.skills.registry import Registry
 from assistant.skills.store import AttributeStore
 from assistant.skills.worker import WorkerPool
@@ -35,16 +35,6 @@ NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.slow
 
 
-def installed(source: Path, data: Path, name: str, **options: object) -> Settings:
-    settings = Settings(data_dir=data, include_bundled=False, skill_timeout=15)
-    try:
-        install.install(source, settings, name=name, **options)  # type: ignore[arg-type]
-    except Exception as error:  # noqa: BLE001 (offline: the package registries cannot be reached)
-        words = ("network", "resolve", "connection", "unreachable", "enotfound")
-        if any(w in str(error).lower() for w in words):
-            pytest.skip(f"cannot install {source.name} offline: {error}")
-        raise
-    return settings
 
 
 @pytest.fixture(scope="module")
