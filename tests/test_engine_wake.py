@@ -402,3 +402,32 @@ def test_by_voice_alexa_open_another_skill_leaves_the_game(game: Engine) -> None
     turns = _talk(game, _spoken_after_alexa("open wise guy"))
     assert len(turns) == 1 and turns[0].skill == "knock-knock"
     assert "session-ended:high-low:USER_INITIATED" in turns[0].events
+
+
+# --- the device's volume inside a session (an Echo's own, whatever skill is open) --------------------------------
+
+
+@pytest.mark.slow
+def test_alexa_volume_inside_the_game_sets_the_volume_and_the_game_waits(game: Engine) -> None:
+    """"volume three" is no guess of three: the device takes it, the skill gets nothing and still waits."""
+    for text, level in (("alexa, volume three", 3), ("alexa louder", 4), ("alexa, mute", 0), ("alexa unmute", 4)):
+        turn = game.handle_text(text)
+        assert turn.requests == () and [e for e in turn.events if e.kind == "volume"] == [f"volume:{level}"], text
+        assert game.volume == level and turn.session_open and game.expects_answer(), text
+    assert intents_sent(game.handle_text("twelve")) == ["NumberGuessIntent"]
+
+
+@pytest.mark.slow
+def test_the_woken_grammar_holds_the_volume(game: Engine) -> None:
+    result = parse("volume five", game.listening_grammar(woken=True))
+    assert result is not None and result.intent == "System.SetVolume"
+    plain = parse("volume five", game.listening_grammar())  # without the wake word, words for the game
+    assert plain is None or plain.intent != "System.SetVolume"
+
+
+@pytest.mark.slow
+def test_by_voice_alexa_louder_inside_the_game(game: Engine) -> None:
+    before = game.volume
+    turns = _talk(game, _spoken_after_alexa("turn the volume down"))
+    assert [t.requests for t in turns] == [()] and game.volume == before - 1
+    assert game.session is not None and game.expects_answer()

@@ -34,9 +34,9 @@ so it does here. The wake phrase is the constructor's ``wake_phrase`` ("alexa" b
 
 - **By voice**, the loop decodes what follows a wake word heard inside an open session with
   ``listening_grammar(woken=True)``: the union (``grammar.union``) of what the session listens with now (the
-  dialog's or the skill's grammar), stop / cancel / help whether the skill declares them or not, and the
-  top-level launcher ("open / ask / tell <skill>", "what skills do I have"). It is built once per session grammar
-  (a few ms) and cached. The loop hands the recognition over with ``handle_recognition(result, transcript,
+  dialog's or the skill's grammar), stop / cancel / help whether the skill declares them or not, the device's
+  volume, and the top-level launcher ("open / ask / tell <skill>", "what skills do I have"). It is built once per
+  session grammar (a few ms) and cached. The loop hands the recognition over with ``handle_recognition(result, transcript,
   woken=True)``; the transcript is what followed the wake word.
 - **By text**, ``handle_text`` strips a leading wake phrase ("alexa stop", "Alexa, open wise guy") and does the
   same. At the top level the wake phrase is simply stripped; the wake phrase alone does nothing.
@@ -148,6 +148,7 @@ VOLUME_INTENTS = (
     Intent("System.Unmute", samples=("unmute", "unmute the sound", "unmute yourself")),
 )
 """The device's own volume, as an Echo has it without any skill: 0 to 10 (``Engine.volume``)."""
+VOLUME_NAMES = frozenset(i.name for i in VOLUME_INTENTS)
 MAX_VOLUME = 10
 MAX_PLAYER_REQUESTS = 16
 """AudioPlayer requests one turn may cause (a skill answering each with another Play), a guard against a loop."""
@@ -334,7 +335,8 @@ class Engine:
         grammar = self._woken.get(key)
         if grammar is None:
             missing = tuple(Intent(name) for name in DIALOG_BUILTINS if name not in current.intents)
-            parts = [current]
+            # the device's volume works in a session too ("alexa, louder" while a game waits for an answer)
+            parts = [current, compile_session(InteractionModel("device", VOLUME_INTENTS))]
             if missing:  # stop / cancel / help are heard whether the skill declares them or not
                 parts.append(
                     compile_session(
@@ -527,7 +529,7 @@ class Engine:
                 + self._skill_list_sentence()
             )
             return
-        if result.intent in {i.name for i in VOLUME_INTENTS}:
+        if result.intent in VOLUME_NAMES:
             self._set_volume(turn, result)
             return
         if result.intent == "System.Stop" and self.player.playing and self._player_skill() is not None:
@@ -661,6 +663,11 @@ class Engine:
             turn.skill = session.skill
             self._end_session(turn, session, "USER_INITIATED")
             self._top_level(turn, result)
+            return
+        if result is not None and result.intent in VOLUME_NAMES and session.model.intent(result.intent) is None:
+            # the device's own: the volume changes and the skill goes on waiting, its reprompt untouched
+            turn.skill = session.skill
+            self._set_volume(turn, result)
             return
         if result is not None and result.intent in WOKEN_ALIASES:
             result = replace(result, intent=WOKEN_ALIASES[result.intent])
