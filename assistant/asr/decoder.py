@@ -44,6 +44,12 @@ OPEN_PREFIX = "open:"
 """Dictionary words of the phone loop that stands in an open slot's place in the first pass."""
 OPEN_SEARCH = "_open_lm"
 """The general English language model search of the open slots' second pass."""
+CLOSED_SUFFIX = "~closed"
+"""A grammar with open custom slots is also loaded without them, to check an unlisted value against."""
+CHOICE_SEARCH = "_open_choice"
+"""The forced choice between the grammar's words and those with an open value (``open_margin``)."""
+CHOICE_BEAM = 1e-200
+"""The forced choice's beams: wide, since it has two sentences."""
 NOISY_SUFFIX = "~noisy"
 """Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
 FRAME_RATE = 100
@@ -101,12 +107,12 @@ class DecoderConfig:
     """Reject hypotheses of clean (not noisy) utterances that leave loud speech outside their words or stretch a
     word implausibly (``plausible.PlausibilityLimits``); in noise, loud noise outside the words is normal.
     What it gains is measured by ``bench/rejection.py`` (docs/research.md)."""
-    open_slots: str = "search"
+    open_slots: str = "all"
     """Which slots are heard open by two passes: a phone loop in the slot's place (``CompiledGrammar.open_fsa``)
-    finds where the value lies in time, then pocketsphinx's general English language model hears it. ``search``:
-    AMAZON.SearchQuery only (the default); ``all``: also values no custom type lists (it costs listed values
-    and real in-domain speech: barista 98.3% → 91.4%, so it is not the default; docs/research.md, "Open slots by
-    voice"); ``off``: neither."""
+    finds where the value lies in time, then pocketsphinx's general English language model hears it. ``all`` (the
+    default): AMAZON.SearchQuery and values no custom type lists, the latter checked against the grammar alone
+    (``open_listed_check``); ``search``: AMAZON.SearchQuery only; ``off``: neither (docs/research.md, "Open slots
+    by voice")."""
     open_entry: float = 1e-25
     """Prior of the phone loop at a slot's place, against its listed values (lower: listed values win more)."""
     open_phone: float = 0.1
@@ -132,8 +138,17 @@ class DecoderConfig:
     open_carrier_min: float = 0.6
     """The second pass must hear the grammar's words around an open slot too: the phones of the words the
     general language model heard outside the slot's stretch must agree at least this much (1 − normalised edit
-    distance) with those of the grammar's words, else the utterance is rejected. Out-of-domain speech bent into
-    "i want a <anything>" fails it (bench/openslot.py, docs/research.md)."""
+    distance) with those of the grammar's words, else the second pass hears nothing: the grammar alone decides
+    (``open_listed_check``), or the utterance is rejected. Out-of-domain speech bent into "i want a <anything>"
+    fails it (bench/openslot.py, docs/research.md)."""
+    open_listed_check: bool = True
+    """When the second pass gives a custom slot a value no list has, or fails, the grammar without open slots
+    decodes the utterance too, and its listed value is kept when the second pass failed or when it explains the
+    audio about as well as the open value (``open_margin``). Real speech with a listed value said unusually takes
+    the loop, and without this loses it (docs/research.md)."""
+    open_margin: float = 1e-60
+    """Prior of the open value's words against the grammar's words in that check (lower: listed values win
+    more)."""
     model_remove_noise: bool | None = False
     """Whether pocketsphinx's own spectral noise subtraction runs; None: as the acoustic model's feat.params says
     (en-US: on). pocketsphinx 5.1.1 lets feat.params override the ``remove_noise`` argument, so this is applied
@@ -282,20 +297,9 @@ class Recognizer:
                     fsa = opened  # else the grammar's own automaton: nothing changes
                 if fsa is None:
                     raise GrammarError(f"grammar {grammar.name} has no automaton")
-                arcs, n_states = self._open_arcs(fsa)
-                if self.config.garbage:
-                    clean = self.config.garbage_entry if entry is None else entry
-                    noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
-                    for name, prior in ((grammar.name, clean), (grammar.name + NOISY_SUFFIX, noisy)):
-                        loop = self._garbage_arcs(fsa.start, fsa.final, n_states, prior)
-                        weak = name.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
-                        ps.config["lw"] = self.config.lw_noisy if weak else self.config.lw
-                        try:
-                            ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs + loop))
-                        finally:
-                            ps.config["lw"] = self.config.lw
-                else:
-                    ps.add_fsg(grammar.name, ps.create_fsg(grammar.name, fsa.start, fsa.final, arcs))
+                self._add_searches(grammar.name, fsa, entry, noisy_entry)
+                if fsa is opened and self._checks_listed(grammar) and grammar.fsa is not None:
+                    self._add_searches(grammar.name + CLOSED_SUFFIX, grammar.fsa, entry, noisy_entry)
             except RuntimeError as err:
                 raise GrammarError(f"pocketsphinx could not load grammar {grammar.name} ({grammar.kind}): {err}") from err
             self._loaded[grammar.name] = grammar
@@ -304,6 +308,32 @@ class Recognizer:
         if self._active is not grammar:
             ps.activate_search(grammar.name)
             self._active = grammar
+
+    def _add_searches(self, name: str, fsa: WordFsa, entry: float | None, noisy_entry: float | None) -> None:
+        """Load ``fsa`` as the search ``name`` (open slots as phone loops), with the rejection loop at ``entry``, and
+        as ``name`` + NOISY_SUFFIX with the loop at ``noisy_entry`` (None: the config's priors)."""
+        ps = self._ps
+        arcs, n_states = self._open_arcs(fsa)
+        if not self.config.garbage:
+            ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs))
+            return
+        clean = self.config.garbage_entry if entry is None else entry
+        noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
+        for search, prior in ((name, clean), (name + NOISY_SUFFIX, noisy)):
+            loop = self._garbage_arcs(fsa.start, fsa.final, n_states, prior)
+            weak = search.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
+            ps.config["lw"] = self.config.lw_noisy if weak else self.config.lw
+            try:
+                ps.add_fsg(search, ps.create_fsg(search, fsa.start, fsa.final, arcs + loop))
+            finally:
+                ps.config["lw"] = self.config.lw
+
+    def _checks_listed(self, grammar: CompiledGrammar) -> bool:
+        """Whether an unlisted value the second pass hears in ``grammar`` is checked against the grammar alone
+        (``DecoderConfig.open_listed_check``): custom slots are heard open in it."""
+        opened = grammar.open_fsa
+        return (self.config.open_listed_check and OPEN_WORD in self._open_kinds() and opened is not None
+                and any(w == OPEN_WORD for *_, w in opened.transitions))
 
     def _open_arcs(self, fsa: WordFsa) -> tuple[list[tuple[Any, ...]], int]:
         """The automaton's arcs for pocketsphinx, each open-slot word replaced by a phone loop of its own; and the
@@ -339,9 +369,13 @@ class Recognizer:
         if grammar.name in self._loaded:
             if self._active is grammar:
                 self._active = None
-            self._ps.remove_search(grammar.name)
-            if self.config.garbage:
-                self._ps.remove_search(grammar.name + NOISY_SUFFIX)
+            names = [grammar.name]
+            if self._checks_listed(grammar) and grammar.fsa is not None:
+                names.append(grammar.name + CLOSED_SUFFIX)
+            for name in names:
+                self._ps.remove_search(name)
+                if self.config.garbage:
+                    self._ps.remove_search(name + NOISY_SUFFIX)
             del self._loaded[grammar.name]
 
     # -- decoding --
@@ -405,12 +439,32 @@ class Recognizer:
         if self.config.noise_floor_db is not None:
             decoded = add_noise_floor(decoded, self.config.noise_floor_db)
         noisy = is_noisy(audio, self.config.noisy_below_db) if audio.size else False
-        if self.config.cmn == "batch":
-            ps.activate_search(self._active.name + (NOISY_SUFFIX if noisy and self.config.garbage else ""))
-            ps.start_utt()
-            ps.process_raw(decoded.tobytes(), False, True)
-        ps.end_utt()
         grammar = self._active
+        if self.config.cmn == "batch":
+            self._run(self._search(grammar.name, noisy), decoded)
+        else:
+            ps.end_utt()
+        concluded, opened = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=True)
+        if opened and not self._peeking and self._checks_listed(grammar):
+            concluded = self._prefer_listed(grammar, concluded, audio, decoded, offset, noisy)
+        return concluded
+
+    def _search(self, name: str, noisy: bool) -> str:
+        return name + (NOISY_SUFFIX if noisy and self.config.garbage else "")
+
+    def _run(self, search: str, decoded: np.ndarray) -> None:
+        """Decode a whole utterance with one search."""
+        ps = self._ps
+        ps.activate_search(search)
+        ps.start_utt()
+        ps.process_raw(decoded.tobytes(), False, True)
+        ps.end_utt()
+
+    def _recognition(self, grammar: CompiledGrammar, audio: np.ndarray, decoded: np.ndarray, offset: int,
+                     noisy: bool, t0: float, second_pass: bool) -> tuple[Recognition, bool]:
+        """What the search just run heard, concluded; and whether its best path went through an open slot's loop
+        (then the second pass has run when ``second_pass`` and this is not a peek)."""
+        ps = self._ps
         hyp = ps.hyp()
         transcript = hyp.hypstr if hyp is not None else ""
         words = tuple(
@@ -423,7 +477,7 @@ class Recognizer:
         garbage = [w for w in words if w.word.startswith(GARBAGE_PREFIX)]
         opened = not garbage and any(w.word.startswith(OPEN_PREFIX) for w in speech)
         if opened:  # a peek (is the sentence over?) does not wait for the second pass: not understood yet
-            transcript = "" if self._peeking else self._second_pass(speech, decoded, offset, noisy)
+            transcript = "" if self._peeking or not second_pass else self._second_pass(speech, decoded, offset, noisy)
         covered = sum(w.end - w.start for w in speech)
         junk = sum(w.end - w.start for w in garbage)
         confidence = covered / (covered + junk) if covered + junk > 0 else 0.0
@@ -437,7 +491,65 @@ class Recognizer:
         concluded = self._conclude(grammar, transcript, rec)
         if opened and not transcript and self._open_rejected:
             concluded = replace(concluded, rejected=self._open_rejected)
-        return concluded
+        return concluded, opened
+
+    def _prefer_listed(self, grammar: CompiledGrammar, heard: Recognition, audio: np.ndarray,
+                       decoded: np.ndarray, offset: int, noisy: bool) -> Recognition:
+        """The check of an open custom slot (``DecoderConfig.open_listed_check``). When the second pass gave an
+        unlisted value, or nothing, the grammar alone decodes the utterance too. Its hypothesis (with a listed
+        value) is kept when the second pass failed, and when a forced choice between the two word sequences over
+        the same audio, the heard words weighed by ``open_margin``, picks it."""
+        result = heard.result
+        if result is not None and not _unlisted(result):
+            return heard  # a listed value or a search query after all
+        t0 = time.perf_counter()
+        active = self._active
+        try:
+            self._run(self._search(grammar.name + CLOSED_SUFFIX, noisy), decoded)
+            closed, _ = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=False)
+            if closed.result is None:
+                chosen = heard  # no listed value fits either: the open value, or the second pass's rejection
+            elif result is None or self._listed_wins(closed.transcript, heard.transcript, decoded):
+                chosen = closed
+            else:
+                chosen = heard
+        finally:
+            if active is not None:
+                self._ps.activate_search(self._search(active.name, noisy))
+        spent = time.perf_counter() - t0
+        return replace(chosen, decode_seconds=heard.decode_seconds + spent,
+                       open_seconds=heard.open_seconds + spent)
+
+    def _listed_wins(self, listed: str, heard: str, decoded: np.ndarray) -> bool:
+        """A forced choice over ``decoded`` between two word sequences, the grammar's (``listed``) and the one
+        with the open value (``heard``, prior ``open_margin``): True when the grammar's wins."""
+        ps = self._ps
+        arcs: list[tuple[Any, ...]] = []
+        final = 1
+        n = 2
+        for words, prior in ((listed.split(), 1.0), (heard.split(), self.config.open_margin)):
+            state = 0
+            for i, word in enumerate(words):
+                target = final if i == len(words) - 1 else n
+                arcs.append((state, target, prior if i == 0 else 1.0, word))
+                if target != final:
+                    state = target
+                    n += 1
+        wide = {"beam": CHOICE_BEAM, "pbeam": CHOICE_BEAM, "wbeam": CHOICE_BEAM}
+        first = {key: ps.config[key] for key in wide}
+        for key, value in wide.items():  # two sentences: no pruning, so the prior alone weighs against the sound
+            ps.config[key] = value
+        try:
+            ps.add_fsg(CHOICE_SEARCH, ps.create_fsg(CHOICE_SEARCH, 0, final, arcs))
+        except RuntimeError as err:
+            log.warning("the open slot's check could not weigh %r against %r: %s", listed, heard, err)
+            return False
+        finally:
+            for key, value in first.items():
+                ps.config[key] = value
+        self._run(CHOICE_SEARCH, decoded)
+        hyp = ps.hyp()
+        return hyp is not None and [w.split("(")[0] for w in hyp.hypstr.split()] == listed.split()
 
     def _load_language_model(self) -> None:
         """Load the second pass's general English language model (once; about 0.5 s)."""
@@ -571,6 +683,11 @@ class Recognizer:
             rng = np.random.default_rng(len(pcm))
             pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
         return pcm
+
+
+def _unlisted(result: IntentResult) -> bool:
+    """Whether a custom slot of ``result`` holds a value that no list has (entity resolution no match)."""
+    return any(v.resolutions and v.resolved is None for v in result.slots.values())
 
 
 def _open_runs(speech: list[WordTiming]) -> list[tuple[WordTiming, WordTiming]]:
