@@ -502,6 +502,9 @@ class Recognizer:
         result = heard.result
         if result is not None and not _unlisted(result):
             return heard  # a listed value or a search query after all
+        if result is not None and (loose := _loose_value(result)):
+            result = None  # the language model filled a fragment or a pause: as if the second pass failed
+            heard = replace(heard, result=None, rejected=f"the open value {loose!r} begins or ends with a function word")
         t0 = time.perf_counter()
         active = self._active
         try:
@@ -690,6 +693,18 @@ def _unlisted(result: IntentResult) -> bool:
     return any(v.resolutions and v.resolved is None for v in result.slots.values())
 
 
+def _loose_value(result: IntentResult) -> str | None:
+    """An unlisted custom value of ``result`` that begins or ends with a function word, or None. The general
+    language model fills a pause, a disfluency or a fragment between the grammar's words with short function
+    words ("get me a out", "i want a to but", "with you are and a bit of milk"); a value said in a slot's place
+    begins and ends with a content word (the carrier holds the articles and prepositions)."""
+    for v in result.slots.values():
+        words = v.spoken.split()
+        if v.resolutions and v.resolved is None and words and (words[0] in FUNCTION_WORDS or words[-1] in FUNCTION_WORDS):
+            return v.spoken
+    return None
+
+
 def _open_runs(speech: list[WordTiming]) -> list[tuple[WordTiming, WordTiming]]:
     """(first, last) phone of each run of open-slot phones."""
     runs: list[tuple[WordTiming, WordTiming]] = []
@@ -732,6 +747,15 @@ def _between(heard: list[tuple[str, float]], before: list[str], after: list[str]
 
 
 ARTICLES = frozenset({"a", "an", "the"})
+FUNCTION_WORDS = ARTICLES | frozenset({
+    "of", "in", "on", "at", "to", "for", "with", "by", "from", "up", "out", "off", "over", "into", "onto",
+    "about", "as", "and", "or", "but", "so", "if", "than", "that", "when", "which", "while", "because", "i",
+    "you", "he", "she", "it", "we", "they", "me", "him", "her", "us", "them", "my", "your", "his", "its",
+    "our", "their", "this", "these", "those", "who", "what", "is", "are", "was", "were", "be", "been", "am",
+    "do", "does", "did", "have", "has", "had", "will", "would", "can", "could", "shall", "should", "may",
+    "might", "must", "not", "no", "uh", "um", "ah", "oh"
+})
+"""English closed-class words (articles, prepositions, conjunctions, pronouns, auxiliaries) and hesitations."""
 
 
 def _feat_params(folder: Path, remove_noise: bool) -> Path:
