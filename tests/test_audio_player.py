@@ -168,17 +168,21 @@ def radio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"{base}/radio"
 
 
-@pytest.fixture(scope="module")
-def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    source = sample(AUDIO_SAMPLE)
-    data = tmp_path_factory.mktemp("audio-sample")
-    settings = Settings(data_dir=data, cache_dir=data / "cache", include_bundled=False, skill_timeout=10)
+def install_sample(source: Path, settings: Settings, name: str, network: bool = False) -> None:
+    """Install a public sample, unchanged; skips when the npm registry cannot be reached."""
     try:
-        install.install(source, settings, name="audio-player", allow_network=True)
+        install.install(sample(source), settings, name=name, allow_network=network)
     except Exception as error:  # noqa: BLE001 (offline: the npm registry cannot be reached)
         if any(w in str(error).lower() for w in ("network", "resolve", "connection", "unreachable", "enotfound")):
-            pytest.skip(f"cannot install the audio player sample offline: {error}")
+            pytest.skip(f"cannot install {source.name} offline: {error}")
         raise
+
+
+@pytest.fixture(scope="module")
+def sample_data(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data = tmp_path_factory.mktemp("audio-sample")
+    settings = Settings(data_dir=data, cache_dir=data / "cache", include_bundled=False, skill_timeout=10)
+    install_sample(AUDIO_SAMPLE, settings, "audio-player", network=True)
     return settings
 
 
@@ -406,3 +410,50 @@ def test_volume_by_voice_sets_the_playback_level(sample_data: Settings, radio: s
     before = level(run["out"], play["reply_end"] + 0.5, run["spans"]["alexa, volume five"][0] - 0.3)
     after = level(run["out"], volume["at"] + 0.5, volume["at"] + 4.5)
     assert after == pytest.approx(before / 2, rel=0.1)
+
+
+# --- "alexa, stop" while the music plays and another skill's session is open -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def with_a_game(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The audio player sample and Amazon's high-low game sample, both unchanged, in one data folder."""
+    data = tmp_path_factory.mktemp("audio-and-game")
+    settings = Settings(data_dir=data, cache_dir=data / "cache", include_bundled=False, skill_timeout=10)
+    install_sample(AUDIO_SAMPLE, settings, "audio-player", network=True)
+    install_sample(SAMPLES / "nodejs-highlowgame", settings, "high-low")
+    return settings
+
+
+@pytest.mark.slow
+def test_alexa_stop_stops_the_music_before_the_open_session_by_text(with_a_game: Settings, radio: str) -> None:
+    clock = Clock()
+    with engine_for(with_a_game, clock, radio) as engine:
+        engine.handle_text("ask audio player sample to play audio")
+        clock.now += 4
+        turn = engine.handle_text("open high low game")  # the music plays on under the game's question
+        assert requests(turn) == [("LaunchRequest", None, None)] and turn.session_open and engine.player.playing
+        clock.now += 3
+        turn = engine.handle_text("alexa stop")  # what sounds first: the music
+        assert requests(turn) == [("AudioPlayer.PlaybackStopped", "sample-audio-token", 7000)]
+        assert turn.session_open and turn.speech is None and not engine.player.playing
+        turn = engine.handle_text("alexa stop")  # nothing sounds now: the open session
+        assert requests(turn) == [("AMAZON.StopIntent", None, None)] and not turn.session_open
+        assert "Thanks for playing" in str(turn.speech)
+
+
+@pytest.mark.slow
+def test_alexa_stop_stops_the_music_before_the_open_session_by_voice(
+    with_a_game: Settings, radio: str, tmp_path: Path
+) -> None:
+    script = [("", 1.0), ("alexa, ask audio player sample to play audio", 6.0), ("alexa, open high low game", 5.0),
+              ("alexa,", 1.0), ("stop", 3.0)]
+    run = converse_by_voice(with_a_game, radio, tmp_path, script)
+    turns = [t for t in run["turns"] if t["kind"] == "speech"]
+    assert [t["intent"] for t in turns] == ["PlayAudioIntent", "LaunchRequest", "AMAZON.StopIntent"], [
+        (t["heard"], t["intent"]) for t in turns]
+    play, game, stop = turns
+    assert [a["type"] for a in stop["audio"]] == ["AudioPlayer.PlaybackStopped"]
+    assert not stop["spoken_text"] and "session-ended" not in " ".join(stop["events"])  # the game goes on
+    assert level(run["out"], play["reply_end"] + 0.5, game["at"] - 1.0) > 6000
+    assert level(run["out"], stop["at"] + 0.5, stop["at"] + 2.5) < 100  # the music stopped

@@ -461,6 +461,8 @@ class Engine:
         turn = _TurnBuilder(heard=transcript, result=result)
         if self._ringing and result is not None and result.intent in RING_STOPS:
             self.stop_alerts(turn)  # "alexa, stop" stops a ringing alert first (voice.sounding.STOP_ORDER)
+        elif self._stops_player(result, woken):
+            self._notify(turn, self.player.stop())  # then the audio playing, before the open session
         elif self._purchase is not None:
             self._purchase_answer(turn, self._purchase, result)
         elif self._session is None:
@@ -470,6 +472,16 @@ class Engine:
         else:
             self._in_session(turn, self._session, result)
         return self._finish(turn)
+
+    def _stops_player(self, result: IntentResult | None, woken: bool) -> bool:
+        """True for "alexa, stop" inside another skill's session while the player plays: the audio stops first,
+        and the session stays as it was (``voice.sounding.STOP_ORDER``). Without a session, or in the session of
+        the skill that plays, the stop goes to that skill as its intent (``_player_intent``, the skill's own)."""
+        session, owner = self._session, self.player.owner
+        return (
+            woken and result is not None and result.intent in ("System.Stop", STOP_INTENT)
+            and session is not None and self.player.playing and owner is not None and owner.name != session.skill
+        )
 
     def handle_silence(self) -> Turn:
         """The user said nothing: the reprompt once, then SessionEndedRequest EXCEEDED_MAX_REPROMPTS."""
