@@ -315,9 +315,11 @@ class AssistantProcess:
     """``assistant run`` as a subprocess, in its own process group (as from a terminal); stdout lines are kept
     with the time each arrived, stderr goes to a file."""
 
-    def __init__(self, args: Sequence[str], env: dict[str, str], folder: Path) -> None:
+    def __init__(self, args: Sequence[str], env: dict[str, str], folder: Path, console: bool = False) -> None:
         self.args = list(args)
         """The arguments after ``assistant``."""
+        self.console = console
+        """Its stdin is a pipe that ``type`` writes lines into (else it reads nothing)."""
         self.env = env
         """Its environment (the sound server's)."""
         self.stderr_path = Path(folder) / "assistant.stderr"
@@ -332,7 +334,8 @@ class AssistantProcess:
         with self.stderr_path.open("w") as err:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "assistant.cli.main", *self.args], env=self.env, cwd=ROOT,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, text=True, start_new_session=True,
+                stdin=subprocess.PIPE if self.console else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
+                text=True, start_new_session=True,
             )
         self._reader = threading.Thread(target=self._read, name="assistant stdout", daemon=True)
         self._reader.start()
@@ -346,6 +349,12 @@ class AssistantProcess:
             process.wait()
         if self._reader is not None:
             self._reader.join(10)
+
+    def type(self, line: str) -> None:
+        """Type ``line`` and Enter at its console (``console`` only)."""
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
 
     def _read(self) -> None:
         assert self.process is not None and self.process.stdout is not None
@@ -496,11 +505,13 @@ def converse(
     stop_signal: int = signal.SIGINT,
     after: Callable[[AssistantProcess, Recording], None] | None = None,
     require_replies: bool = True,
+    console: bool = False,
 ) -> LiveRun:
     """Start ``assistant run`` on the server's default devices, say ``script`` into the microphone (each line
     once the reply to the one before has been heard out), stop it with ``stop_signal`` and collect everything.
 
-    ``run_args`` go after ``assistant``; ``--transcript`` is added. ``after`` runs once the script is said.
+    ``run_args`` go after ``assistant``; ``--transcript`` is added. ``after`` runs once the script is said
+    (with ``console``, it may type at the assistant's console: ``AssistantProcess.type``).
     A line not answered aloud within ``reply_timeout`` seconds is an AssertionError, unless not
     ``require_replies`` (the benchmark: it is counted, and the script goes on).
     """
@@ -511,7 +522,8 @@ def converse(
     transcript_path = folder / "transcript.json"
     args = [*run_args, "--transcript", str(transcript_path)]
     said: list[tuple[str, float, float]] = []
-    with Recording(server, folder) as recording, AssistantProcess(args, {**server.env, **(env or {})}, folder) as assistant:
+    with Recording(server, folder) as recording, AssistantProcess(args, {**server.env, **(env or {})}, folder,
+                                                                 console) as assistant:
         assistant.wait_for(lambda line: line.startswith("(waiting for") or "listening" in line, start_timeout)
         time.sleep(1.0)
         for say, wav in zip(script, wavs, strict=True):

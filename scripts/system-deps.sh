@@ -6,11 +6,12 @@
 #   festival, festvox-kallpc16k, festvox-kdlpc16k, festvox-us-slt-hts, flite: the voice benchmark's other voices
 #   bubblewrap: the skill sandbox (with prlimit, from util-linux, which Debian always has)
 #   systemd: systemd-analyze, which checks the unit `assistant service install` writes (tests/test_service.py)
+#   libspeexdsp1: the echo canceller on the live microphone (assistant.audio.echo, loaded with ctypes)
 #   openssl: the self-signed certificate of the HTTPS-endpoint test, and the local CA of the Alexa API server
 set -eu
 need=""
 have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-for pkg in espeak-ng libespeak-ng1 sox libportaudio2 python3-venv \
+for pkg in espeak-ng libespeak-ng1 sox libportaudio2 libspeexdsp1 python3-venv \
   pulseaudio pulseaudio-utils libasound2-plugins festival festvox-kallpc16k festvox-kdlpc16k festvox-us-slt-hts flite \
   bubblewrap systemd openssl; do
   case "$pkg" in

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO, Literal, Self
 import numpy as np
 
 from assistant.audio.chunk import AudioChunk
+from assistant.audio.echo import EchoReference
 from assistant.audio.wav import (
     SAMPLE_RATE,
     StreamResampler,
@@ -318,6 +319,13 @@ class MicrophoneSource:
         read_at, captured = self._anchor
         return captured + (when - read_at)
 
+    def capture_time(self, at: float) -> float:
+        """The ``time.monotonic()`` instant the sample at ``at`` seconds of the chunks' timeline was captured (the
+        inverse of ``timeline``), for an echo canceller that lines the microphone up with what the speaker
+        played."""
+        read_at, captured = self._anchor
+        return read_at + (at - captured)
+
     def close(self) -> None:
         """Stop and close the input stream (safe to call twice; gives up after ``CLOSE_TIMEOUT`` seconds)."""
         stream, self._stream = self._stream, None
@@ -409,6 +417,9 @@ class SpeakerSink:
         """Sound mixed under the speech (the AudioPlayer's): called from the audio thread with a count of 16 kHz
         samples and ``wait=False`` (it must not block); None when it has nothing to play. While it plays, the
         stream keeps running (``play_bed`` starts it)."""
+        self.reference: EchoReference | None = None
+        """Where every buffer played goes too, at 16 kHz and the instant it leaves: an echo canceller's
+        reference (``audio.echo``)."""
         self._sd: ModuleType | None = None
         self._stream: Any = None
         self._rate = SAMPLE_RATE
@@ -488,6 +499,11 @@ class SpeakerSink:
                     self._queue[0] = (playback, head, offset + take)
             outdata[filled:, 0] = 0
             bed = self._mix_bed(outdata, frames)
+            if self.reference is not None:
+                played = outdata[:, 0]
+                if self._rate != SAMPLE_RATE:
+                    played = to_int16(resample(played, self._rate, SAMPLE_RATE))
+                self.reference.write(played, leaves, join=not status.output_underflow)
             if self._queue:
                 return
             self._drained.set()

@@ -23,6 +23,7 @@ from ..asr.acoustic import acoustic_model
 from ..asr.decoder import DecoderConfig, Recognizer
 from ..audio.chunk import AudioSink, AudioSource
 from ..audio.devices import FileSource, MicrophoneSource, SpeakerSink, StdinSource, WavRecorder
+from ..audio.echo import EchoOptions, EchoReference, cancelled
 from ..audio.stream import MixOutput
 from ..errors import DeviceError
 from ..runtime.audioplayer import AudioPlayer
@@ -113,6 +114,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         help=f"silence window that ends an utterance, seconds (default {DEFAULT_WINDOW})",
     )
     listen.add_argument("--barge-in", action="store_true", help="the wake word interrupts the assistant")
+    listen.add_argument(
+        "--console", action="store_true",
+        help="read the player's buttons (/play, /pause, /next, /previous) from stdin even when it is not a "
+        "terminal (they are read from a terminal anyway)",
+    )
+    listen.add_argument(
+        "--no-echo-cancel", action="store_true",
+        help="hear the microphone as it is: no echo canceller taking the speaker's sound out of it",
+    )
     add_skill_options(p)
     add_locale_option(p)
     p.set_defaults(handler=run)
@@ -147,6 +157,7 @@ def _loop_options(args: argparse.Namespace) -> LoopOptions:
             endpoint=EndpointConfig(window=args.endpoint_window),
         ),
         reply=ReplyOptions(barge_in=args.barge_in),
+        echo=EchoOptions(enabled=not args.no_echo_cancel),
     )
 
 
@@ -209,17 +220,20 @@ def _run_loop(args: argparse.Namespace, settings: Settings, source: AudioSource)
         except DeviceError as err:  # the --output-device the user named
             print(f"assistant: {err}", file=sys.stderr)
             return 2
-        if args.push_to_talk:
-            if args.input is not None:
-                print(
-                    "note: --push-to-talk with --input: the first speech after each Enter is the request",
-                    file=sys.stderr,
-                )
-            push = stack.enter_context(_EnterKey())
-            options = dataclasses.replace(options, push=push.pressed)
+        if args.push_to_talk and args.input is not None:
+            print("note: --push-to-talk with --input: the first speech after each Enter is the request",
+                  file=sys.stderr)
+        if args.push_to_talk or (args.input is None and sys.stdin.isatty()) or args.console:
+            console = stack.enter_context(_Console())  # Enter for push-to-talk; /play, /pause… for the player
+            options = dataclasses.replace(options, controls=console.control,
+                                          push=console.pressed if args.push_to_talk else None)
+        reference = EchoReference() if options.echo.enabled and args.input is None else None
         for sink in sinks:
             if isinstance(sink, SpeakerSink):
                 sink.bed = music.mixed  # a live speaker mixes the player's sound in as it plays
+                sink.reference = reference  # and tells the echo canceller what it played
+        if reference is not None and any(isinstance(sink, SpeakerSink) for sink in sinks):
+            source = cancelled(source, reference, options.echo)
         loop = VoiceLoop(engine, recognizer, speaker, sinks, options, printer.show, music=music)
         if timeline is not None:
             timeline.follow(lambda: loop.now)
@@ -365,14 +379,17 @@ class _Printer:
         print(self.prefix + stamp + printable(line), flush=True)  # a skill's words may carry escape sequences
 
 
-class _EnterKey:
-    """Push-to-talk: a thread that watches stdin for Enter; ``pressed()`` is True once per press."""
+class _Console:
+    """What is typed while the assistant listens, read by a thread: Enter (push-to-talk; ``pressed()`` is True
+    once per press) and the player's buttons (``chat_cmd.CONSOLE_CONTROLS``: ``/play``, ``/pause``, ``/next``,
+    ``/previous``; ``control()`` gives each one's command once)."""
 
     def __init__(self) -> None:
         self._presses = 0
+        self._controls: list[str] = []
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="push-to-talk", daemon=True)
+        self._thread = threading.Thread(target=self._watch, name="console", daemon=True)
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -390,12 +407,24 @@ class _EnterKey:
                 return True
             return False
 
+    def control(self) -> str | None:
+        with self._lock:
+            return self._controls.pop(0) if self._controls else None
+
     def _watch(self) -> None:
         while not self._stop.is_set():
             ready, _, _ = select.select([sys.stdin], [], [], 0.2)
             if not ready:
                 continue
-            if not sys.stdin.readline():
-                return  # end of input: no more presses
+            line = sys.stdin.readline()
+            if not line:
+                return  # end of input: nothing more is typed
+            command = chat_cmd.CONSOLE_CONTROLS.get(line.strip().lower())
             with self._lock:
-                self._presses += 1
+                if command is not None:
+                    self._controls.append(command)
+                elif line.strip():
+                    print(f"(type {', '.join(chat_cmd.CONSOLE_CONTROLS)} for the player, or Ctrl-C to end)",
+                          flush=True)
+                else:
+                    self._presses += 1

@@ -25,7 +25,8 @@ The AudioPlayer plays beside all this (``_play_along``, each chunk): a recording
 samples placed on the recording's clock (a live stream paces the replay, as it cannot be read faster than real
 time); a live speaker mixes them in itself (``SpeakerSink.bed``). The music ducks (``LoopOptions.duck``) from the
 wake word until the reply has been spoken. What the player makes the engine send meanwhile (PlaybackStarted of the
-next stream, PlaybackFinished, a failure and what the user hears then) is a turn of kind ``player``.
+next stream, PlaybackFinished, a failure and what the user hears then) is a turn of kind ``player``, and so is
+a press of the player's buttons (``LoopOptions.controls``: ``PlaybackController.*`` to the skill that owns it).
 
 ``ALERTING``: a timer rings. While IDLE (or ALERTING) the loop asks the engine every ``ALERT_POLL_SECONDS`` of
 the timeline for the reminders and timers due (``engine.poll_alerts``) and says them; while a timer rings its
@@ -60,6 +61,7 @@ import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
+from assistant.audio.echo import EchoOptions
 from assistant.audio.stream import RATE as STREAM_RATE
 from assistant.audio.stream import MixOutput
 from assistant.audio.wav import SAMPLE_RATE
@@ -145,6 +147,8 @@ class LoopOptions:
     """Telling speech from noise with the neural voice activity detector."""
     reply: ReplyOptions = field(default_factory=ReplyOptions)
     """How replies are placed on the timeline, and barge-in."""
+    echo: EchoOptions = field(default_factory=EchoOptions)
+    """The echo canceller on a live microphone beside the speaker (``audio.echo``)."""
     duck: float = 0.1
     """The player's gain from the wake word until the reply has been spoken (-20 dB): low enough that the end of
     a request is heard over music fed back into the microphone."""
@@ -153,6 +157,9 @@ class LoopOptions:
     seconds."""
     push: Callable[[], bool] | None = None
     """For push-to-talk: returns True once per key press."""
+    controls: Callable[[], str | None] | None = None
+    """The player's buttons: returns a pressed one's command (``PlayCommandIssued``, ``PauseCommandIssued``,
+    ``NextCommandIssued``, ``PreviousCommandIssued``) once per press, else None."""
 
 
 def with_settings(options: LoopOptions, settings: Mapping[str, object]) -> LoopOptions:
@@ -453,6 +460,11 @@ class VoiceLoop:
         if poll is not None:
             self.reply.expect(chunk.start, time.perf_counter())
         turn = poll() if poll is not None else None
+        control = getattr(self.engine, "playback_control", None)
+        if turn is None and self.options.controls is not None and control is not None:
+            pressed = self.options.controls()
+            if pressed is not None:  # a button: PlaybackController.* to the skill that owns the player
+                turn = control(pressed)
         if turn is not None:
             record = TurnRecord(turn, "player", chunk.start)
             if turn.speech and self._state is LoopState.IDLE:
