@@ -142,6 +142,12 @@ class WakeOptions:
     """In the second pass the wake phrase must last at least this many seconds per phone. Its alignment there is
     precise, unlike the spotter's; a false wake squeezes the phrase into the first syllables of another
     sentence."""
+    keyphrase_start_slack: float = 0.1
+    """``dual`` engine, a detection of the keyphrase search alone: the pause before the word (``pause``) must end
+    by this many seconds after the start the search gave the word (its segmentation is rough)."""
+    keyphrase_verify: bool = True
+    """``dual`` engine, a detection of the keyphrase search alone: the request said in the same breath gets the
+    second pass (``verify``) whatever its length."""
     verify_in_helper: bool = True
     """Run the second pass in a helper process (``voice.second_pass``), beside the first pass; False: after it,
     in this process (same answers, later)."""
@@ -285,6 +291,18 @@ class WakeCheck:
         """The detector says when it heard the phrase, not where the phrase began and ended."""
         return self.spotter is not None and not self.spotter.timed
 
+    def doubtful(self, detection: WakeDetection) -> bool:
+        """A detection of the keyphrase search alone beside openWakeWord (the ``dual`` engine), which did not hear
+        it: it opens a request only while asleep, only with the request in the same breath, and only when that
+        request passes the second pass too (``keyphrase_verify``); it is never shown before."""
+        return self.neural and detection.by == "keyphrase"
+
+    def _word_end(self, detection: WakeDetection) -> float:
+        """Where the wake word's own sound ends, about: the pause before it lies before this."""
+        if self.doubtful(detection):
+            return detection.start + self.options.keyphrase_start_slack
+        return detection.end - self.options.pause_skip
+
     # -- does this wake word open a request? --------------------------------------------------------------------
     def opens_utterance(self, detection: WakeDetection, speech_start: float, last_speech_end: float) -> bool:
         """True when the phrase begins near the start of speech (``speech_start``) that follows silence (since
@@ -295,7 +313,7 @@ class WakeCheck:
         if self.neural:
             if self.vad is None or opts.pause <= 0:
                 return True
-            end = detection.end - opts.pause_skip
+            end = self._word_end(detection)
             quiet = self.vad.longest_quiet(end - opts.pause_window, end, self.speech.probability)
             if quiet < opts.pause:
                 log.info("wake word at %.2f s without a pause before it (%.2f s): ignored", detection.end, quiet)
@@ -309,7 +327,7 @@ class WakeCheck:
         """Where to decode from with the phrase in front: just before the pause before it ends (the one that
         ``opens_utterance`` found), else a second before the detection."""
         opts = self.options
-        end = detection.end - opts.pause_skip
+        end = self._word_end(detection)
         start = None
         if self.vad is not None:
             start = self.vad.last_pause_end(end - opts.pause_window, end, max(opts.pause, 0.1),
@@ -411,7 +429,7 @@ class WakeCheck:
         front of it)."""
         if not confirms(recognition, None, outside):
             return recognition
-        if prefixed and self._too_slow(request_words(recognition)):
+        if (prefixed or self.doubtful(wake)) and self._too_slow(request_words(recognition)):
             return replace(recognition, result=None, rejected="said too slowly")
         if not self.needs_second_pass(wake, recognition, same_breath, muted_until):
             return None
@@ -435,7 +453,9 @@ class WakeCheck:
         )
         deadline = wake.end + self.command_timeout
         said = self.vad.speech_seconds(wake.end, at, self.speech.probability) if self.vad else 0.0
-        if prefixed and said > self.options.reject_speech:
+        if self.doubtful(wake):
+            log.info("after the keyphrase-only wake word at %.2f s: %s", wake.end, why)
+        elif prefixed and said > self.options.reject_speech:
             log.info("after the wake word at %.2f s: %.2f s of speech the grammar rejects (%s): another sentence",
                      wake.end, said, why)
         elif self.neural and at < deadline:
@@ -460,7 +480,12 @@ class WakeCheck:
     def verifiable(self, wake: WakeDetection, same_breath: WakeDetection | None, muted_until: float) -> bool:
         """The second pass is possible: on, for a wake word in the same breath as the request, and heard whole
         (not begun while the assistant's own reply, which ended at ``muted_until``, was muting the input)."""
-        if not self.verify or same_breath is not wake or self.spotter is None or not self.spotter.timed:
+        if not self.verify or self.spotter is None:
+            return False
+        if self.doubtful(wake):  # its request follows it in one breath, perhaps after a comma's pause
+            if not self.options.keyphrase_verify:
+                return False
+        elif same_breath is not wake or not self.spotter.timed:
             return False
         muted = muted_until > 0.0 and wake.start - self.options.verify_margin < muted_until
         return not muted  # the margin before the phrase may be cut by the start of the input, not by a reply
@@ -474,6 +499,8 @@ class WakeCheck:
         begun while the assistant was still speaking, which was partly muted and cannot be checked whole."""
         if not self.verifiable(wake, same_breath, muted_until):
             return False
+        if self.doubtful(wake):
+            return True
         phones = sum(self.recognizer.phone_count(w) for w in recognition.transcript.split())
         return phones < self.options.verify_below_phones
 
@@ -520,7 +547,8 @@ class WakeCheck:
     ) -> tuple[CompiledGrammar, np.ndarray]:
         """The grammar with the wake phrase in front, and the audio from just before the phrase to just after
         ``end`` (as much of it as has been heard)."""
-        prefixed = with_prefix(grammar, wake.phrase.split())  # cached by content
+        already = grammar.public.endswith("_prefixed")  # the utterance's own grammar, after a same-breath wake
+        prefixed = grammar if already else with_prefix(grammar, wake.phrase.split())  # cached by content
         start = max(wake.start - self.options.verify_margin, self._ring[0].start)
         audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
         return prefixed, audio[: int(round((end + self.options.verify_tail - start) * SAMPLE_RATE))]

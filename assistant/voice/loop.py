@@ -436,7 +436,7 @@ class VoiceLoop:
         if spotter is None or (spotter.timed and not self.options.reply.barge_in):
             return
         detection = spotter.process(chunk)
-        if detection is None:
+        if detection is None or (self._check is not None and self._check.doubtful(detection)):
             return
         if self.reply.says(spotter.phrase):
             log.info("wake word at %.2f s while saying it ourselves: ignored", detection.end)
@@ -496,6 +496,8 @@ class VoiceLoop:
         assert self._endpointer is not None and self._check is not None and self._utt is not None
         if self._pending_wake is not None:  # already awake: a request after the wake word is being heard
             return False
+        if self._check.doubtful(detection):  # the keyphrase search alone: only while asleep
+            return False
         if not self._check.opens_utterance(detection, self._endpointer.speech_start, self._last_speech_end):
             return False
         if self._state is LoopState.UTTERANCE:
@@ -518,8 +520,18 @@ class VoiceLoop:
         elif self._endpointer.in_speech:  # "alexa, open high low game" in one breath
             start = detection.end - w.cut.before if self._check.neural else detection.end
             self._begin_utterance(start, detection, search=w.cut_search > 0)
+        elif self._check.doubtful(detection):  # the keyphrase search alone, and no request in the same breath
+            self._forget_wake(detection, chunk.end)
         else:
             self._begin_waiting(chunk.end, self.options.utterance.command_timeout, answering=False)
+
+    def _forget_wake(self, wake: WakeDetection, at: float) -> None:
+        """Back to sleep, the wake word unconfirmed, without a trace."""
+        self._pending_wake = None
+        if wake in self.wakes:
+            self.wakes.remove(wake)
+        self.unconfirmed_wakes.append(wake)
+        self._enter_idle(at)
 
     def _accept_wake(self, detection: WakeDetection) -> None:
         """The wake word counts, pending what follows; it is shown (``_show_wake``) once the assistant listens
@@ -544,10 +556,7 @@ class VoiceLoop:
             self._pending_wake = wake
             self._begin_waiting(at, rejection.listen_until - at, answering=False)
             return
-        if wake in self.wakes:
-            self.wakes.remove(wake)
-        self.unconfirmed_wakes.append(wake)
-        self._enter_idle(at)
+        self._forget_wake(wake, at)
 
     # -- the end of an utterance --------------------------------------------------------------------------------
     def _end_utterance(self, ending: Ending) -> None:
@@ -571,6 +580,9 @@ class VoiceLoop:
             if utt.prefixed and self._endpointer.in_speech and heard_until < at:
                 log.info("nothing after the wake word yet; what comes next is the request")
                 self._begin_utterance(heard_until, None)
+                return
+            if self._pending_wake is not None and check.doubtful(self._pending_wake):
+                self._forget_wake(self._pending_wake, at)
                 return
             log.info("nothing after the wake word yet; waiting for the request")
             self._begin_waiting(at, self.options.utterance.command_timeout, answering=False)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -85,6 +85,9 @@ class WakeDetection:
     """When the detector fired (end of the block that completed it), seconds on the source's timeline."""
     score: float = 1.0
     """The detector's confidence, 0..1 (1 for the keyphrase spotter, which gives none)."""
+    by: str = "neural"
+    """The detector that heard it: ``neural`` or ``keyphrase``. With the ``dual`` engine, a detection ``by`` the
+    keyphrase spotter alone (openWakeWord did not hear it) is trusted less (``voice.confirm``)."""
 
 
 def normalise_phrase(phrase: str) -> str:
@@ -125,8 +128,9 @@ class WakeSpotter(Protocol):
     def process(self, chunk: AudioChunk) -> WakeDetection | None: ...
 
 
-WAKE_ENGINES = ("neural", "keyphrase")
-"""``neural``: openWakeWord, for the phrases it has a model for; ``keyphrase``: pocketsphinx, any phrase."""
+WAKE_ENGINES = ("neural", "keyphrase", "dual")
+"""``neural``: openWakeWord, for the phrases it has a model for; ``keyphrase``: pocketsphinx, any phrase;
+``dual``: both, openWakeWord first (``DualWakeDetector``)."""
 
 
 def make_detector(
@@ -138,7 +142,9 @@ def make_detector(
     if engine not in WAKE_ENGINES:
         raise WakeWordError(f"unknown wake word engine {engine!r}; choose one of {', '.join(WAKE_ENGINES)}")
     normal = normalise_phrase(phrase)
-    if engine == "neural" and normal in NEURAL_MODELS:
+    if engine == "dual" and normal in NEURAL_MODELS:
+        return DualWakeDetector(normal, NEURAL_THRESHOLD if threshold is None else threshold)
+    if engine in ("neural", "dual") and normal in NEURAL_MODELS:
         return NeuralWakeDetector(normal, NEURAL_THRESHOLD if threshold is None else threshold)
     return WakeWordDetector(normal, DEFAULT_THRESHOLD if threshold is None else threshold, min_phone_seconds)
 
@@ -363,7 +369,7 @@ class WakeWordDetector:
             end = self._origin + (segments[-1].end_frame + 1) / FRAME_RATE
         else:  # no segmentation: assume the phrase just ended
             start = end = chunk.end
-        detection = WakeDetection(self.phrase, start, min(end, chunk.end), chunk.end)
+        detection = WakeDetection(self.phrase, start, min(end, chunk.end), chunk.end, by="keyphrase")
         if segments and detection.end - detection.start < self.min_seconds:
             # A fragment (the end of "Alex" in "selected"): keep searching without a reset, so that the whole
             # phrase, if it is being said, can still complete.
@@ -382,3 +388,76 @@ class WakeWordDetector:
         if self._decoder is None:
             raise WakeWordError("the wake word detector was not started")
         return self._decoder
+
+
+DUAL_WAIT = 0.4
+"""Seconds the dual detector holds a keyphrase detection for openWakeWord to hear the same word (it fires near
+the end of the word, up to a few 80 ms steps after the keyphrase search)."""
+
+
+class DualWakeDetector:
+    """openWakeWord and pocketsphinx's keyphrase search on the same stream (``make_detector(engine="dual")``).
+
+    openWakeWord hears real people (97% of the wake corpus) but scores some synthesized voices near 0; the
+    keyphrase search hears those, but fires on near-words in everyday talk. A detection of openWakeWord is
+    returned as it is. A keyphrase detection is held ``DUAL_WAIT`` seconds: if openWakeWord hears the word
+    meanwhile (or heard it just before), its detection wins; otherwise the keyphrase detection is returned, with
+    its span (``by="keyphrase"``), for the loop to confirm more strictly (``voice.confirm``).
+
+    ``timed`` is False: the loop treats the pair like openWakeWord (the wake word at any time, barge-in), and
+    uses keyphrase detections only while asleep.
+    """
+
+    def __init__(self, phrase: str = DEFAULT_PHRASE, threshold: float = NEURAL_THRESHOLD,
+                 keyphrase_threshold: float = DEFAULT_THRESHOLD) -> None:
+        self.neural = NeuralWakeDetector(phrase, threshold)
+        """openWakeWord, the first say."""
+        self.keyphrase = WakeWordDetector(phrase, keyphrase_threshold)
+        """pocketsphinx's keyphrase search, the fallback."""
+        self.phrase = self.neural.phrase
+        self.threshold = threshold
+        self.implausible = self.keyphrase.implausible
+        self.timed = False
+        self._held: WakeDetection | None = None
+        self._last_neural = float("-inf")
+
+    def start(self) -> Self:
+        """Load both detectors."""
+        self.neural.start()
+        self.keyphrase.start()
+        return self
+
+    def stop(self) -> None:
+        """Release both (safe to call twice)."""
+        self.neural.stop()
+        self.keyphrase.stop()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def reset(self, at: float) -> None:
+        """Forget the audio heard so far, in both."""
+        self.neural.reset(at)
+        self.keyphrase.reset(at)
+        self._held = None
+
+    def process(self, chunk: AudioChunk) -> WakeDetection | None:
+        """Feed one chunk to both; openWakeWord's detection, or a keyphrase detection it did not confirm in time."""
+        neural = self.neural.process(chunk)
+        spotted = self.keyphrase.process(chunk)
+        if neural is not None:
+            self._last_neural = neural.end
+            self._held = None
+            return neural
+        if spotted is not None and self._held is None and spotted.end - self._last_neural > DUAL_WAIT:
+            self._held = spotted
+        held = self._held
+        if held is not None and chunk.end >= held.detected_at + DUAL_WAIT:
+            self._held = None
+            return replace(held, detected_at=chunk.end)
+        return None

@@ -1,0 +1,87 @@
+"""The ``dual`` wake engine: openWakeWord and pocketsphinx's keyphrase search together, the keyphrase search's
+detections confirmed more strictly. Synthesized speech through the real detectors, loop and decoder.
+
+espeak-ng's ``en-us+f3`` is the voice openWakeWord does not hear (peak score 0.09 for "alexa, open space facts"),
+which the keyphrase search does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from loop_fakes import ListeningEngine, Recording
+
+from assistant.asr.decoder import Recognizer
+from assistant.grammar.compiler import compile_launcher
+from assistant.model.loader import load_model
+from assistant.tts.synth import silence, synthesize_samples
+from assistant.voice.confirm import WakeOptions
+from assistant.voice.loop import LoopOptions, LoopState, VoiceLoop
+from assistant.voice.wake import DualWakeDetector, NeuralWakeDetector, WakeWordDetector, make_detector
+
+ROOT = Path(__file__).resolve().parent.parent
+DUAL = LoopOptions(wake=WakeOptions(engine="dual"))
+NEURAL = LoopOptions(wake=WakeOptions(engine="neural"))
+VOICE = "en-us+f3"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def parts() -> Iterator[dict[str, Any]]:
+    models = [load_model(ROOT / "skills" / name, "en-US") for name in ("space-facts", "knock-knock")]
+    recognizer = Recognizer().start()
+    yield {"grammar": compile_launcher(models), "recognizer": recognizer}
+    recognizer.stop()
+
+
+def _run(parts: dict[str, Any], audio: np.ndarray, options: LoopOptions) -> tuple[VoiceLoop, ListeningEngine]:
+    engine = ListeningEngine(parts["grammar"])
+    loop = VoiceLoop(engine, parts["recognizer"], None, (), options)
+    loop.run(Recording(audio))  # type: ignore[arg-type]
+    return loop, engine
+
+
+def _said(*texts: str) -> np.ndarray:
+    parts: list[np.ndarray] = [silence(1.0)]
+    for text in texts:
+        parts += [synthesize_samples(text, voice=VOICE), silence(1.0)]
+    return np.concatenate([*parts, silence(1.5)])
+
+
+def test_make_detector_dual() -> None:
+    assert isinstance(make_detector("alexa", engine="dual"), DualWakeDetector)
+    assert isinstance(make_detector("hey computer", engine="dual"), WakeWordDetector)  # no model: pocketsphinx
+    dual = make_detector("alexa", engine="dual")
+    assert isinstance(dual, DualWakeDetector) and isinstance(dual.neural, NeuralWakeDetector)
+    assert not dual.timed  # the loop treats it as openWakeWord: the wake word at any time
+
+
+def test_a_voice_openwakeword_misses_is_heard_through_the_keyphrase_search(parts: dict[str, Any]) -> None:
+    audio = _said("alexa, open space facts")
+    _, neural = _run(parts, audio, NEURAL)
+    assert neural.heard == []  # openWakeWord alone: not heard (this is what dual is for)
+    loop, engine = _run(parts, audio, DUAL)
+    assert engine.heard == ["open space facts"]
+    assert [w.by for w in loop.shown_wakes] == ["keyphrase"]
+
+
+def test_a_bare_keyphrase_only_wake_word_is_never_shown(parts: dict[str, Any]) -> None:
+    """"alexa" alone, then silence: with openWakeWord deaf to this voice, only the keyphrase search heard it, which
+    is not enough to wake visibly and listen: back to sleep, nothing shown, nothing acted on afterwards."""
+    loop, engine = _run(parts, _said("alexa", "open space facts"), DUAL)
+    assert loop.unconfirmed_wakes and {w.by for w in loop.unconfirmed_wakes} == {"keyphrase"}
+    assert loop.shown_wakes == [] and engine.heard == []
+    assert loop.state is LoopState.IDLE
+
+
+def test_near_words_in_talk_do_not_act(parts: dict[str, Any]) -> None:
+    """Everyday sentences that begin with near-words: the keyphrase search may fire, nothing is acted on."""
+    audio = _said("Alexis is starting at the new school.", "Alexandria has a famous library.",
+                  "Alex said the election is next week.")
+    loop, engine = _run(parts, audio, DUAL)
+    assert engine.heard == [] and loop.shown_wakes == []
