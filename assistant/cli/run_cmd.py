@@ -88,8 +88,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         choices=WAKE_ENGINES,
         default=None,
         help="neural: openWakeWord (for 'alexa', 'hey jarvis', 'hey mycroft', 'hey rhasspy'; far better with real "
-        "voices, see the README's results); keyphrase: pocketsphinx, any phrase (default: neural when the phrase has a "
-        "model, else keyphrase)",
+        "voices, see the README's results); keyphrase: pocketsphinx, any phrase; dual: both, the keyphrase search's "
+        "detections confirmed more strictly (hears robotic and noisy voices openWakeWord misses) (default: neural when "
+        "the phrase has a model, else keyphrase)",
     )
     listen.add_argument(
         "--wake-threshold",

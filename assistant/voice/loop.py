@@ -494,12 +494,18 @@ class VoiceLoop:
         session's grammar, stop/cancel/help and the top level ("alexa, open another skill"), and handed to the
         engine as said after the wake word. False when the detection is ignored."""
         assert self._endpointer is not None and self._check is not None and self._utt is not None
-        if self._pending_wake is not None:  # already awake: a request after the wake word is being heard
-            return False
         if self._check.doubtful(detection):  # the keyphrase search alone: only while asleep
             return False
+        pending = self._pending_wake
+        if pending is not None and not self._check.doubtful(pending):
+            return False  # already awake: a request after the wake word is being heard
         if not self._check.opens_utterance(detection, self._endpointer.speech_start, self._last_speech_end):
             return False
+        if pending is not None:  # openWakeWord heard what the keyphrase search woke on, later: it takes over
+            log.info("wake word at %.2f s, heard by openWakeWord too: it replaces the keyphrase's", detection.end)
+            if pending in self.wakes:
+                self.wakes.remove(pending)
+            self._pending_wake = None
         if self._state is LoopState.UTTERANCE:
             self._utt.discard()
         log.info("wake word at %.2f s while listening: what follows goes to the engine as after the wake word",
