@@ -68,6 +68,11 @@ def test_a_voice_openwakeword_misses_is_heard_through_the_keyphrase_search(parts
     loop, engine = _run(parts, audio, DUAL)
     assert engine.heard == ["open space facts"]
     assert [w.by for w in loop.shown_wakes] == ["keyphrase"]
+    peak = loop.shown_wakes[0].score  # openWakeWord's own highest score over the word, low
+    assert 0.0 < peak < 0.5
+    strict = LoopOptions(wake=WakeOptions(engine="dual", keyphrase_min_score=min(2 * peak, 0.99)))
+    loop, engine = _run(parts, audio, strict)
+    assert engine.heard == [] and loop.shown_wakes == []
 
 
 def test_a_bare_keyphrase_only_wake_word_is_never_shown(parts: dict[str, Any]) -> None:

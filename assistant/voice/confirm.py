@@ -145,6 +145,9 @@ class WakeOptions:
     keyphrase_start_slack: float = 0.1
     """``dual`` engine, a detection of the keyphrase search alone: the pause before the word (``pause``) must end
     by this many seconds after the start the search gave the word (its segmentation is rough)."""
+    keyphrase_min_score: float = 0.0
+    """``dual`` engine: a detection of the keyphrase search alone counts only if openWakeWord scored the word at
+    least this much (0: always). Off: measured on too little (docs/research.md, 2026-12-02 night)."""
     keyphrase_verify: bool = True
     """``dual`` engine, a detection of the keyphrase search alone: the request said in the same breath gets the
     second pass (``verify``) whatever its length."""
@@ -310,6 +313,10 @@ class WakeCheck:
         the voice activity detector heard a pause (``pause``) in the ``pause_window`` seconds before the last
         ``pause_skip`` seconds."""
         opts = self.options
+        if self.doubtful(detection) and detection.score < opts.keyphrase_min_score:
+            log.info("keyphrase-only wake word at %.2f s: openWakeWord scored it %.4f: ignored", detection.end,
+                     detection.score)
+            return False
         if self.neural:
             if self.vad is None or opts.pause <= 0:
                 return True

@@ -15,6 +15,7 @@ carries where the phrase ended on the source's timeline, so the loop can decode 
 
 from __future__ import annotations
 
+import collections
 import logging
 import re
 from dataclasses import dataclass, replace
@@ -193,6 +194,8 @@ class NeuralWakeDetector:
         """With ``keep_scores``: (end of step, score) for every 80 ms step, for benchmarks."""
         self.keep_scores = False
         """Record every step's score in ``scores``."""
+        self.recent: collections.deque[tuple[float, float]] = collections.deque(maxlen=40)
+        """(end of step, score) for the last 40 steps (3.2 s)."""
         self._model: Any = None
         self._key = ""
         self._pending = np.zeros(0, np.int16)
@@ -254,6 +257,7 @@ class NeuralWakeDetector:
             self._pending_start += NEURAL_FRAME / SAMPLE_RATE
             end = self._pending_start
             score = float(self._model.predict(step)[self._key])
+            self.recent.append((end, score))
             if self.keep_scores:
                 self.scores.append((end, score))
             if found is None and score >= self.threshold and end > self._quiet_until:
@@ -402,7 +406,8 @@ class DualWakeDetector:
     keyphrase search hears those, but fires on near-words in everyday talk. A detection of openWakeWord is
     returned as it is. A keyphrase detection is held ``DUAL_WAIT`` seconds: if openWakeWord hears the word
     meanwhile (or heard it just before), its detection wins; otherwise the keyphrase detection is returned, with
-    its span (``by="keyphrase"``), for the loop to confirm more strictly (``voice.confirm``).
+    its span (``by="keyphrase"``) and openWakeWord's highest score over it (``score``), for the loop to confirm
+    more strictly (``voice.confirm``).
 
     ``timed`` is False: the loop treats the pair like openWakeWord (the wake word at any time, barge-in), and
     uses keyphrase detections only while asleep.
@@ -459,5 +464,6 @@ class DualWakeDetector:
         held = self._held
         if held is not None and chunk.end >= held.detected_at + DUAL_WAIT:
             self._held = None
-            return replace(held, detected_at=chunk.end)
+            peak = max((score for end, score in self.neural.recent if end >= held.start - 0.3), default=0.0)
+            return replace(held, detected_at=chunk.end, score=peak)
         return None
