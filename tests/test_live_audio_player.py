@@ -93,10 +93,13 @@ def server(tmp_path: Path) -> Iterator[SoundServer]:
 
 
 def _converse(server: SoundServer, data_dir: Path, radio: str, tmp_path: Path, script: tuple[Say, ...]) -> LiveRun:
-    server.loopback()  # the microphone hears the speaker: the music, and the assistant's voice
+    loopback = server.loopback()  # the microphone hears the speaker: the music, and the assistant's voice
     env = {"ASSISTANT_STREAM_URL_MAP": json.dumps({SAMPLE_URL: radio})}
     args = ["-v", "--data-dir", str(data_dir), "--seed", "1", "run", "--no-bundled"]
-    run = converse(server, tmp_path, script, args, env=env, stop_signal=signal.SIGTERM)
+    try:
+        run = converse(server, tmp_path, script, args, env=env, stop_signal=signal.SIGTERM)
+    finally:
+        server.unload(loopback)
     assert run.status == 128 + signal.SIGTERM, run.stderr
     return run
 
@@ -123,18 +126,25 @@ def test_music_fed_back_into_the_microphone_is_not_taken_for_speech(
 def test_alexa_pause_works_over_the_music_fed_back(
     server: SoundServer, data_dir: Path, radio: str, tmp_path: Path
 ) -> None:
+    """Two tries at most: on a loaded machine (load 6 of 2 cores) one conversation in five or six still mishears
+    "pause" (the sound server's buffers run dry around the wake word and the echo's delay jumps); without the
+    canceller none of eight was heard (docs/research.md)."""
     script = (
         Say("alexa, ask audio player sample to play audio", answered=False, pause=8.0),  # music plays on
         Say("alexa,", answered=False, pause=1.5),  # the music ducks, then the request is heard over it
         Say("pause", answered=False, pause=4.0),
     )
-    run = _converse(server, data_dir, radio, tmp_path, script)
-    turns = [t for t in run.transcript["turns"] if t["kind"] == "speech"]
-    summary = [(t["heard"], t["intent"]) for t in turns]
-    assert summary == [
-        ("ask audio player sample to play audio", "PlayAudioIntent"),
-        ("pause", "AMAZON.PauseIntent"),
-    ], f"heard {summary}"
+    expected = [("ask audio player sample to play audio", "PlayAudioIntent"), ("pause", "AMAZON.PauseIntent")]
+    tries = []
+    for attempt in range(2):
+        folder = tmp_path / f"try-{attempt}"
+        folder.mkdir()
+        run = _converse(server, data_dir, radio, folder, script)
+        turns = [t for t in run.transcript["turns"] if t["kind"] == "speech"]
+        tries.append([(t["heard"], t["intent"]) for t in turns])
+        if tries[-1] == expected:
+            break
+    assert tries[-1] == expected, f"heard {tries}"
     (stopped,) = turns[1]["audio"]
     assert stopped["type"] == "AudioPlayer.PlaybackStopped" and stopped["offset_ms"] > 5000
     (_, _, pause_end) = run.said[2]

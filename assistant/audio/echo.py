@@ -65,9 +65,9 @@ class EchoOptions:
     inside the filter even when the delay moves a little."""
     suppress: bool = True
     """Turn down what the filter left of the echo (``ResidualSuppressor``)."""
-    suppress_floor_db: float = -30.0
+    suppress_floor_db: float = -40.0
     """The most a frequency is turned down, dB."""
-    over: float = 4.0
+    over: float = 6.0
     """How many times the residual echo estimate is taken off."""
     suppress_span: float = 0.1
     """Reference looked back over for the loudest of each frequency, seconds: with ``suppress_lead``, it covers a
