@@ -184,3 +184,15 @@ def test_request_decoding_starts_in_the_pause_after_the_wake_word() -> None:
     assert 0.25 <= cut <= 0.29
     assert quietest(ring, 0.0, 0.1) < 0.1  # no pause: somewhere in the window
     assert quietest([AudioChunk(audio[:480], RATE, 5.0)], 0.2, 0.45) == 0.2  # nothing heard there: the start
+
+
+def test_a_request_through_an_open_slot_is_decoded_whole_after_the_hold(loop_parts: dict[str, Any]) -> None:
+    """The peek at the end of speech does not run the open slots' second pass, so an utterance whose first pass
+    went through a slot's loop (space facts' planet slot, here) is held as not understood; when nothing follows,
+    it is decoded whole, not dropped with the peek's empty hypothesis (issue 13)."""
+    parts = [silence(1.0)]
+    for text in ("alexa, open high low game", "alexa, ask space facts to tell me a fact"):
+        parts += [synthesize_samples(text, voice="en-us+f3"), silence(3.0)]
+    loop, engine = _run(loop_parts, np.concatenate(parts))
+    assert engine.heard == ["ask space facts that tell me a fact"], engine.heard
+    assert len(loop.wakes) == 1

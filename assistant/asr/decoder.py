@@ -191,6 +191,9 @@ class Recognition:
     """The utterance was judged noisy (``DecoderConfig.noisy_below_db``)."""
     open_seconds: float = 0.0
     """Time the open slots' second pass took, seconds (0: the first pass heard no open slot)."""
+    pending: bool = False
+    """A peek whose first pass went through an open slot's loop: not understood yet, since the second pass runs
+    only when the utterance is finished."""
 
     def to_json(self, file: str | None = None) -> dict[str, object]:
         """The stable JSON shape of ``assistant recognize --json``."""
@@ -487,7 +490,8 @@ class Recognizer:
         elapsed = time.perf_counter() - t0
         audio_seconds = len(audio) / SAMPLE_RATE
         rec = Recognition("", None, confidence, words, audio_seconds, elapsed, None, plausibility, noisy,
-                          open_seconds=self._open_seconds if opened else 0.0)
+                          open_seconds=self._open_seconds if opened and not self._peeking else 0.0,
+                          pending=opened and self._peeking)
         concluded = self._conclude(grammar, transcript, rec)
         if opened and not transcript and self._open_rejected:
             concluded = replace(concluded, rejected=self._open_rejected)

@@ -87,7 +87,7 @@ class Ending:
 @dataclass(slots=True)
 class _Held:
     speech_end: float
-    recognition: Recognition
+    recognition: Recognition | None
     until: float
 
 
@@ -216,7 +216,8 @@ class Utterance:
         if recognition.result is not None:
             return Ending(speech_end, at, "endpoint", recognition, t0)
         log.debug("%r not understood at %.2f s: holding %.2f s for more", recognition.transcript, at, hold)
-        self._held = _Held(speech_end, recognition, at + hold)
+        # A peek that went through an open slot is not understood yet: if nothing follows, decode it whole then.
+        self._held = _Held(speech_end, None if recognition.pending else recognition, at + hold)
         return None
 
     def _ended_early(self, chunk: AudioChunk) -> Ending | None:
