@@ -148,3 +148,20 @@ def test_out_of_domain_speech_is_not_taken_as_an_open_value(sauce_boss, recogniz
         assert rec.result is None or rec.open_seconds == 0, (sentence, rec.transcript)
         if before.result is None:
             assert rec.result is None, (sentence, rec.transcript)
+
+
+def test_noisy_orders_are_heard_by_the_grammar_alone(corpora: Path) -> None:
+    """In kitchen noise the loop is taken often and the second pass costs seconds for nothing: a noisy utterance
+    is decoded without open slots by default (``open_in_noise``)."""
+    import zlib
+
+    from assistant.audio.mix import mix_noise
+
+    name = "02b77977-ada7-4f37-a1b3-8cb433c8c8da.wav"
+    grammar = compile_session(load_model(corpora / "barista" / "model.json"))
+    audio = mix_noise(read_wav(corpora / "barista" / "wav" / name), read_wav(corpora / "noise" / "kitchen.wav"),
+                      snr_db=6.0, seed=zlib.crc32(name.encode()))
+    with Recognizer(DecoderConfig()) as default, Recognizer(DecoderConfig(open_in_noise=True)) as opened:
+        rec = default.decode(audio, grammar)
+        assert rec.noisy and rec.open_seconds == 0.0 and rec.result is not None
+        assert opened.decode(audio, grammar).open_seconds > 0  # the loop is taken when noise is not excluded
