@@ -89,6 +89,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="rounds per request and mode")
     parser.add_argument("--gain", type=float, default=0.125, help="the music's level (the live test's: 0.125)")
+    parser.add_argument("--requests", default="pause,stop", help="what is said over the music, comma-separated")
+    parser.add_argument("--breath", choices=("two", "one", "both"), default="two",
+                        help='"alexa," then the request 1.5 s later (two), or "alexa, pause" in one breath (one)')
+    parser.add_argument("--modes", default="echo,none", help="echo (the canceller), none (--no-echo-cancel)")
+    parser.add_argument("--logs", type=Path, help="keep each round's stderr in this folder")
     args = parser.parse_args()
     from assistant.settings import Settings
     from assistant.skills import install
@@ -102,27 +107,40 @@ def main() -> int:
         rows = []
         with serve(folder, tls=True, radio=mp3) as base:
             env = {"ASSISTANT_STREAM_URL_MAP": json.dumps({SAMPLE_URL: f"{base}/radio"})}
-            for mode, extra in (("echo canceller", []), ("none", ["--no-echo-cancel"])):
-                for said, intent in REQUESTS.items():
-                    heard, erles = 0, []
-                    for index in range(args.rounds):
-                        work = folder / f"{mode[:4]}-{said}-{index}"
-                        work.mkdir()
-                        script = (Say("alexa, ask audio player sample to play audio", answered=False, pause=8.0),
-                                  Say("alexa,", answered=False, pause=1.5), Say(said, answered=False, pause=4.0))
-                        with SoundServer(work / "pulse") as server:
-                            server.loopback()
-                            run = converse(server, work, script,
-                                           ["-v", "--data-dir", str(data), "run", "--no-bundled", *extra],
-                                           env=env, stop_signal=signal.SIGTERM)
-                        turns = [(t["heard"], t["intent"]) for t in run.transcript["turns"] if t["kind"] == "speech"]
-                        heard += turns[1:] == [(said, intent)]
-                        found = re.search(r"echo canceller: (-?[\d.]+) dB", run.stderr)
-                        if found:
-                            erles.append(float(found.group(1)))
-                        print(f"{mode}, {said!r} round {index + 1}: heard {turns[1:]}", file=sys.stderr)
-                    erle = f"{np.median(erles):.1f} dB" if erles else "-"
-                    rows.append(f"| {mode} | alexa, {said} | {heard}/{args.rounds} | {erle} |")
+            modes = {"echo": ("echo canceller", []), "none": ("none", ["--no-echo-cancel"])}
+            breaths = ("two", "one") if args.breath == "both" else (args.breath,)
+            cases = [(modes[m], said, b) for m in args.modes.split(",") for said in args.requests.split(",")
+                     for b in breaths]
+            for (mode, extra), said, breath in cases:
+                intent = REQUESTS[said]
+                heard, erles = 0, []
+                for index in range(args.rounds):
+                    work = folder / f"{mode[:4]}-{said}-{breath}-{index}"
+                    work.mkdir()
+                    play = Say("alexa, ask audio player sample to play audio", answered=False, pause=8.0)
+                    if breath == "one":
+                        script = (play, Say(f"alexa, {said}", answered=False, pause=4.0))
+                    else:
+                        script = (play, Say("alexa,", answered=False, pause=1.5),
+                                  Say(said, answered=False, pause=4.0))
+                    with SoundServer(work / "pulse") as server:
+                        server.loopback()
+                        run = converse(server, work, script,
+                                       ["-v", "--data-dir", str(data), "run", "--no-bundled", *extra],
+                                       env=env, stop_signal=signal.SIGTERM)
+                    turns = [(t["heard"], t["intent"]) for t in run.transcript["turns"] if t["kind"] == "speech"]
+                    heard += turns[1:] == [(said, intent)]
+                    found = re.search(r"echo canceller: (-?[\d.]+) dB", run.stderr)
+                    if found:
+                        erles.append(float(found.group(1)))
+                    if args.logs:
+                        args.logs.mkdir(parents=True, exist_ok=True)
+                        (args.logs / f"{work.name}.log").write_text(run.stderr)
+                    print(f"{mode}, {said!r} ({breath} breath) round {index + 1}: heard {turns[1:]}",
+                          file=sys.stderr)
+                erle = f"{np.median(erles):.1f} dB" if erles else "-"
+                form = f"alexa, {said}" if breath == "one" else f"alexa, ... {said}"
+                rows.append(f"| {mode} | {form} | {heard}/{args.rounds} | {erle} |")
     print(f"Music at gain {args.gain} (peaks {20 * np.log10(12000 * args.gain / 32768):.0f} dBFS), fed back:\n")
     print("| canceller | said over the music | heard and acted on | ERLE (median) |")
     print("|---|---|---|---|")

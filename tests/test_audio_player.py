@@ -386,6 +386,21 @@ def test_out_wav_holds_the_stream_ducked_under_speech(spoken: dict[str, Any]) ->
     assert level(out, stop["at"] + 1.5, stop["at"] + 2.5) < 100  # stopped
 
 
+@pytest.mark.slow
+def test_the_stream_ducks_under_any_speech_and_comes_back(sample_data: Settings, radio: str, tmp_path: Path) -> None:
+    """Speech ducks the music before any wake word (``LoopOptions.duck_on_speech``): "alexa, pause" said in one
+    breath is then heard over ducked music. Speech that is no request lets it come back."""
+    said = "the weather is lovely today"
+    script = [("", 1.0), ("alexa, ask audio player sample to play audio", 7.0), (said, 4.0)]
+    run = converse_by_voice(sample_data, radio, tmp_path, script)
+    assert [t["heard"] for t in run["turns"] if t["kind"] == "speech"] == ["ask audio player sample to play audio"]
+    start, end = run["spans"][said]
+    full = level(run["out"], start - 2.5, start - 0.5)  # playing, nobody speaks
+    assert full > 6000
+    assert level(run["out"], start + 0.3, end - 0.1) < 0.3 * full  # ducked under the speech
+    assert level(run["out"], end + 1.5, end + 3.5) > 0.8 * full  # back once it ended
+
+
 # --- the device's volume -----------------------------------------------------------------------------------------
 
 

@@ -397,6 +397,7 @@ class EchoCancelledSource:
         self._history: list[tuple[int, np.ndarray]] = []  # (reference index of the chunk's first sample, mic)
         self._next_estimate = 0
         self._candidate: int | None = None
+        self._candidate_at = 0.0
         self._erle = np.zeros(121, np.int64)  # chunks by ERLE, 1 dB bins from -20 dB
 
     def __enter__(self) -> Self:
@@ -446,7 +447,7 @@ class EchoCancelledSource:
                 first = expected  # the chunks follow each other: so do their references (no click)
             expected = first + chunk.samples.size
             mic = chunk.samples
-            self._remember(first, mic)
+            self._remember(first, mic, chunk.start)
             if self.delay is None or mic.size % frame or not self._canceller.started:
                 yield chunk
                 continue
@@ -463,7 +464,7 @@ class EchoCancelledSource:
                 self._erle[min(max(math.floor(erle) + 20, 0), 120)] += 1
             yield AudioChunk(out, chunk.rate, chunk.start)
 
-    def _remember(self, first: int, mic: np.ndarray) -> None:
+    def _remember(self, first: int, mic: np.ndarray, at: float) -> None:
         """Keep the last ``window`` seconds of microphone, and estimate the delay when it is time."""
         opts = self.options
         self._history.append((first, mic))
@@ -493,10 +494,11 @@ class EchoCancelledSource:
             self._candidate = None
             return
         if self._candidate is None or abs(delay - self._candidate) > same:
-            self._candidate = delay  # a second estimate must agree
+            self._candidate, self._candidate_at = delay, at  # a second estimate must agree
             return
-        log.info("echo delay %.1f ms (was %s; peak %.0f)", 1000 * delay / self.rate,
-                 "none" if self.delay is None else f"{1000 * self.delay / self.rate:.1f} ms", sureness)
+        log.info("echo delay %.1f ms (was %s; peak %.0f; first seen at %.2f s, taken at %.2f s)",
+                 1000 * delay / self.rate, "none" if self.delay is None else f"{1000 * self.delay / self.rate:.1f} ms",
+                 sureness, self._candidate_at, at)
         # the reference moves with the echo: what the filter learnt still fits, nothing to start over
         self.delay, self._candidate = delay, None
 

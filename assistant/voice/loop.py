@@ -152,6 +152,11 @@ class LoopOptions:
     duck: float = 0.1
     """The player's gain from the wake word until the reply has been spoken (-20 dB): low enough that the end of
     a request is heard over music fed back into the microphone."""
+    duck_on_speech: bool = True
+    """Duck the player (``duck``) while speech is heard, before any wake word: the request said in the same breath
+    as the wake word ("alexa, pause") is then heard over ducked music, not over the music at full volume until the
+    detector fires (0.3-0.5 s after the word, mid-request). The music comes back when the speech ends without a
+    wake word. False: from the wake word on only."""
     ring_seconds: float = 12.0
     """Audio remembered for decoding from before the present (after the wake word, the speech's lead-in),
     seconds."""
@@ -475,6 +480,8 @@ class VoiceLoop:
         if music is None:
             return
         ducked = self._state is not LoopState.IDLE or self.reply.sounding(chunk.start)
+        if self.options.duck_on_speech and self._endpointer is not None and self._endpointer.in_speech:
+            ducked = True  # perhaps the wake word and a request in the same breath
         music.gain = self.volume * (self.options.duck if ducked else 1.0)
         if self._realtime:  # a live speaker takes the samples itself, as it plays them (SpeakerSink.bed)
             if music.reader is not None:
@@ -521,7 +528,7 @@ class VoiceLoop:
         w = self.options.wake
         if self._check.neural and w.prefix and self._endpointer.in_speech:
             start = self._check.phrase_start(detection)  # the decoder places the end of the word itself
-            log.debug("wake word heard at %.2f s: decoding from %.2f s with it in front", detection.end, start)
+            log.info("wake word heard at %.2f s: decoding from %.2f s with it in front", detection.end, start)
             self._begin_utterance(start, detection, prefixed=True)
         elif self._endpointer.in_speech:  # "alexa, open high low game" in one breath
             start = detection.end - w.cut.before if self._check.neural else detection.end
@@ -580,6 +587,8 @@ class VoiceLoop:
         decoded = time.perf_counter()
         words = request_words(recognition)
         heard_until = utt.decode_from + words[-1].end if words else speech_end
+        log.info("utterance %.2f-%.2f s decoded as %r (prefixed %s; wake word ended %s)", utt.decode_from, speech_end,
+                  " ".join(w.word for w in words), utt.prefixed, f"{wake.end:.2f} s" if wake else "-")
         if wake is not None and min(speech_end, heard_until) - wake.end < self.options.utterance.min_command:
             # the words end about where the detector heard the wake word: they are the word itself, misheard
             # ("alexa" as "alexa help"), and the request, if any, is still to come
