@@ -7,15 +7,21 @@ keeps what it was handed. Tests that need the real engine (sessions, skills) use
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from assistant.asr.decoder import Recognizer
 from assistant.audio.chunk import AudioChunk
 from assistant.audio.wav import SAMPLE_RATE
-from assistant.grammar.compiler import CompiledGrammar
+from assistant.grammar.compiler import CompiledGrammar, compile_launcher
+from assistant.model.loader import load_model
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
-from assistant.voice.loop import chunks_of
+from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
+
+SKILLS = Path(__file__).resolve().parent.parent / "skills"
 
 
 def _nothing_said(heard: str, result: IntentResult | None = None) -> Turn:
@@ -53,3 +59,19 @@ class Recording:
 
     def __iter__(self) -> Iterator[AudioChunk]:
         return chunks_of(self.audio, 480)
+
+
+def launcher_parts() -> Iterator[dict[str, Any]]:
+    """A recogniser and the top-level grammar of two bundled skills (space facts, knock-knock), for the wake word
+    tests: wrap it in a module-scoped fixture."""
+    models = [load_model(SKILLS / name, "en-US") for name in ("space-facts", "knock-knock")]
+    with Recognizer() as recognizer:
+        yield {"grammar": compile_launcher(models), "recognizer": recognizer}
+
+
+def run_loop(parts: dict[str, Any], audio: np.ndarray, options: LoopOptions) -> tuple[VoiceLoop, ListeningEngine]:
+    """``audio`` through a loop on ``parts`` (``launcher_parts``): the loop and what its engine was handed."""
+    engine = ListeningEngine(parts["grammar"])
+    loop = VoiceLoop(engine, parts["recognizer"], None, (), options)
+    loop.run(Recording(audio))  # type: ignore[arg-type]
+    return loop, engine

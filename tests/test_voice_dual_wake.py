@@ -7,23 +7,17 @@ which the keyphrase search does.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from loop_fakes import ListeningEngine, Recording
+from loop_fakes import ListeningEngine, launcher_parts, run_loop
 
-from assistant.asr.decoder import Recognizer
-from assistant.grammar.compiler import compile_launcher
-from assistant.model.loader import load_model
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.confirm import WakeOptions
 from assistant.voice.loop import LoopOptions, LoopState, VoiceLoop
 from assistant.voice.wake import DualWakeDetector, NeuralWakeDetector, WakeWordDetector, make_detector
 
-ROOT = Path(__file__).resolve().parent.parent
 DUAL = LoopOptions(wake=WakeOptions(engine="dual"))
 NEURAL = LoopOptions(wake=WakeOptions(engine="neural"))
 VOICE = "en-us+f3"
@@ -31,19 +25,11 @@ VOICE = "en-us+f3"
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def parts() -> Iterator[dict[str, Any]]:
-    models = [load_model(ROOT / "skills" / name, "en-US") for name in ("space-facts", "knock-knock")]
-    recognizer = Recognizer().start()
-    yield {"grammar": compile_launcher(models), "recognizer": recognizer}
-    recognizer.stop()
+parts = pytest.fixture(scope="module", name="parts")(launcher_parts)
 
 
 def _run(parts: dict[str, Any], audio: np.ndarray, options: LoopOptions) -> tuple[VoiceLoop, ListeningEngine]:
-    engine = ListeningEngine(parts["grammar"])
-    loop = VoiceLoop(engine, parts["recognizer"], None, (), options)
-    loop.run(Recording(audio))  # type: ignore[arg-type]
-    return loop, engine
+    return run_loop(parts, audio, options)
 
 
 def _said(*texts: str) -> np.ndarray:

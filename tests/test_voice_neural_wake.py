@@ -6,26 +6,21 @@ synthesized, at the same loudness as the person's "alexa", and go through the re
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from loop_fakes import ListeningEngine, Recording
+from loop_fakes import ListeningEngine, launcher_parts, run_loop
 
-from assistant.asr.decoder import Recognizer
 from assistant.audio.mix import max_frame_energy
 from assistant.audio.wav import read_wav
-from assistant.grammar.compiler import compile_launcher
-from assistant.model.loader import load_model
 from assistant.tts.synth import silence, synthesize_samples
 from assistant.voice.confirm import CutOptions, WakeOptions, request_start
 from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 from assistant.voice.vad import SpeechDetector
 from assistant.voice.wake import NeuralWakeDetector, WakeWordDetector, WakeWordError, make_detector
 
-ROOT = Path(__file__).resolve().parent.parent
 RATE = 16000
 NEURAL = LoopOptions(wake=WakeOptions(engine="neural"))
 
@@ -48,19 +43,11 @@ def alexas() -> list[np.ndarray]:
     return [read_wav(f) for f in files[::6]]
 
 
-@pytest.fixture(scope="module")
-def parts() -> Iterator[dict[str, Any]]:
-    models = [load_model(ROOT / "skills" / name, "en-US") for name in ("space-facts", "knock-knock")]
-    recognizer = Recognizer().start()
-    yield {"grammar": compile_launcher(models), "recognizer": recognizer}
-    recognizer.stop()
+parts = pytest.fixture(scope="module", name="parts")(launcher_parts)
 
 
 def _run(parts: dict[str, Any], audio: np.ndarray, options: LoopOptions = NEURAL) -> tuple[VoiceLoop, ListeningEngine]:
-    engine = ListeningEngine(parts["grammar"])
-    loop = VoiceLoop(engine, parts["recognizer"], None, (), options)
-    loop.run(Recording(audio))  # type: ignore[arg-type]
-    return loop, engine
+    return run_loop(parts, audio, options)
 
 
 def test_make_detector_picks_the_engine() -> None:
