@@ -35,6 +35,7 @@ from ..model.phones import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
 from .plausible import Plausibility, measure, plausible, reasons
+from .sounds_like import Listed, sounds_like
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,13 @@ class DecoderConfig:
     open_margin: float = 1e-60
     """Prior of the open value's words against the grammar's words in that check (lower: listed values win
     more)."""
+    open_resolve: float | None = 0.375
+    """Entity resolution by sound: an unlisted custom value heard by voice (after ``open_listed_check``) whose
+    dictionary phones lie within this distance of a listed value's or synonym's phones is that listed value
+    (ER_SUCCESS_MATCH), as Alexa's recogniser, biased toward listed values, would hear it. The distance is a
+    weighted phone edit distance over the longer sequence's length, a vowel for a vowel costing half
+    (``sounds_like.phone_distance``); a value whose heard words are part of a listed one ("mustard", "honey
+    mustard") stays open. None: off. Typed text resolves exact values and synonyms only (docs/research.md)."""
     open_in_noise: bool = False
     """Whether noisy utterances (``noisy_below_db``) are decoded with open custom slots too. Off: the grammar
     alone hears them. In kitchen noise the loop is taken often, and the second pass and its check cost many times
@@ -239,6 +247,7 @@ class Recognizer:
         self._open_seconds = 0.0
         self._peeking = False
         self._open_rejected: str | None = None
+        self._sounds: dict[tuple[str, str], tuple[Listed, ...]] = {}
 
     # -- lifecycle --
     def start(self) -> Recognizer:
@@ -269,6 +278,7 @@ class Recognizer:
         """Release the decoder."""
         self._decoder = None
         self._loaded.clear()
+        self._sounds.clear()
         self._active = None
 
     def __enter__(self) -> Recognizer:
@@ -384,6 +394,7 @@ class Recognizer:
                 if self.config.garbage:
                     self._ps.remove_search(name + NOISY_SUFFIX)
             del self._loaded[grammar.name]
+            self._sounds = {k: v for k, v in self._sounds.items() if k[0] != grammar.name}
 
     # -- decoding --
     def decode(self, samples: np.ndarray, grammar: CompiledGrammar | None = None) -> Recognition:
@@ -455,6 +466,8 @@ class Recognizer:
         concluded, opened = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=True)
         if opened and not self._peeking and self._checks_listed(grammar):
             concluded = self._prefer_listed(grammar, concluded, audio, decoded, offset, noisy)
+        if opened and not self._peeking and concluded.result is not None and self.config.open_resolve is not None:
+            concluded = self._resolve_by_sound(grammar, concluded, self.config.open_resolve)
         return concluded
 
     def _search(self, name: str, noisy: bool) -> str:
@@ -562,6 +575,63 @@ class Recognizer:
         self._run(CHOICE_SEARCH, decoded)
         hyp = ps.hyp()
         return hyp is not None and [w.split("(")[0] for w in hyp.hypstr.split()] == listed.split()
+
+    def _resolve_by_sound(self, grammar: CompiledGrammar, heard: Recognition, within: float) -> Recognition:
+        """``heard`` with each unlisted custom value that sounds like a listed value or synonym (``open_resolve``)
+        replaced by that value's words, when the transcript so changed parses with the value resolved."""
+        if heard.result is None:
+            return heard
+        for slot_name in list(heard.result.slots):
+            slot = heard.result.slots[slot_name]
+            info = grammar.types.get(slot.type)
+            if not slot.resolutions or slot.resolved is not None or info is None:
+                continue
+            spoken = slot.spoken.split()
+            match = sounds_like(spoken, self._phones(spoken), self._listed(grammar, slot.type), within)
+            words = heard.transcript.split()
+            at = [i for i in range(len(words) - len(spoken) + 1) if words[i : i + len(spoken)] == spoken]
+            if match is None or len(at) != 1:
+                continue
+            transcript = [*words[: at[0]], *match.listed.words, *words[at[0] + len(spoken):]]
+            resolved = self._conclude(grammar, " ".join(transcript), replace(heard, result=None, rejected=None))
+            value = resolved.result.slots.get(slot_name) if resolved.result is not None else None
+            if value is None or (value.resolved or {}).get("name") != match.listed.name:
+                continue
+            log.debug("open value %r sounds like the listed %r (%.2f)", slot.spoken, " ".join(match.listed.words),
+                      match.distance)
+            heard = resolved
+        return heard
+
+    def _listed(self, grammar: CompiledGrammar, type_name: str) -> tuple[Listed, ...]:
+        """The listed values and synonyms of a slot type of ``grammar`` (dynamic entities first) with their
+        pronunciations in the decoder's dictionary; computed once per grammar and type."""
+        key = (grammar.name, type_name)
+        if key not in self._sounds:
+            info = grammar.types[type_name]
+            items = []
+            for table in (info.dynamic, info.resolutions):
+                for words, (name, _id) in table.items():
+                    pronunciations = self._pronunciations(list(words))
+                    if pronunciations:
+                        items.append(Listed(tuple(words), name, pronunciations))
+            self._sounds[key] = tuple(items)
+        return self._sounds[key]
+
+    def _pronunciations(self, words: list[str], most: int = 8) -> tuple[tuple[str, ...], ...]:
+        """The phone sequences of ``words``, each word in its dictionary forms ("to", "to(2)"…), at most ``most``
+        combinations; () when a word has none."""
+        out: list[tuple[str, ...]] = [()]
+        for word in words:
+            forms = []
+            for variant in [word, *(f"{word}({i})" for i in range(2, 10))]:
+                phones = self._ps.lookup_word(variant)
+                if phones is None:
+                    break
+                forms.append(tuple(phones.split()))
+            if not forms:
+                return ()
+            out = [head + form for head in out for form in forms][:most]
+        return tuple(out)
 
     def _load_language_model(self) -> None:
         """Load the second pass's general English language model (once; about 0.5 s)."""
