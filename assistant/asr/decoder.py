@@ -150,7 +150,7 @@ class DecoderConfig:
     open_margin: float = 1e-60
     """Prior of the open value's words against the grammar's words in that check (lower: listed values win
     more)."""
-    open_resolve: float | None = 0.375
+    open_resolve: float | None = 0.35
     """Entity resolution by sound: an unlisted custom value heard by voice (after ``open_listed_check``) whose
     dictionary phones lie within this distance of a listed value's or synonym's phones is that listed value
     (ER_SUCCESS_MATCH), as Alexa's recogniser, biased toward listed values, would hear it. The distance is a
