@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.asr.sounds_like import Listed, phone_distance, sounds_like
+from assistant.asr.sounds_like import VOWELS, Listed, phone_distance, sounds_like
+from assistant.model.phones import CMU_PHONES
 
 
 def ph(text: str) -> tuple[str, ...]:
@@ -52,3 +53,7 @@ def test_two_values_equally_near_leave_the_words_open() -> None:
     tied = (Listed(("pat",), "pat", (ph("P AE T"),)), Listed(("pit",), "pit", (ph("P IH T"),)))
     assert sounds_like(["pet"], ph("P EH T"), tied, 0.35) is None
     assert sounds_like(["pet"], ph("P EH T"), tied[:1], 0.35) is not None
+
+
+def test_the_vowels_are_phones_of_the_acoustic_model() -> None:
+    assert VOWELS <= CMU_PHONES and len(VOWELS) == 15

@@ -467,7 +467,11 @@ class Recognizer:
         if opened and not self._peeking and self._checks_listed(grammar):
             concluded = self._prefer_listed(grammar, concluded, audio, decoded, offset, noisy)
         if opened and not self._peeking and concluded.result is not None and self.config.open_resolve is not None:
+            t1 = time.perf_counter()
             concluded = self._resolve_by_sound(grammar, concluded, self.config.open_resolve)
+            spent = time.perf_counter() - t1
+            concluded = replace(concluded, decode_seconds=concluded.decode_seconds + spent,
+                                open_seconds=concluded.open_seconds + spent)
         return concluded
 
     def _search(self, name: str, noisy: bool) -> str:
