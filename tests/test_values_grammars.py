@@ -7,7 +7,6 @@ import random
 import re
 import shutil
 import subprocess
-import time
 import wave
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,12 +185,11 @@ def loaded_decoder() -> pocketsphinx.Decoder:
 
 
 @pytest.mark.parametrize("type_name", TYPES)
-def test_grammar_loads_quickly_in_pocketsphinx(type_name: str, decoder: pocketsphinx.Decoder) -> None:
-    start = time.perf_counter()
+def test_grammar_loads_in_pocketsphinx(type_name: str, decoder: pocketsphinx.Decoder) -> None:
+    """The JSGF text is valid for pocketsphinx too (the decoder itself is given the compiled automaton, whose
+    size and compile time ``bench/compile.py`` measures)."""
     decoder.add_jsgf_string(type_name.replace(".", "_"), grammar_text(type_name))
     decoder.activate_search(type_name.replace(".", "_"))
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.2, f"{type_name} took {elapsed:.3f} s to load"
 
 
 @pytest.mark.parametrize("type_name", TYPES)
@@ -210,9 +208,19 @@ def test_random_paths_through_the_grammar_normalise(type_name: str) -> None:
     assert not failures, f"{len(failures)} of 400 paths do not normalise, e.g. {sorted(set(failures))[:5]}"
 
 
-@pytest.mark.parametrize(("type_name", "words", "expected"), VALUES)
+TYPED_ONLY = {"an hour and half an hour"}
+"""Understood when typed, not by voice: the grammar takes each unit once, larger units first, since a free
+sequence of amounts fitted too much other speech."""
+
+
+@pytest.mark.parametrize(("type_name", "words", "expected"), [v for v in VALUES if v[1] not in TYPED_ONLY])
 def test_every_table_phrase_is_in_its_grammar(type_name: str, words: str, expected: str) -> None:
     assert in_grammar(type_name, words), f"{words!r} is not in grammars/{type_name}.jsgf"
+
+
+@pytest.mark.parametrize("words", ["nine hours and an hour", "ten minutes two hours", "a day a week", *TYPED_ONLY])
+def test_a_duration_takes_each_unit_once_larger_first(words: str) -> None:
+    assert not in_grammar("AMAZON.DURATION", words)
 
 
 @pytest.mark.parametrize(
