@@ -25,6 +25,7 @@ typical utterance of the case's voice (by the largest 2048-sample frame energy),
 recording, silences included, then the sum peak-normalised to 0.5 of full scale.
 
     python -m bench.voice [--only corpus,real-wake,...] [--quick] [--voices NAME,...] [--set field=value]
+                          [--decoder field=value]
 """
 
 from __future__ import annotations
@@ -260,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--quick", action="store_true", help="a fraction of each kind")
     p.add_argument("--voices", default="", help="comma-separated voice names (default: all)")
     p.add_argument("--set", action="append", default=[], help="LoopOptions field by dotted name, e.g. --set wake.threshold=0.5")
+    p.add_argument("--decoder", action="append", default=[], help="DecoderConfig field, e.g. --decoder topn=8")
     p.add_argument("--json", type=Path, help="write every outcome here")
     p.add_argument("--verbose", action="store_true", help="print every failure")
     args = p.parse_args(argv)
@@ -271,12 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     from bench import material
 
     voices = material.voices(args.voices.split(",") if args.voices else None)
-    print(f"options: {args.set or 'defaults'}; voices: {', '.join(v for v in voices)}", flush=True)
+    print(f"options: {args.set or 'defaults'}; decoder: {args.decoder or 'defaults'}; voices: {', '.join(v for v in voices)}", flush=True)
     results: list[Outcome] = []
     if "corpus" in kinds:
         corpus_stage(corpora, noise, options, args.quick)
     with contextlib.ExitStack() as stack:
-        engine, recognizer = _engine(stack)
+        engine, recognizer = _engine(stack, parse_overrides(args.decoder))
         bench = Bench(engine, recognizer, options)
         stack.callback(bench.close)
         for kind in kinds:
@@ -370,7 +372,7 @@ def corpus_stage(corpora: Path, noise: np.ndarray, options: LoopOptions, quick: 
         print(f"- {cond}: **{100 * hits / len(files):.1f}%** ({hits}/{len(files)})", flush=True)
 
 
-def _engine(stack: contextlib.ExitStack) -> tuple[Engine, Recognizer]:
+def _engine(stack: contextlib.ExitStack, decoder: dict[str, object] | None = None) -> tuple[Engine, Recognizer]:
     """The real engine on the bundled skills, in a temporary data folder that borrows the bundled skills'
     environments built by ``assistant setup``."""
     tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="assistant-bench-voice-")))
@@ -381,7 +383,7 @@ def _engine(stack: contextlib.ExitStack) -> tuple[Engine, Recognizer]:
     settings = Settings(data_dir=tmp, seed=1)
     store = stack.enter_context(AttributeStore(settings.database))
     engine = stack.enter_context(Engine(settings, Registry(settings), WorkerPool(settings, store), store))
-    recognizer = stack.enter_context(Recognizer(DecoderConfig()))
+    recognizer = stack.enter_context(Recognizer(DecoderConfig(**(decoder or {}))))  # type: ignore[arg-type]
     return engine, recognizer
 
 
