@@ -6,6 +6,7 @@ synthesized, at the same loudness as the person's "alexa", and go through the re
 
 from __future__ import annotations
 
+import collections
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,21 @@ import numpy as np
 import pytest
 from loop_fakes import ListeningEngine, launcher_parts, run_loop
 
+from assistant.asr.decoder import Recognition, WordTiming
 from assistant.audio.mix import max_frame_energy
 from assistant.audio.wav import read_wav
+from assistant.nlu.result import IntentResult
 from assistant.tts.synth import silence, synthesize_samples
-from assistant.voice.confirm import CutOptions, WakeOptions, request_start
+from assistant.voice.confirm import CutOptions, SpeechCheckOptions, WakeCheck, WakeOptions, request_start
 from assistant.voice.loop import LoopOptions, VoiceLoop, chunks_of
 from assistant.voice.vad import SpeechDetector
-from assistant.voice.wake import NeuralWakeDetector, WakeWordDetector, WakeWordError, make_detector
+from assistant.voice.wake import (
+    NeuralWakeDetector,
+    WakeDetection,
+    WakeWordDetector,
+    WakeWordError,
+    make_detector,
+)
 
 RATE = 16000
 NEURAL = LoopOptions(wake=WakeOptions(engine="neural"))
@@ -92,6 +101,31 @@ def test_a_real_alexa_then_a_request_is_acted_on(parts: dict[str, Any], alexas: 
         loop, engine = _run(parts, audio)
         acted += engine.heard == ["open space facts"]
     assert acted >= 5, f"{acted}/8"  # 5/8 measured; bench/voice.py real-wake gives the whole figure
+
+
+@pytest.mark.parametrize(("per_phone", "confirmed"), [(0.08, True), (0.15, True), (0.25, False)])
+def test_a_request_after_a_neural_wake_said_slower_than_anyone_speaks_is_not_one(
+    parts: dict[str, Any], per_phone: float, confirmed: bool
+) -> None:
+    """After "alexa", in the same breath or after a pause, a request is one only if said at a human rate (0.06 to
+    0.16 s per phone measured): everyday talk that woke it ("let's see, …") goes on, and the grammar fits it
+    only by stretching a request over it ("you know what, I think you're right about that" as "what is the
+    time")."""
+    recognizer = parts["recognizer"]
+    check = WakeCheck(WakeOptions(engine="neural"), SpeechCheckOptions(), recognizer, make_detector("alexa"), None,
+                      None, collections.deque(), 5.0)
+    words = ["what", "is", "the", "time"]  # 11 phones
+    t, timed = 3.0, []
+    for w in words:
+        seconds = per_phone * recognizer.phone_count(w)
+        timed.append(WordTiming(w, t, t + seconds))
+        t += seconds
+    heard = Recognition(" ".join(words), IntentResult("WhatTimeIntent"), 1.0, tuple(timed))
+    wake = WakeDetection("alexa", 1.0, 1.6, 1.6)
+    failed = check.confirm(wake, heard, 0.0, None, parts["grammar"], t, t, 0.0)
+    assert (failed is None) is confirmed
+    if not confirmed:
+        assert failed is not None and failed.rejected == "said too slowly"
 
 
 def test_a_click_after_the_wake_word_is_not_a_request(parts: dict[str, Any], alexas: list[np.ndarray]) -> None:

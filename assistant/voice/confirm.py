@@ -107,10 +107,11 @@ class WakeOptions:
     prefix_margin: float = 0.1
     """Seconds of the pause kept before the phrase when decoding with it in front."""
     woken_max_phone_seconds: float = 0.2
-    """After a neural wake in the same breath, a request of six phones or more that lasts longer than this many
-    seconds per phone on average is not a request: people say requests faster, while a sentence begun with a
-    near-word and forced into a short request stretches it ("Alexis is starting at the new school" as "alexa,
-    start barista")."""
+    """After a neural wake (in the same breath, or the request after a pause), a request of six phones or more
+    that lasts longer than this many seconds per phone on average is not a request: people say requests faster,
+    while a sentence begun with a near-word and forced into a short request stretches it ("Alexis is starting at
+    the new school" as "alexa, start barista"; after "let's see" woke it, "you know what, I think you're right
+    about that" as "what is the time")."""
     reject_speech: float = 1.0
     """After a neural wake, a same-breath utterance that the grammar rejects with more than this many seconds of
     speech after the phrase was another sentence ("Alexei moved here from Moscow"): back to sleep. Shorter (a
@@ -423,7 +424,6 @@ class WakeCheck:
         recognition: Recognition,
         outside: float | None,
         same_breath: WakeDetection | None,
-        prefixed: bool,
         grammar: CompiledGrammar,
         voiced_end: float,
         speech_end: float,
@@ -431,12 +431,12 @@ class WakeCheck:
     ) -> Recognition | None:
         """None when what followed the wake word ``wake`` confirms it; else the recognition that did not (the
         first pass's, or the second pass's). ``outside`` is ``outside_speech``; ``same_breath`` the wake word
-        said in the same breath as this utterance; ``prefixed``: decoded with the phrase in front; ``grammar``
+        said in the same breath as this utterance; ``grammar``
         the utterance's grammar (the second pass, for a spotter that places the phrase, puts the phrase in
         front of it)."""
         if not confirms(recognition, None, outside):
             return recognition
-        if (prefixed or self.doubtful(wake)) and self._too_slow(request_words(recognition)):
+        if self.neural and self._too_slow(request_words(recognition)):
             return replace(recognition, result=None, rejected="said too slowly")
         if not self.needs_second_pass(wake, recognition, same_breath, muted_until):
             return None

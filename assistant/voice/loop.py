@@ -605,7 +605,7 @@ class VoiceLoop:
         pending, self._pending_wake = self._pending_wake, None
         if pending is not None and self.options.wake.confirm and not self.engine.expects_answer():
             outside = check.outside_speech(recognition, utt.decode_from, phrase_end, speech_end)
-            failed = check.confirm(pending, recognition, outside, wake, utt.prefixed, utt.grammar or self._grammar(),
+            failed = check.confirm(pending, recognition, outside, wake, utt.grammar or self._grammar(),
                                    self._endpointer.voiced_end, speech_end, self.reply.until)
             if failed is not None:
                 self._drop_wake(pending, failed, at, utt.prefixed)
