@@ -61,10 +61,6 @@ class UtteranceOptions:
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
-    room_context: float = 2.0
-    """Seconds of the audio heard before an utterance that count, with the utterance, in judging whether it is
-    noisy (``DecoderConfig.noisy_below_db``): a request decoded from just before the wake word, or continuous
-    talk, has too few quiet frames of its own to show that the room is quiet; 0: the utterance alone."""
     max_utterance: float = 10.0
     """Longest utterance, seconds; longer speech is cut and decoded as it is."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
@@ -272,13 +268,7 @@ class Utterance:
         self.deferred = None
         self.decode_from = start
         assert self.grammar is not None
-        room = None
-        if self.options.room_context > 0:
-            before = start - self.options.room_context
-            heard = [c.samples_from(before)[: max(0, round((start - max(before, c.start)) * c.rate))]
-                     for c in self._ring if c.end > before and c.start < start]
-            room = np.concatenate(heard) if heard else None
-        self.recognizer.begin(self.grammar, room)
+        self.recognizer.begin(self.grammar)
         backlog = [c.samples_from(start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
