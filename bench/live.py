@@ -333,7 +333,8 @@ class AssistantProcess:
     def __enter__(self) -> AssistantProcess:
         with self.stderr_path.open("w") as err:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "assistant.cli.main", *self.args], env=self.env, cwd=ROOT,
+                [sys.executable, "-m", "assistant.cli.main", *self.args], cwd=ROOT,
+                env={**self.env, "PYTHONFAULTHANDLER": "1"},  # SIGABRT dumps its threads' stacks (``stuck``)
                 stdin=subprocess.PIPE if self.console else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
                 text=True, start_new_session=True,
             )
@@ -399,11 +400,26 @@ class AssistantProcess:
     def stderr(self) -> str:
         return self.stderr_path.read_text(errors="replace")
 
-    def output(self) -> str:
-        """stdout and stderr so far, for failure messages."""
-        out = "\n".join(line for _, line in self.lines[-40:])
-        err = "\n".join(self.stderr().splitlines()[-30:])
+    def output(self, since: float | None = None, tail: int = 30) -> str:
+        """stdout and stderr so far, for failure messages (with ``since``, a monotonic time: each stdout line
+        with its arrival in seconds from then)."""
+        if since is None:
+            out = "\n".join(line for _, line in self.lines[-40:])
+        else:
+            out = "\n".join(f"{at - since:+7.2f} s  {line}" for at, line in self.lines[-40:])
+        err = "\n".join(self.stderr().splitlines()[-tail:])
         return f"--- stdout (end)\n{out}\n--- stderr (end)\n{err}"
+
+    def stuck(self, signalled: float) -> str:
+        """What a run that ignored its stop signal (sent at ``signalled``) was doing: its threads' stacks, dumped
+        by the fault handler on SIGABRT (it runs with ``PYTHONFAULTHANDLER``), and its output, timed from the
+        signal."""
+        assert self.process is not None
+        with contextlib.suppress(ProcessLookupError):
+            self.process.send_signal(signal.SIGABRT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(10)
+        return self.output(signalled, tail=120)
 
 
 def process_tree_cpu(pid: int) -> float:
@@ -539,12 +555,13 @@ def converse(
             time.sleep(say.pause)
         if after is not None:
             after(assistant, recording)
+        signalled = time.monotonic()
         assistant.signal(stop_signal, group=stop_signal == signal.SIGINT)  # Ctrl-C reaches the whole group
         try:
             status = assistant.finish(60)
         except subprocess.TimeoutExpired as exc:
             raise AssertionError(f"assistant run did not stop within 60 s of signal {stop_signal}:\n"
-                                 f"{assistant.output()}") from exc
+                                 f"{assistant.stuck(signalled)}") from exc
         time.sleep(0.2)
         tracks = recording.tracks()
     try:
