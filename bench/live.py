@@ -628,10 +628,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-seconds", type=float, default=60.0, help="idle CPU window, seconds")
     parser.add_argument("--loopback", action="store_true", help="feed the speaker back into the microphone")
     parser.add_argument("--keep", type=Path, help="keep the recordings and transcripts in this folder")
+    parser.add_argument("--run-arg", action="append", default=[], metavar="ARG",
+                        help="one more argument for `assistant run` (repeat), e.g. --run-arg=--wake-engine "
+                             "--run-arg=dual")
     args = parser.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-live-"))
     folder.mkdir(parents=True, exist_ok=True)
-    run_args = ["--data-dir", str(folder / "data"), "--seed", "1", "run"]
+    run_args = ["--data-dir", str(folder / "data"), "--seed", "1", "run", *args.run_arg]
     setup_skills(folder / "data")
     from_end: list[float] = []
     from_endpoint: list[float] = []

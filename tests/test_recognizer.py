@@ -145,3 +145,17 @@ def test_parse_cli_json_shape() -> None:
         capture_output=True, text=True, cwd=ROOT, check=True)
     data = json.loads(out.stdout)
     assert data["intent"] == "HelloWorldIntent" and data["skill"] == "hello world" and data["slots"] == {}
+
+
+def test_the_room_before_an_utterance_counts_in_judging_it_noisy(recognizer, home) -> None:
+    """Talk with no pause in it has too few quiet frames of its own to show a quiet room; the audio heard before
+    it (``room``) shows it, so the utterance is decoded as clean, with the stricter rejection."""
+    said = synthesize_samples("turn on the kitchen light", voice="en-us")
+    loud = np.flatnonzero(np.abs(said) > 500)
+    talk = said[loud[0] : loud[-1]]  # no silence before or after the words
+    results = {}
+    for room in (None, np.zeros(32000, np.int16)):
+        recognizer.begin(home, room)
+        recognizer.feed(talk)
+        results[room is None] = recognizer.finish().noisy
+    assert results == {True: True, False: False}

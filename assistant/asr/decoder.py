@@ -248,6 +248,7 @@ class Recognizer:
         self._peeking = False
         self._open_rejected: str | None = None
         self._sounds: dict[tuple[str, str], tuple[Listed, ...]] = {}
+        self._room: np.ndarray | None = None
 
     # -- lifecycle --
     def start(self) -> Recognizer:
@@ -403,12 +404,15 @@ class Recognizer:
         self.feed(samples)
         return self.finish()
 
-    def begin(self, grammar: CompiledGrammar | None = None) -> None:
-        """Start an utterance."""
+    def begin(self, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None) -> None:
+        """Start an utterance. ``room``: audio heard just before it, which counts in judging whether the
+        utterance is noisy (``noisy_below_db``) and is not decoded: continuous talk has too few quiet frames of
+        its own to show a quiet room."""
         if grammar is not None:
             self.use(grammar)
         if self._active is None:
             raise RecognitionError("no grammar is active")
+        self._room = room
         self._stream = []
         if self.config.cmn != "batch":  # streaming decodes as audio arrives; batch starts in finish()
             self._ps.start_utt()
@@ -456,7 +460,8 @@ class Recognizer:
             decoded = decoded[offset:end]
         if self.config.noise_floor_db is not None:
             decoded = add_noise_floor(decoded, self.config.noise_floor_db)
-        noisy = is_noisy(audio, self.config.noisy_below_db) if audio.size else False
+        judged = audio if self._room is None or not audio.size else np.concatenate([self._room, audio])
+        noisy = is_noisy(judged, self.config.noisy_below_db) if audio.size else False
         grammar = self._active
         if self.config.cmn == "batch":
             closed = noisy and not self.config.open_in_noise and self._checks_listed(grammar)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.asr.decoder import Recognition, Recognizer, WordTiming
+from assistant.asr.decoder import Recognition, Recognizer, WordTiming, is_noisy
 from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
 from assistant.audio.chunk import AudioChunk
 from assistant.audio.wav import SAMPLE_RATE
@@ -112,6 +112,17 @@ class WakeOptions:
     while a sentence begun with a near-word and forced into a short request stretches it ("Alexis is starting at
     the new school" as "alexa, start barista"; after "let's see" woke it, "you know what, I think you're right
     about that" as "what is the time")."""
+    strong_score: float = 0.9
+    """In a noisy room (the ``weak_room`` seconds before the word judged as ``DecoderConfig.noisy_below_db``
+    judges an utterance), an openWakeWord detection whose score over the word (``NeuralWakeDetector.peak``) stays
+    below this is weak: it opens a request only when the request follows in the same breath, decoded with the
+    phrase in front and the decoder placing the phrase there; never a request after a pause, and a rejected one
+    sends the loop back to sleep. Real people's "alexa" scores 0.9 or more in 95 of the 113 development
+    recordings at 10 dB (107 clean); other people's other wake phrases never reach 0.3 clean, but in kitchen noise
+    at 10 dB 36 of 250 scored 0.5 to 0.9 (docs/research.md, 2026-12-03). In any room, the request after a
+    detection below this is not ended early (``WakeCheck.unsure``). 0: every detection is strong."""
+    weak_room: float = 3.0
+    """See ``strong_score``, seconds."""
     reject_speech: float = 1.0
     """After a neural wake, a same-breath utterance that the grammar rejects with more than this many seconds of
     speech after the phrase was another sentence ("Alexei moved here from Moscow"): back to sleep. Shorter (a
@@ -257,7 +268,8 @@ class WakeCheck:
 
     Holds what stays fixed during the run; everything that changes (times, the utterance's grammar and start, the
     recognitions) is passed in. It reads the audio heard lately (``ring``, the loop's) and never changes it. The
-    only thing it remembers is which pause it last sent to the second-pass helper ahead of time.
+    only things it remembers are which pause it last sent to the second-pass helper ahead of time, and whether
+    the room was noisy around the last wake word judged (``weak``).
     """
 
     def __init__(
@@ -289,6 +301,7 @@ class WakeCheck:
         """Seconds to wait for a request after a bare wake word."""
         self._ring = ring
         self._checked_at = float("-inf")
+        self._room_judged: tuple[WakeDetection | None, bool] = (None, False)
 
     @property
     def neural(self) -> bool:
@@ -300,6 +313,35 @@ class WakeCheck:
         it: it opens a request only while asleep, only with the request in the same breath, and only when that
         request passes the second pass too (``keyphrase_verify``); it is never shown before."""
         return self.neural and detection.by == "keyphrase"
+
+    def unsure(self, detection: WakeDetection) -> bool:
+        """An openWakeWord detection that scored below ``strong_score`` over the word, in any room: its request
+        is not ended early (``UtteranceOptions.early_end``), so talk that goes on after it is heard."""
+        return (self.spotter is not None and self.neural and not self.doubtful(detection)
+                and self.spotter.peak(detection) < self.options.strong_score)
+
+    def weak(self, detection: WakeDetection) -> bool:
+        """An openWakeWord detection that scored below ``strong_score`` over the word, in a noisy room (see
+        ``WakeOptions.strong_score``)."""
+        if self.spotter is None or not self.neural or self.doubtful(detection):
+            return False
+        peak = self.spotter.peak(detection)
+        if peak >= self.options.strong_score:
+            return False
+        if not self.noisy_room(detection):
+            return False
+        log.debug("wake word at %.2f s scored %.2f at most, in a noisy room: weak", detection.end, peak)
+        return True
+
+    def noisy_room(self, detection: WakeDetection) -> bool:
+        """The ``weak_room`` seconds up to the wake word are noisy (judged once per wake word, while the loop's ring
+        still holds them: call it when the word is heard)."""
+        if detection is not self._room_judged[0]:
+            start = detection.end - self.options.weak_room
+            heard = [c.samples_from(start) for c in self._ring if c.end > start and c.start < detection.end]
+            audio = np.concatenate(heard) if heard else np.zeros(0, np.int16)
+            self._room_judged = (detection, is_noisy(audio, self.recognizer.config.noisy_below_db))
+        return self._room_judged[1]
 
     def _word_end(self, detection: WakeDetection) -> float:
         """Where the wake word's own sound ends, about: the pause before it lies before this."""
@@ -428,14 +470,20 @@ class WakeCheck:
         voiced_end: float,
         speech_end: float,
         muted_until: float,
+        phrase_placed: bool = False,
     ) -> Recognition | None:
         """None when what followed the wake word ``wake`` confirms it; else the recognition that did not (the
         first pass's, or the second pass's). ``outside`` is ``outside_speech``; ``same_breath`` the wake word
         said in the same breath as this utterance; ``grammar``
         the utterance's grammar (the second pass, for a spotter that places the phrase, puts the phrase in
-        front of it)."""
+        front of it); ``phrase_placed``: the decoder put the phrase itself before the request, in the same
+        breath (a weak wake needs it: ``strong_score``)."""
         if not confirms(recognition, None, outside):
             return recognition
+        if not phrase_placed and self.weak(wake):
+            log.info("weak wake word at %.2f s, and its request not said with it in one breath: not a request",
+                     wake.end)
+            return replace(recognition, result=None, rejected="a weak wake word, not heard with its request")
         if self.neural and self._too_slow(request_words(recognition)):
             return replace(recognition, result=None, rejected="said too slowly")
         if not self.needs_second_pass(wake, recognition, same_breath, muted_until):
@@ -460,8 +508,9 @@ class WakeCheck:
         )
         deadline = wake.end + self.command_timeout
         said = self.vad.speech_seconds(wake.end, at, self.speech.probability) if self.vad else 0.0
-        if self.doubtful(wake):
-            log.info("after the keyphrase-only wake word at %.2f s: %s", wake.end, why)
+        if self.doubtful(wake) or self.weak(wake):
+            log.info("after the %s wake word at %.2f s: %s", "keyphrase-only" if self.doubtful(wake) else "weak",
+                     wake.end, why)
         elif prefixed and said > self.options.reject_speech:
             log.info("after the wake word at %.2f s: %.2f s of speech the grammar rejects (%s): another sentence",
                      wake.end, said, why)

@@ -76,7 +76,7 @@ from assistant.voice.second_pass import SecondPass, shared_second_pass
 from assistant.voice.sounding import Sound, Sounding
 from assistant.voice.utterance import Ending, Utterance, UtteranceOptions
 from assistant.voice.vad import SpeechDetector
-from assistant.voice.wake import WakeDetection, WakeSpotter, make_detector
+from assistant.voice.wake import PEAK_AFTER, WakeDetection, WakeSpotter, make_detector
 
 __all__ = [
     "Feedback", "LoopOptions", "LoopState", "ReplyOptions", "SpeechCheckOptions", "Trigger", "TurnRecord",
@@ -272,6 +272,7 @@ class VoiceLoop:
         self._answering = False
         self._woken = False
         self._pending_wake: WakeDetection | None = None
+        self._placed: WakeDetection | None = None  # the pending wake word whose phrase a same-breath decode placed
         self._now = 0.0
         self._last_speech_end = float("-inf")
 
@@ -312,8 +313,10 @@ class VoiceLoop:
                 self._vad.start()
             self._check = WakeCheck(w, opts.speech, self.recognizer, self._spotter, self._vad, helper, self._ring,
                                     opts.utterance.command_timeout)
+            check = self._check
             self._utt = Utterance(opts.utterance, self.recognizer, self._endpointer, self._ring,
-                                  self._check.request_cut)
+                                  check.request_cut, lambda: self._pending_wake is not None
+                                  and check.unsure(self._pending_wake))
             self.warm_up()
             if self.engine.expects_answer():  # a session already waits for an answer
                 self._begin_waiting(0.0, opts.utterance.answer_timeout, answering=True)
@@ -411,6 +414,14 @@ class VoiceLoop:
     def _waiting(self, chunk: AudioChunk, events: list[SpeechEvent]) -> None:
         """WAITING: speech that starts begins an utterance; the deadline passing is silence."""
         opts = self.options.utterance
+        pending = self._pending_wake
+        if (pending is not None and not self._answering and not self._shown(pending) and self._check is not None
+                and chunk.end >= pending.end + PEAK_AFTER):  # the detector's score over the word is known now
+            if self._check.weak(pending):  # a request after a pause would not count: back to sleep
+                self._forget_wake(pending, chunk.end)
+                return
+            self._show_wake(pending)
+            self._feedback(Feedback("listening", chunk.end))
         for event in events:
             if event.kind == "start" and event.speech_time + opts.min_command > self._listen_from:
                 self._begin_utterance(max(event.speech_time - opts.lead_in, self._listen_from), None)
@@ -551,6 +562,11 @@ class VoiceLoop:
         for a request after it, or once the request in the same breath is understood."""
         self.wakes.append(detection)
         self._pending_wake = detection
+        if self._check is not None:
+            self._check.noisy_room(detection)  # judged now, while the audio before the word is at hand
+
+    def _shown(self, detection: WakeDetection) -> bool:
+        return bool(self.shown_wakes) and self.shown_wakes[-1] is detection
 
     def _show_wake(self, detection: WakeDetection | None) -> None:
         """Tell the user the assistant woke (once per wake word): a wake word in the middle of a sentence that
@@ -594,19 +610,23 @@ class VoiceLoop:
             # ("alexa" as "alexa help"), and the request, if any, is still to come
             if utt.prefixed and self._endpointer.in_speech and heard_until < at:
                 log.info("nothing after the wake word yet; what comes next is the request")
+                self._placed = self._pending_wake if phrase_end is not None else None
                 self._begin_utterance(heard_until, None)
                 return
-            if self._pending_wake is not None and check.doubtful(self._pending_wake):
-                self._forget_wake(self._pending_wake, at)
+            pending = self._pending_wake
+            if pending is not None and (check.doubtful(pending) or check.weak(pending)):
+                self._forget_wake(pending, at)  # a request after a pause would not count
                 return
             log.info("nothing after the wake word yet; waiting for the request")
             self._begin_waiting(at, self.options.utterance.command_timeout, answering=False)
             return
         pending, self._pending_wake = self._pending_wake, None
+        placed = (utt.prefixed and phrase_end is not None) or (pending is not None and self._placed is pending)
+        self._placed = None
         if pending is not None and self.options.wake.confirm and not self.engine.expects_answer():
             outside = check.outside_speech(recognition, utt.decode_from, phrase_end, speech_end)
             failed = check.confirm(pending, recognition, outside, wake, utt.grammar or self._grammar(),
-                                   self._endpointer.voiced_end, speech_end, self.reply.until)
+                                   self._endpointer.voiced_end, speech_end, self.reply.until, placed)
             if failed is not None:
                 self._drop_wake(pending, failed, at, utt.prefixed)
                 return
@@ -712,13 +732,18 @@ class VoiceLoop:
 
     def _begin_waiting(self, at: float, timeout: float, answering: bool) -> None:
         """→ WAITING from ``at`` for ``timeout`` seconds, for an answer to the skill or for a request."""
-        if not answering:
-            self._show_wake(self._pending_wake)
+        pending = self._pending_wake
+        # after openWakeWord, shown once its score over the word is known (``_waiting``): a weak one is not
+        defer = (not answering and pending is not None and self._check is not None and self._check.neural
+                 and at < pending.end + PEAK_AFTER)
+        if not answering and not defer:
+            self._show_wake(pending)
         self._state = LoopState.WAITING
         self._listen_from = at
         self._deadline = at + timeout
         self._answering = answering
-        self._feedback(Feedback("listening", at))
+        if not defer:
+            self._feedback(Feedback("listening", at))
 
     def _keep_waiting(self) -> None:
         """→ WAITING again, until the deadline already set (what was heard was nothing)."""
@@ -732,7 +757,9 @@ class VoiceLoop:
         assert self._utt is not None and self._check is not None
         self._state = LoopState.UTTERANCE
         window = self._check.cut_window() if search else None
-        self._utt.begin(start, wake, self._grammar(prefixed), prefixed, window)
+        woken = self._pending_wake  # the request after a wake word openWakeWord heard: judged with the room
+        room = woken is not None and self._check.neural and not self._check.doubtful(woken)
+        self._utt.begin(start, wake, self._grammar(prefixed), prefixed, window, room)
 
     def _begin_speaking(self, until: float, answer: bool) -> None:
         """→ SPEAKING until ``until`` seconds, then WAITING for the answer the skill asked for (``answer``), else

@@ -6,7 +6,9 @@ Contracts:
   same breath, the start may be deferred until the pause after the word has been heard (``Utterance.begin``).
 - ``Utterance.ended`` is the only place that decides an utterance is over. It is over when, in this order of
   precedence on each chunk:
-  1. a short silence (``early_end``) follows a sentence of the grammar that no word can continue;
+  1. a short silence (``early_end``) follows a sentence of the grammar that no word can continue (not after a
+     wake word the loop is unsure of, ``unsure``: everyday talk begun with a near-word goes on after the words
+     that fitted a request, "Alexei moved here from Moscow" as "alexa, a year four months timer");
   2. the endpointer hears the end of speech and what was heard is understood (or ``hold_on_reject`` is off, or
      the decoder cannot look before the end);
   3. a rejected utterance held open for ``hold_on_reject`` seconds was not continued;
@@ -61,6 +63,12 @@ class UtteranceOptions:
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
+    room_context: float = 2.0
+    """The request after a wake word that openWakeWord heard is judged noisy or not
+    (``DecoderConfig.noisy_below_db``) together with this many seconds of the audio heard before it: decoded from
+    just before the word, or as continuous talk after a near-word woke the loop, it has too few quiet frames of its
+    own to show that the room is quiet, and would get the permissive noisy search; 0: the utterance alone. Not for
+    the keyphrase search's wakes, nor for answers inside a session (measured: docs/research.md, 2026-12-03)."""
     max_utterance: float = 10.0
     """Longest utterance, seconds; longer speech is cut and decoded as it is."""
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
@@ -96,7 +104,8 @@ class Utterance:
 
     One per loop, begun afresh for each utterance. It reads the endpointer's voiced end and the audio heard lately
     (``ring``, the loop's), and never changes them. ``cut`` finds where a request begins after a wake word heard
-    in the same breath: ``cut(search_from, heard_up_to, wake)`` → seconds.
+    in the same breath: ``cut(search_from, heard_up_to, wake)`` → seconds; ``unsure()`` is True while the wake word
+    the utterance follows is one the loop is unsure of (no early end then).
     """
 
     def __init__(
@@ -106,6 +115,7 @@ class Utterance:
         endpointer: Endpointer,
         ring: collections.deque[AudioChunk],
         cut: Callable[[float, float, WakeDetection | None], float],
+        unsure: Callable[[], bool] | None = None,
     ) -> None:
         self.options = options
         """When it ends."""
@@ -127,10 +137,12 @@ class Utterance:
         self._endpointer = endpointer
         self._ring = ring
         self._cut = cut
+        self._unsure = unsure
         self._held: _Held | None = None
         self._peeked_at = float("-inf")  # once per pause of the input, across utterances
         self._peeked_late = float("-inf")
         self._ahead: tuple[float, Recognition, float] | None = None  # (voiced end, recognition, began): see early_peek
+        self._room = False
 
     def begin(
         self,
@@ -139,10 +151,13 @@ class Utterance:
         grammar: CompiledGrammar,
         prefixed: bool = False,
         search: float | None = None,
+        room: bool = False,
     ) -> None:
         """Start decoding from ``start`` seconds with ``grammar``, catching up from the ring; with ``search``, from
-        where the request begins in the ``search`` seconds after ``start``, once they are heard."""
+        where the request begins in the ``search`` seconds after ``start``, once they are heard. ``room``: judge
+        it noisy together with the audio before it (``room_context``)."""
         self.start = start
+        self._room = room
         self.wake = wake
         self.grammar = grammar
         self.prefixed = prefixed
@@ -227,6 +242,8 @@ class Utterance:
         wait = self.options.early_end
         if wait <= 0 or self.deferred is not None or voiced_end <= self.start:
             return None
+        if self._unsure is not None and self._unsure():  # talk begun with a near-word may go on (the contract)
+            return None
         silent = chunk.end - voiced_end
         ahead = min(self.options.early_peek, wait)
         if self._peeked_at != voiced_end and silent >= ahead:
@@ -268,7 +285,16 @@ class Utterance:
         self.deferred = None
         self.decode_from = start
         assert self.grammar is not None
-        self.recognizer.begin(self.grammar)
+        self.recognizer.begin(self.grammar, self._room_before(start) if self._room else None)
         backlog = [c.samples_from(start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
+
+    def _room_before(self, start: float) -> np.ndarray | None:
+        """The audio heard in the ``room_context`` seconds before ``start`` (None: none, or off)."""
+        if self.options.room_context <= 0:
+            return None
+        before = start - self.options.room_context
+        heard = [c.samples_from(before)[: max(0, round((start - max(before, c.start)) * c.rate))]
+                 for c in self._ring if c.end > before and c.start < start]
+        return np.concatenate(heard) if heard else None

@@ -67,6 +67,12 @@ _NEURAL_WINDOW_STEPS = 17
 NEURAL_PHRASE_SECONDS = 0.7
 """The neural detector does not place the phrase's start; a detection starts this many seconds before its end."""
 
+PEAK_BEFORE = 0.3
+"""``NeuralWakeDetector.peak``: seconds before the step that fired that count as the same word."""
+
+PEAK_AFTER = 0.4
+"""...and seconds after it."""
+
 
 class WakeWordError(AssistantError):
     """A wake word that cannot be used: empty, unpronounceable, or a threshold out of range."""
@@ -127,6 +133,7 @@ class WakeSpotter(Protocol):
     def stop(self) -> None: ...
     def reset(self, at: float) -> None: ...
     def process(self, chunk: AudioChunk) -> WakeDetection | None: ...
+    def peak(self, detection: WakeDetection) -> float: ...
 
 
 WAKE_ENGINES = ("neural", "keyphrase", "dual")
@@ -194,8 +201,8 @@ class NeuralWakeDetector:
         """With ``keep_scores``: (end of step, score) for every 80 ms step, for benchmarks."""
         self.keep_scores = False
         """Record every step's score in ``scores``."""
-        self.recent: collections.deque[tuple[float, float]] = collections.deque(maxlen=40)
-        """(end of step, score) for the last 40 steps (3.2 s)."""
+        self.recent: collections.deque[tuple[float, float]] = collections.deque(maxlen=150)
+        """(end of step, score) for the last 150 steps (12 s)."""
         self._model: Any = None
         self._key = ""
         self._pending = np.zeros(0, np.int16)
@@ -242,6 +249,13 @@ class NeuralWakeDetector:
         self._pending_start = at
         self._position = at
         self._quiet_until = at
+
+    def peak(self, detection: WakeDetection) -> float:
+        """The highest score over the word of ``detection`` (from ``PEAK_BEFORE`` seconds before the step that fired
+        to ``PEAK_AFTER`` after it, as far as heard): the detector fires on the first step over the threshold, and
+        the score often goes on rising for a step or two."""
+        return max((score for end, score in self.recent
+                    if detection.end - PEAK_BEFORE <= end <= detection.end + PEAK_AFTER), default=detection.score)
 
     def process(self, chunk: AudioChunk) -> WakeDetection | None:
         """Feed one chunk; a detection when the score reaches the threshold in it."""
@@ -355,6 +369,10 @@ class WakeWordDetector:
         self._position = at
         self._seen = 0
 
+    def peak(self, detection: WakeDetection) -> float:
+        """The search gives no score: the detection's own (1)."""
+        return detection.score
+
     def process(self, chunk: AudioChunk) -> WakeDetection | None:
         """Feed one chunk; a detection when the wake phrase completes in it."""
         decoder = self._require()
@@ -450,6 +468,10 @@ class DualWakeDetector:
         self.neural.reset(at)
         self.keyphrase.reset(at)
         self._held = None
+
+    def peak(self, detection: WakeDetection) -> float:
+        """openWakeWord's highest score over the word (``NeuralWakeDetector.peak``); a keyphrase detection's own."""
+        return detection.score if detection.by == "keyphrase" else self.neural.peak(detection)
 
     def process(self, chunk: AudioChunk) -> WakeDetection | None:
         """Feed one chunk to both; openWakeWord's detection, or a keyphrase detection it did not confirm in time."""
