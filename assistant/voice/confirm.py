@@ -315,10 +315,12 @@ class WakeCheck:
         return self.neural and detection.by == "keyphrase"
 
     def unsure(self, detection: WakeDetection) -> bool:
-        """An openWakeWord detection that scored below ``strong_score`` over the word, in any room: its request
-        is not ended early (``UtteranceOptions.early_end``), so talk that goes on after it is heard."""
-        return (self.spotter is not None and self.neural and not self.doubtful(detection)
-                and self.spotter.peak(detection) < self.options.strong_score)
+        """A detection of the keyphrase search alone (``doubtful``), or an openWakeWord detection that scored below
+        ``strong_score`` over the word, in any room: its request is not ended early
+        (``UtteranceOptions.early_end``), so talk that goes on after it is heard."""
+        if self.spotter is None or not self.neural:
+            return False
+        return self.doubtful(detection) or self.spotter.peak(detection) < self.options.strong_score
 
     def weak(self, detection: WakeDetection) -> bool:
         """An openWakeWord detection that scored below ``strong_score`` over the word, in a noisy room (see
