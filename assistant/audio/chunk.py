@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self, runtime_checkable
@@ -36,6 +36,13 @@ class AudioChunk:
         if self.start >= start:
             return self.samples
         return self.samples[int(round((start - self.start) * self.rate)) :]
+
+
+def heard_between(chunks: Iterable[AudioChunk], start: float, end: float) -> np.ndarray:
+    """The samples of ``chunks`` (contiguous, in order) from ``start`` up to ``end`` seconds; empty when none."""
+    parts = [c.samples_from(start)[: max(0, round((end - max(start, c.start)) * c.rate))]
+             for c in chunks if c.end > start and c.start < end]
+    return np.concatenate(parts) if parts else np.zeros(0, np.int16)
 
 
 @runtime_checkable

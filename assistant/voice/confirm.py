@@ -27,7 +27,7 @@ import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer, WordTiming, is_noisy
 from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
-from assistant.audio.chunk import AudioChunk
+from assistant.audio.chunk import AudioChunk, heard_between
 from assistant.audio.wav import SAMPLE_RATE
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.voice.second_pass import SecondPass
@@ -318,30 +318,27 @@ class WakeCheck:
         """A detection of the keyphrase search alone (``doubtful``), or an openWakeWord detection that scored below
         ``strong_score`` over the word, in any room: its request is not ended early
         (``UtteranceOptions.early_end``), so talk that goes on after it is heard."""
-        if self.spotter is None or not self.neural:
-            return False
-        return self.doubtful(detection) or self.spotter.peak(detection) < self.options.strong_score
+        return self.doubtful(detection) or self._scored_low(detection)
 
     def weak(self, detection: WakeDetection) -> bool:
         """An openWakeWord detection that scored below ``strong_score`` over the word, in a noisy room (see
         ``WakeOptions.strong_score``)."""
-        if self.spotter is None or not self.neural or self.doubtful(detection):
+        if self.doubtful(detection) or not self._scored_low(detection) or not self.noisy_room(detection):
             return False
-        peak = self.spotter.peak(detection)
-        if peak >= self.options.strong_score:
-            return False
-        if not self.noisy_room(detection):
-            return False
-        log.debug("wake word at %.2f s scored %.2f at most, in a noisy room: weak", detection.end, peak)
+        log.debug("wake word at %.2f s scored under %.2f, in a noisy room: weak", detection.end,
+                  self.options.strong_score)
         return True
+
+    def _scored_low(self, detection: WakeDetection) -> bool:
+        """openWakeWord scored ``detection`` below ``strong_score`` over the word."""
+        return (self.spotter is not None and self.neural
+                and self.spotter.peak(detection) < self.options.strong_score)
 
     def noisy_room(self, detection: WakeDetection) -> bool:
         """The ``weak_room`` seconds up to the wake word are noisy (judged once per wake word, while the loop's ring
         still holds them: call it when the word is heard)."""
         if detection is not self._room_judged[0]:
-            start = detection.end - self.options.weak_room
-            heard = [c.samples_from(start) for c in self._ring if c.end > start and c.start < detection.end]
-            audio = np.concatenate(heard) if heard else np.zeros(0, np.int16)
+            audio = heard_between(self._ring, detection.end - self.options.weak_room, detection.end)
             self._room_judged = (detection, is_noisy(audio, self.recognizer.config.noisy_below_db))
         return self._room_judged[1]
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
-from assistant.audio.chunk import AudioChunk
+from assistant.audio.chunk import AudioChunk, heard_between
 from assistant.grammar.compiler import CompiledGrammar
 from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
 from assistant.voice.wake import WakeDetection
@@ -294,7 +294,5 @@ class Utterance:
         """The audio heard in the ``room_context`` seconds before ``start`` (None: none, or off)."""
         if self.options.room_context <= 0:
             return None
-        before = start - self.options.room_context
-        heard = [c.samples_from(before)[: max(0, round((start - max(before, c.start)) * c.rate))]
-                 for c in self._ring if c.end > before and c.start < start]
-        return np.concatenate(heard) if heard else None
+        heard = heard_between(self._ring, start - self.options.room_context, start)
+        return heard if heard.size else None
