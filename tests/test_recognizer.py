@@ -91,6 +91,15 @@ def test_rejects_out_of_grammar_speech(recognizer, home) -> None:
     assert len(implausible) >= 6, implausible  # measured 8 of 8
 
 
+@pytest.mark.parametrize("amount", ["two hours and one hundred and twenty minutes", "one and a half hours and ten minutes"])
+def test_a_duration_nobody_says_is_rejected(recognizer, home, amount) -> None:
+    """Other talk fitted into the number grammar builds amounts no one says; a fair one is understood."""
+    rec = recognizer.decode(speech(f"set a timer for {amount}"), home)
+    assert rec.result is None and rec.rejected and "nobody says" in rec.rejected, (rec.transcript, rec.rejected)
+    fair = recognizer.decode(speech("set a timer for one hour and thirty minutes"), home)
+    assert fair.result is not None and fair.result.slots["d"].value == "PT1H30M", (fair.transcript, fair.rejected)
+
+
 def test_any_wav_format_and_long_silence(tmp_path, recognizer, home) -> None:
     audio = speech("turn on the bedroom light", "en-us+m3").astype(np.float64) / 32768
     # 24 kHz stereo 32-bit float with 3 s of silence either side.

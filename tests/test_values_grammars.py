@@ -15,7 +15,7 @@ import pocketsphinx
 import pytest
 from test_values import NOW, VALUES  # one table checks both the grammars and the normaliser
 
-from assistant.nlu.values import GRAMMAR_TYPES, normalize
+from assistant.nlu.values import GRAMMAR_TYPES, normalize, unlikely_duration
 from assistant.resources import grammars_dir
 
 # --- a small reader for the JSGF subset the grammars use -------------------------------------------------------
@@ -287,3 +287,20 @@ def test_grammar_recognises_synthesized_speech(
     assert hypothesis is not None, f"no hypothesis for {text!r}"
     assert hypothesis.hypstr == text
     assert normalize(type_name, hypothesis.hypstr.split(), NOW) == expected
+
+
+@pytest.mark.parametrize(
+    ("words", "unlikely"),
+    [
+        ("two hours and ten minutes", False),
+        ("an hour and a half", False),
+        ("ninety minutes", False),
+        ("one day and twenty three hours", False),
+        ("one hour ninety minutes", True),
+        ("eight hours one hundred and eleven and a half minutes one and a half seconds", True),
+        ("one and a half hours and ten minutes", True),
+        ("two days and thirty hours", True),
+    ],
+)
+def test_a_duration_nobody_says(words: str, unlikely: bool) -> None:
+    assert (unlikely_duration(words.split()) is not None) is unlikely

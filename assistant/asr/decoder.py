@@ -34,6 +34,7 @@ from ..grammar.fsa import WordFsa
 from ..model.phones import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
+from ..nlu.values import unlikely_duration
 from .plausible import Plausibility, measure, plausible, reasons
 from .sounds_like import Listed, sounds_like
 
@@ -743,6 +744,9 @@ class Recognizer:
         result = parse(clean, grammar, now=self.clock() if self.clock is not None else None)
         if result is None:
             return replace(rec, rejected=f"hypothesis {' '.join(clean)!r} does not parse")
+        odd = _unlikely_amount(result)
+        if odd is not None:
+            return replace(rec, rejected=f"{' '.join(clean)!r}: nobody says that amount ({odd})")
         p = rec.plausibility
         if self.config.plausibility and not rec.noisy and p is not None and not plausible(p):
             why = "; ".join(reasons(p))
@@ -774,6 +778,16 @@ class Recognizer:
             rng = np.random.default_rng(len(pcm))
             pcm = np.clip(pcm.astype(np.int32) + rng.integers(-1, 2, len(pcm)), -32768, 32767).astype(np.int16)
         return pcm
+
+
+def _unlikely_amount(result: IntentResult) -> str | None:
+    """Why a duration slot of ``result`` holds an amount nobody says (``values.unlikely_duration``), or None."""
+    for v in result.slots.values():
+        if v.type == "AMAZON.DURATION":
+            why = unlikely_duration(v.spoken.split())
+            if why is not None:
+                return f"{v.spoken!r}: {why}"
+    return None
 
 
 def _unlisted(result: IntentResult) -> bool:

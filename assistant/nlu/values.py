@@ -531,11 +531,12 @@ def _duration_unit(word: str) -> str | None:
     return _DURATION_UNITS.get(word) or _DURATION_UNITS.get(word[:-1] if word.endswith("s") else "")
 
 
-def _duration(words: Sequence[str]) -> str | None:
-    amounts: dict[str, Fraction] = {}
+def _duration_parts(words: Sequence[str]) -> list[tuple[str, Fraction]] | None:
+    """(unit, amount) of each part of a spoken duration, in the order said; None when ``words`` are not one."""
+    parts: list[tuple[str, Fraction]] = []
     i = 0
     while i < len(words):
-        if amounts and words[i] == "and":
+        if parts and words[i] == "and":
             i += 1
         if _at(words, i) == "half" and _at(words, i + 1) in ("a", "an"):
             count, i = Fraction(1, 2), i + 2
@@ -555,11 +556,38 @@ def _duration(words: Sequence[str]) -> str | None:
         i += 1
         if words[i : i + 3] == ["and", "a", "half"] and count.denominator == 1:
             count, i = count + Fraction(1, 2), i + 3
-        # "an hour and half an hour": amounts of the same unit add up.
-        amounts[unit] = amounts.get(unit, Fraction(0)) + count
-    if not amounts:
+        parts.append((unit, count))
+    return parts or None
+
+
+def _duration(words: Sequence[str]) -> str | None:
+    parts = _duration_parts(words)
+    if parts is None:
         return None
+    amounts: dict[str, Fraction] = {}
+    for unit, count in parts:  # "an hour and half an hour": amounts of the same unit add up
+        amounts[unit] = amounts.get(unit, Fraction(0)) + count
     return _iso_duration(amounts)
+
+
+_UNIT_SIZE = {"MO": 12, "W": 5, "D": 7, "H": 24, "MIN": 60, "S": 60}
+"""How many of a unit make the next larger one (a month holds about four weeks and a bit)."""
+
+
+def unlikely_duration(words: Sequence[str]) -> str | None:
+    """Why nobody would say ``words`` as a duration, or None. People say "an hour and a half", "two hours and
+    ten minutes"; after a larger unit they never say as much of a smaller one as makes the larger ("eight hours
+    one hundred and eleven minutes"), and "and a half" ends what they say. A recogniser that fits a long stretch
+    of other talk into the number grammar builds exactly such amounts."""
+    parts = _duration_parts(words)
+    if parts is None or len(parts) < 2:
+        return None
+    for unit, count in parts[1:]:
+        if count >= _UNIT_SIZE.get(unit, 1 << 30):
+            return f"{float(count):g} {unit.lower()} after a larger unit"
+    if any(count.denominator != 1 for _, count in parts[:-1]):
+        return "a half before another unit"
+    return None
 
 
 def _iso_duration(amounts: dict[str, Fraction]) -> str:
