@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -98,6 +99,20 @@ def test_a_duration_nobody_says_is_rejected(recognizer, home, amount) -> None:
     assert rec.result is None and rec.rejected and "nobody says" in rec.rejected, (rec.transcript, rec.rejected)
     fair = recognizer.decode(speech("set a timer for one hour and thirty minutes"), home)
     assert fair.result is not None and fair.result.slots["d"].value == "PT1H30M", (fair.transcript, fair.rejected)
+
+
+@pytest.mark.skipif(not shutil.which("flite"), reason="needs flite (Debian: flite)")
+@pytest.mark.parametrize("voice", ["flite-rms", "flite-awb"])
+def test_a_last_word_put_over_silence_is_dropped_when_the_rest_is_a_sentence(recognizer, home, voice) -> None:
+    """flite's "stop" decodes as "stop that" or "stop it", the last word put on the release of the "p" and the
+    pause after it: the words-over-silence check rejected the whole answer. "stop" alone is understood."""
+    from bench.voices import synthesize
+
+    rec = recognizer.decode(np.concatenate([PAD, synthesize("stop", voice), PAD]), home)
+    assert rec.result is not None and rec.result.intent == "AMAZON.StopIntent", (rec.transcript, rec.rejected)
+    assert rec.transcript == "stop" and rec.rejected is None
+    with Recognizer(DecoderConfig(garbage=False)) as plain:  # and a sentence that is not there stays rejected
+        assert plain.decode(speech("turn on the kitchen"), home).result is None
 
 
 def test_any_wav_format_and_long_silence(tmp_path, recognizer, home) -> None:

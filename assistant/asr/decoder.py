@@ -35,7 +35,7 @@ from ..model.phones import CMU_PHONES
 from ..nlu.parser import parse
 from ..nlu.result import IntentResult
 from ..nlu.values import unlikely_duration
-from .plausible import Plausibility, measure, plausible, reasons
+from .plausible import Plausibility, measure, over_silence, plausible, reasons
 from .sounds_like import Listed, sounds_like
 
 log = logging.getLogger(__name__)
@@ -521,9 +521,33 @@ class Recognizer:
                           open_seconds=self._open_seconds if opened and not self._peeking else 0.0,
                           pending=opened and self._peeking)
         concluded = self._conclude(grammar, transcript, rec)
+        if concluded.result is None and plausibility is not None and not opened and transcript:
+            concluded = self._without_last_words(grammar, concluded, audio, speech) or concluded
         if opened and not transcript and self._open_rejected:
             concluded = replace(concluded, rejected=self._open_rejected)
         return concluded, opened
+
+    def _without_last_words(self, grammar: CompiledGrammar, rec: Recognition, audio: np.ndarray,
+                            speech: list[WordTiming]) -> Recognition | None:
+        """A hypothesis whose last words lie over silence ("stop" heard as "stop that", the "that" put on the
+        release of the "p" and the pause after it), understood without them when the rest is a sentence of the
+        grammar that accounts for the audio; None otherwise."""
+        if not self.config.plausibility or rec.noisy:
+            return None
+        quiet = over_silence(audio, speech, self.phone_count)
+        keep = len(speech)
+        while keep > 0 and quiet[keep - 1]:
+            keep -= 1
+        if keep in (0, len(speech)):
+            return None
+        kept = speech[:keep]
+        p = measure(audio, kept, self.phone_count)
+        shorter = self._conclude(grammar, " ".join(w.word for w in kept), replace(rec, plausibility=p, rejected=None))
+        if shorter.result is None:
+            return None
+        dropped = " ".join(w.word.split("(")[0] for w in speech[keep:])
+        log.debug("%r: %r lies over silence; understood without it", rec.transcript, dropped)
+        return replace(shorter, words=tuple(w for w in rec.words if w not in speech[keep:]))
 
     def _prefer_listed(self, grammar: CompiledGrammar, heard: Recognition, audio: np.ndarray,
                        decoded: np.ndarray, offset: int, noisy: bool) -> Recognition:

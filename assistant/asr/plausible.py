@@ -106,6 +106,30 @@ def measure(
     )
 
 
+def over_silence(
+    samples: np.ndarray,
+    words: Sequence[Timed],
+    phones: Callable[[str], int],
+    start: float = 0.0,
+    limits: PlausibilityLimits | None = None,
+) -> list[bool]:
+    """For each of ``words`` (as in ``measure``): whether it is a word of two phones or more put over silence
+    (``max_quiet_share``)."""
+    lim = limits or PlausibilityLimits()
+    step = int(FRAME_SECONDS * SAMPLE_RATE)
+    n = samples.size // step
+    if n == 0:
+        return [False] * len(words)
+    frames = samples[: n * step].astype(np.float64).reshape(n, step)
+    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
+    out = []
+    for w in words:
+        inner = energy[max(int((w.start - start) / FRAME_SECONDS), 0) : int(np.ceil((w.end - start) / FRAME_SECONDS))]
+        quiet = float(np.mean(inner < energy.max() - lim.quiet_db)) if inner.size else 0.0
+        out.append(phones(w.word) >= 2 and quiet > lim.max_quiet_share)
+    return out
+
+
 def reasons(p: Plausibility, limits: PlausibilityLimits | None = None) -> list[str]:
     """What makes the hypothesis implausible, in words (empty when it is plausible)."""
     lim = limits or PlausibilityLimits()
