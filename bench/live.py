@@ -415,11 +415,25 @@ class AssistantProcess:
         by the fault handler on SIGABRT (it runs with ``PYTHONFAULTHANDLER``), and its output, timed from the
         signal."""
         assert self.process is not None
+        masks = signal_masks(self.process.pid)
         with contextlib.suppress(ProcessLookupError):
             self.process.send_signal(signal.SIGABRT)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(10)
-        return self.output(signalled, tail=120)
+        return f"{self.output(signalled, tail=120)}\n--- signal masks (hex; SIGINT is bit 1, 0x2)\n{masks}"
+
+
+def signal_masks(pid: int) -> str:
+    """The pending, blocked, ignored and caught signal masks of ``pid`` and of each of its threads (from /proc):
+    a stop signal that nothing acts on is pending behind a mask, ignored, or caught by a handler that is not
+    Python's."""
+    lines = []
+    for status in [Path(f"/proc/{pid}/status"), *sorted(Path(f"/proc/{pid}/task").glob("*/status"))]:
+        with contextlib.suppress(OSError):
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            keys = ("Name", "ShdPnd", "SigPnd", "SigBlk", "SigIgn", "SigCgt")
+            lines.append(f"{status.parent.name}: " + " ".join(f"{k}={fields.get(k, '?').strip()}" for k in keys))
+    return "\n".join(lines)
 
 
 def process_tree_cpu(pid: int) -> float:

@@ -175,6 +175,12 @@ class Satellite:
         if getattr(self, "_log", None) is not None:
             self._log.close()
 
+    def quiet_for(self, seconds: float) -> bool:
+        """True when its speaker has received nothing for ``seconds``: the last reply has arrived whole (a reply
+        counts in ``replies`` from its first byte)."""
+        out = self.folder / "out.raw"
+        return not out.is_file() or time.time() - out.stat().st_mtime >= seconds
+
     def started(self) -> float | None:
         """Wall time of the microphone WAV's first sample, once it is playing."""
         log = self.folder / "mic.log"
@@ -316,6 +322,7 @@ def run_round(count: int, requests: int, idle_seconds: float, folder: Path, data
         assistant = stack.enter_context(Assistant(folder / "assistant", data_dir, [s.uri for s in sats], extra))
         length = 2.0 + GAP + requests * GAP + 15
         wait_until(lambda: all(len(s.replies()) >= requests for s in sats), length)
+        wait_until(lambda: all(s.quiet_for(1.5) for s in sats), 30)
         time.sleep(3.0)  # the last replies end; from here on every room streams silence
         assert assistant.process is not None
         from bench.live import process_tree_cpu

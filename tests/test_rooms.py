@@ -110,6 +110,7 @@ def test_three_satellites_one_assistant(satellite: Path, data_dir: Path, tmp_pat
         with Satellite("hall", tmp_path / "b2", wavs["b2"], port=b.port, python=satellite) as b2:
             assert wait_until(lambda: len(b2.replies()) >= 1 and len(a.replies()) >= 3 and len(c.replies()) >= 3,
                               240), (assistant.stdout[-3000:], assistant.stderr[-3000:])
+            wait_until(lambda: all(s.quiet_for(1.5) for s in (a, b2, c)), 30)  # the last replies whole
         assert assistant.stop() == 143
     out, err = assistant.stdout, assistant.stderr
 
@@ -152,6 +153,7 @@ def test_a_satellite_with_its_own_wake_word(satellite: Path, tmp_path: Path) -> 
         Assistant(tmp_path / "assistant", tmp_path / "data", [sat.uri], extra) as assistant,
     ):
         assert wait_until(lambda: len(sat.replies()) >= 2, 90), (assistant.stdout[-2000:], assistant.stderr[-2000:])
+        wait_until(lambda: sat.quiet_for(1.5), 30)
         assert assistant.stop() == 143
     assert "streaming (its own wake word)" in assistant.stderr
     heard = _heard(assistant.stdout, sat.uri)
