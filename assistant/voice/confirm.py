@@ -138,6 +138,12 @@ class WakeOptions:
     verify_noisy_entry: float = 1e-35
     """The phone loop's prior in that second pass for noisy utterances (the recogniser's default, 1e-45, lets
     too many false wakes through in noise)."""
+    prefix_entry: float = 1e-45
+    """The phone loop's prior (``DecoderConfig.garbage_entry``) for clean utterances decoded with the wake phrase
+    in front of the grammar (the request said with the wake word, and the second pass): after a wake word, a
+    request is what most likely follows, so the loop that rejects speech outside the grammar competes less. At
+    the recogniser's 1e-30, 13 of 24 clean requests of the quick benchmark's voices that woke it were rejected
+    as "speech outside the grammar" (docs/research.md, 2026-12-03 (evening))."""
     verify_below_phones: int = 20
     """Only requests shorter than this many phones get the second pass (see ``WakeCheck.needs_second_pass``)."""
     verify_margin: float = 0.3
@@ -578,7 +584,8 @@ class WakeCheck:
             return
         self._checked_at = voiced_end
         prefixed, audio = self._second_pass_input(wake, grammar, voiced_end)
-        self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True)
+        self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True,
+                           entry=self.options.prefix_entry)
 
     def _second_pass(
         self, wake: WakeDetection, grammar: CompiledGrammar, voiced_end: float, speech_end: float
@@ -587,14 +594,14 @@ class WakeCheck:
         started early on the same audio, else decoded now (in the helper, or here)."""
         end = voiced_end if voiced_end > wake.end else speech_end
         key = (wake.start, end)
-        entry = self.options.verify_noisy_entry
+        noisy = self.options.verify_noisy_entry
         prefixed, audio = self._second_pass_input(wake, grammar, end)
         if self.helper is not None and self.helper.usable:
-            self.helper.submit(key, prefixed, audio, entry)  # unless it was submitted early
+            self.helper.submit(key, prefixed, audio, noisy, entry=self.options.prefix_entry)  # unless submitted early
             answer = self.helper.result(key)
             if answer is not None:
                 return answer
-        self.recognizer.use(prefixed, noisy_entry=entry)
+        self.recognizer.use(prefixed, noisy_entry=noisy, entry=self.options.prefix_entry)
         return self.recognizer.decode(audio)
 
     def _second_pass_input(

@@ -717,7 +717,8 @@ class VoiceLoop:
         ``prefixed`` (right after a neural wake), with the wake phrase as an optional first word."""
         grammar = self.engine.listening_grammar(woken=True) if self._woken else self.engine.listening_grammar()
         if prefixed and self._spotter is not None:
-            return with_prefix(grammar, self._spotter.phrase.split())
+            grammar = with_prefix(grammar, self._spotter.phrase.split())
+            self.recognizer.use(grammar, entry=self.options.wake.prefix_entry)  # loaded with its own prior
         return grammar
 
     # -- transitions ----------------------------------------------------------------------------------------

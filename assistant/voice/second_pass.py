@@ -78,10 +78,11 @@ class SecondPass:
 
     def submit(
         self, key: Hashable, grammar: CompiledGrammar, audio: np.ndarray, noisy_entry: float | None,
-        early: bool = False,
+        early: bool = False, entry: float | None = None,
     ) -> bool:
-        """Queue a decode of ``audio`` with ``grammar``; False when the helper is not usable, or, for an ``early``
-        (speculative) job, while another is still being decoded (it would only delay the one that matters)."""
+        """Queue a decode of ``audio`` with ``grammar`` (the phone loop's priors ``entry`` and ``noisy_entry``, as in
+        ``Recognizer.use``); False when the helper is not usable, or, for an ``early`` (speculative) job, while
+        another is still being decoded (it would only delay the one that matters)."""
         if key in self._pending or key in self._answers:
             return True
         self.start()
@@ -91,7 +92,7 @@ class SecondPass:
             return False
         send = grammar if grammar.name not in self._sent else None
         try:
-            _send(self._process.stdin, (key, grammar.name, send, noisy_entry, np.asarray(audio, np.int16)))
+            _send(self._process.stdin, (key, grammar.name, send, (entry, noisy_entry), np.asarray(audio, np.int16)))
         except (OSError, ValueError) as exc:
             self._fail(f"the helper stopped taking work ({exc})")
             return False
@@ -219,13 +220,13 @@ def _serve() -> None:
     grammars: dict[str, CompiledGrammar] = {}
     while True:
         try:
-            key, name, grammar, noisy_entry, audio = _receive(source, None)
+            key, name, grammar, (entry, noisy_entry), audio = _receive(source, None)
         except EOFError:
             return
         if grammar is not None:
             grammars[name] = grammar
         try:
-            recognizer.use(grammars[name], noisy_entry=noisy_entry)
+            recognizer.use(grammars[name], noisy_entry=noisy_entry, entry=entry)
             answer: Recognition | str = recognizer.decode(audio)
         except Exception as exc:  # noqa: BLE001 - reported to the caller, which then decodes itself
             answer = f"{type(exc).__name__}: {exc}"
