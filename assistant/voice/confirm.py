@@ -140,8 +140,10 @@ class WakeOptions:
     too many false wakes through in noise)."""
     prefix_entry: float = 1e-45
     """The phone loop's prior (``DecoderConfig.garbage_entry``) for clean utterances decoded with the wake phrase
-    in front of the grammar (the request said with the wake word, and the second pass): after a wake word, a
-    request is what most likely follows, so the loop that rejects speech outside the grammar competes less. At
+    in front of the grammar (the request said with the wake word, and the second pass), with the ``neural`` and
+    ``dual`` engines: after a wake word, a request is what most likely follows, so the loop that rejects speech
+    outside the grammar competes less (the keyphrase engine alone keeps the recogniser's prior: it fires on
+    fragments of many words). At
     the recogniser's 1e-30, 13 of 24 clean requests of the quick benchmark's voices that woke it were rejected
     as "speech outside the grammar" (docs/research.md, 2026-12-03 (evening))."""
     verify_below_phones: int = 20
@@ -313,6 +315,13 @@ class WakeCheck:
     def neural(self) -> bool:
         """The detector says when it heard the phrase, not where the phrase began and ended."""
         return self.spotter is not None and not self.spotter.timed
+
+    @property
+    def _prefix_entry(self) -> float | None:
+        """The phone loop's prior for the grammar with the phrase in front (``prefix_entry``): after openWakeWord
+        (``neural`` and ``dual``); the keyphrase engine alone, which fires on fragments of many words, keeps the
+        recogniser's."""
+        return self.options.prefix_entry if self.neural else None
 
     def doubtful(self, detection: WakeDetection) -> bool:
         """A detection of the keyphrase search alone beside openWakeWord (the ``dual`` engine), which did not hear
@@ -585,7 +594,7 @@ class WakeCheck:
         self._checked_at = voiced_end
         prefixed, audio = self._second_pass_input(wake, grammar, voiced_end)
         self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True,
-                           entry=self.options.prefix_entry)
+                           entry=self._prefix_entry)
 
     def _second_pass(
         self, wake: WakeDetection, grammar: CompiledGrammar, voiced_end: float, speech_end: float
@@ -597,11 +606,11 @@ class WakeCheck:
         noisy = self.options.verify_noisy_entry
         prefixed, audio = self._second_pass_input(wake, grammar, end)
         if self.helper is not None and self.helper.usable:
-            self.helper.submit(key, prefixed, audio, noisy, entry=self.options.prefix_entry)  # unless submitted early
+            self.helper.submit(key, prefixed, audio, noisy, entry=self._prefix_entry)  # unless submitted early
             answer = self.helper.result(key)
             if answer is not None:
                 return answer
-        self.recognizer.use(prefixed, noisy_entry=noisy, entry=self.options.prefix_entry)
+        self.recognizer.use(prefixed, noisy_entry=noisy, entry=self._prefix_entry)
         return self.recognizer.decode(audio)
 
     def _second_pass_input(

@@ -605,6 +605,14 @@ class VoiceLoop:
         heard_until = utt.decode_from + words[-1].end if words else speech_end
         log.info("utterance %.2f-%.2f s decoded as %r (prefixed %s; wake word ended %s)", utt.decode_from, speech_end,
                   " ".join(w.word for w in words), utt.prefixed, f"{wake.end:.2f} s" if wake else "-")
+        pending = self._pending_wake
+        if (wake is not None and pending is not None and heard_until - wake.end < self.options.utterance.min_command
+                and speech_end - heard_until > self.options.wake.reject_speech):
+            # words that end at the wake word, then a sentence they leave out ("Alexis is starting at the new
+            # school" as "alexa exit"): another sentence, not the word misheard
+            failed = dataclasses.replace(recognition, result=None, rejected="speech goes on after its words")
+            self._drop_wake(pending, failed, at, utt.prefixed)
+            return
         if wake is not None and min(speech_end, heard_until) - wake.end < self.options.utterance.min_command:
             # the words end about where the detector heard the wake word: they are the word itself, misheard
             # ("alexa" as "alexa help"), and the request, if any, is still to come
