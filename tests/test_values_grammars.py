@@ -300,6 +300,10 @@ def test_grammar_recognises_synthesized_speech(
         ("eight hours one hundred and eleven and a half minutes one and a half seconds", True),
         ("one and a half hours and ten minutes", True),
         ("two days and thirty hours", True),
+        ("a day and ten minutes", False),
+        ("an hour and ten seconds", False),
+        ("eight years fourteen hours and thirty seven minutes", True),
+        ("a month and five minutes", True),
     ],
 )
 def test_a_duration_nobody_says(words: str, unlikely: bool) -> None:

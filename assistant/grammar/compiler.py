@@ -38,6 +38,9 @@ GRAMMAR_TYPES = frozenset(
 WILDCARD_TYPES = frozenset({"AMAZON.SearchQuery"})
 WILDCARD_RULE = "__wildcard__"
 """A rule name the matcher treats as one or more arbitrary words (AMAZON.SearchQuery)."""
+DEVICE_TYPE_PREFIX = "device."
+"""Slot types of the assistant's own intents (``device.VolumeLevel``): their listed values only, never an open
+slot, as built-in list types."""
 OPEN_WORD = "<open>"
 """The word of ``CompiledGrammar.open_fsa`` beside a custom slot's values: any words (the decoder may put a phone
 loop there, and a second pass with a general language model hears what was said in it)."""
@@ -374,7 +377,7 @@ class _Builder:
             brules, public = _builtin_grammar(type_name, grammars_dir())
             self.rules.update(brules)
             alternatives.append(Ref(public))
-        elif type_name.startswith("AMAZON."):
+        elif type_name.startswith(("AMAZON.", DEVICE_TYPE_PREFIX)):
             kind = "list"
             values = _list_values(type_name)
             if values is None and custom is None:

@@ -47,6 +47,7 @@ Typed digits
 from __future__ import annotations
 
 import datetime
+import itertools
 import logging
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -570,18 +571,25 @@ def _duration(words: Sequence[str]) -> str | None:
     return _iso_duration(amounts)
 
 
+_UNITS_IN_ORDER = ("Y", "MO", "W", "D", "H", "MIN", "S")
+_UNIT_WORD = {unit: word for word, unit in _DURATION_UNITS.items()}
 _UNIT_SIZE = {"MO": 12, "W": 5, "D": 7, "H": 24, "MIN": 60, "S": 60}
 """How many of a unit make the next larger one (a month holds about four weeks and a bit)."""
 
 
 def unlikely_duration(words: Sequence[str]) -> str | None:
     """Why nobody would say ``words`` as a duration, or None. People say "an hour and a half", "two hours and
-    ten minutes"; after a larger unit they never say as much of a smaller one as makes the larger ("eight hours
-    one hundred and eleven minutes"), and "and a half" ends what they say. A recogniser that fits a long stretch
+    ten minutes", "a day and ten minutes"; after a larger unit they never say as much of a smaller one as makes
+    the larger ("eight hours one hundred and eleven minutes"), nor a unit more than two steps smaller ("eight
+    years fourteen hours"), and "and a half" ends what they say. A recogniser that fits a long stretch
     of other talk into the number grammar builds exactly such amounts."""
     parts = _duration_parts(words)
     if parts is None or len(parts) < 2:
         return None
+    order = list(_UNITS_IN_ORDER)
+    for (larger, _), (unit, _) in itertools.pairwise(parts):
+        if larger in order and unit in order and order.index(unit) - order.index(larger) > 2:
+            return f"{_UNIT_WORD[unit]}s right after {_UNIT_WORD[larger]}s"
     for unit, count in parts[1:]:
         if count >= _UNIT_SIZE.get(unit, 1 << 30):
             return f"{float(count):g} {unit.lower()} after a larger unit"

@@ -87,7 +87,7 @@ from assistant.grammar.union import union
 from assistant.model.diskcache import DiskCache
 from assistant.model.languages import NAME, language
 from assistant.model.loader import load_model
-from assistant.model.types import Intent, InteractionModel, Slot, TypeValue
+from assistant.model.types import Intent, InteractionModel, Slot, SlotType, TypeValue
 from assistant.nlu.closest import closest_intent
 from assistant.nlu.parser import parse, tokens
 from assistant.nlu.result import IntentResult
@@ -141,13 +141,20 @@ VOLUME_INTENTS = (
     Intent("System.VolumeUp", samples=("louder", "volume up", "turn it up", "turn the volume up", "increase the volume")),
     Intent("System.VolumeDown", samples=("quieter", "volume down", "turn it down", "turn the volume down",
                                           "lower the volume", "decrease the volume", "softer")),
-    Intent("System.SetVolume", (Slot("level", "AMAZON.NUMBER"),),
+    Intent("System.SetVolume", (Slot("level", "device.VolumeLevel"),),
            ("volume {level}", "set the volume to {level}", "set volume to {level}", "volume to {level}",
             "change the volume to {level}")),
     Intent("System.Mute", samples=("mute", "mute the sound", "mute yourself")),
     Intent("System.Unmute", samples=("unmute", "unmute the sound", "unmute yourself")),
 )
 """The device's own volume, as an Echo has it without any skill: 0 to 10 (``Engine.volume``)."""
+VOLUME_LEVELS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+VOLUME_MODEL = InteractionModel(
+    "device", VOLUME_INTENTS,
+    (SlotType("device.VolumeLevel", tuple(TypeValue(w, str(i)) for i, w in enumerate(VOLUME_LEVELS))),),
+)
+"""The levels are a list of their own, not AMAZON.NUMBER: a number grammar fitted everyday talk ("volume three
+thousand and a hundred ninety")."""
 VOLUME_NAMES = frozenset(i.name for i in VOLUME_INTENTS)
 MAX_VOLUME = 10
 MAX_PLAYER_REQUESTS = 16
@@ -336,7 +343,7 @@ class Engine:
         if grammar is None:
             missing = tuple(Intent(name) for name in DIALOG_BUILTINS if name not in current.intents)
             # the device's volume works in a session too ("alexa, louder" while a game waits for an answer)
-            parts = [current, compile_session(InteractionModel("device", VOLUME_INTENTS))]
+            parts = [current, compile_session(VOLUME_MODEL)]
             if missing:  # stop / cancel / help are heard whether the skill declares them or not
                 parts.append(
                     compile_session(
@@ -357,7 +364,7 @@ class Engine:
         key = (owner.package.name if owner is not None else "", launcher.name)
         grammar = self._player_grammars.get(key)
         if grammar is None:
-            parts = [launcher, compile_session(InteractionModel("device", VOLUME_INTENTS))]
+            parts = [launcher, compile_session(VOLUME_MODEL)]
             if owner is not None:
                 intents = tuple(owner.model.intent(n) or Intent(n) for n in PLAYER_INTENTS)
                 parts.append(compile_session(InteractionModel(owner.model.invocation_name, intents)))
@@ -1038,7 +1045,8 @@ class Engine:
         elif result.intent == "System.SetVolume":
             level = result.slots.get("level")
             try:
-                volume = max(0, min(MAX_VOLUME, int(level.value))) if level is not None else volume
+                said = (level.resolved or {}).get("id", level.value) if level is not None else None
+                volume = max(0, min(MAX_VOLUME, int(said))) if said is not None else volume
             except ValueError:
                 turn.say(f"The volume goes from zero to {MAX_VOLUME}.")
                 return
