@@ -98,3 +98,19 @@ def test_the_keyphrase_searchs_own_wake_words_are_never_ended_early(parts: dict[
     dual.neural.recent.extend([(1.42, 0.6), (1.5, 0.97), (1.58, 0.99)])
     assert check.unsure(keyphrase)
     assert not check.unsure(neural)  # openWakeWord scored it 0.99 over the word
+
+
+@pytest.mark.parametrize("request_", ["launch space facts", "launch wise guy"])
+def test_after_the_wake_word_the_phone_loop_competes_less(request_: str) -> None:
+    """The grammar with the phrase in front is decoded with a weaker phone loop (``prefix_entry``): after a wake
+    word a request is what most likely follows. At the recogniser's own prior (fixed when a grammar is first
+    loaded, so each setting gets a recogniser of its own), espeak-ng's requests were rejected as speech outside
+    the grammar."""
+    said = np.concatenate([silence(1.0), synthesize_samples(f"alexa, {request_}", voice="en-us"), silence(2.5)])
+    heard = {}
+    for entry in (WakeOptions().prefix_entry, 1e-30):
+        fresh = launcher_parts()
+        _, engine = _run(next(fresh), said, LoopOptions(wake=WakeOptions(engine="dual", prefix_entry=entry)))
+        fresh.close()
+        heard[entry] = engine.heard
+    assert heard == {WakeOptions().prefix_entry: [request_], 1e-30: []}
