@@ -610,8 +610,8 @@ class VoiceLoop:
                 and speech_end - heard_until > self.options.wake.reject_speech):
             # words that end at the wake word, then a sentence they leave out ("Alexis is starting at the new
             # school" as "alexa exit"): another sentence, not the word misheard
-            failed = dataclasses.replace(recognition, result=None, rejected="speech goes on after its words")
-            self._drop_wake(pending, failed, at, utt.prefixed)
+            going_on = dataclasses.replace(recognition, result=None, rejected="speech goes on after its words")
+            self._drop_wake(pending, going_on, at, utt.prefixed)
             return
         if wake is not None and min(speech_end, heard_until) - wake.end < self.options.utterance.min_command:
             # the words end about where the detector heard the wake word: they are the word itself, misheard
