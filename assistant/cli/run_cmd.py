@@ -87,10 +87,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         "--wake-engine",
         choices=WAKE_ENGINES,
         default=None,
-        help="neural: openWakeWord (for 'alexa', 'hey jarvis', 'hey mycroft', 'hey rhasspy'; far better with real "
-        "voices, see the README's results); keyphrase: pocketsphinx, any phrase; dual: both, the keyphrase search's "
-        "detections confirmed more strictly (hears robotic and noisy voices openWakeWord misses) (default: neural when "
-        "the phrase has a model, else keyphrase)",
+        help="dual: openWakeWord (for 'alexa', 'hey jarvis', 'hey mycroft', 'hey rhasspy') and pocketsphinx's "
+        "keyphrase search, the latter's detections confirmed more strictly (it hears robotic and noisy voices "
+        "openWakeWord misses); neural: openWakeWord alone; keyphrase: pocketsphinx alone, any phrase (default: dual "
+        "when the phrase has an openWakeWord model, else keyphrase)",
     )
     listen.add_argument(
         "--wake-threshold",
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def _loop_options(args: argparse.Namespace) -> LoopOptions:
     return LoopOptions(
         trigger=Trigger.PUSH_TO_TALK if args.push_to_talk else Trigger.ALWAYS if args.no_wake else Trigger.WAKE_WORD,
-        wake=WakeOptions(phrase=args.wake_word, engine=args.wake_engine or "neural", threshold=args.wake_threshold),
+        wake=WakeOptions(phrase=args.wake_word, engine=args.wake_engine or "dual", threshold=args.wake_threshold),
         utterance=UtteranceOptions(
             answer_timeout=args.answer_timeout, max_utterance=args.max_utterance,
             endpoint=EndpointConfig(window=args.endpoint_window),

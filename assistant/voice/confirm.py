@@ -71,9 +71,11 @@ class WakeOptions:
 
     phrase: str = DEFAULT_PHRASE
     """The wake word or phrase."""
-    engine: str = "neural"
-    """``neural`` (openWakeWord, for "alexa" and its other models; a phrase with no model falls back to the
-    keyphrase search) or ``keyphrase`` (pocketsphinx, any phrase); see ``voice.wake``."""
+    engine: str = "dual"
+    """``dual`` (openWakeWord and pocketsphinx's keyphrase search on the same stream, the latter's detections
+    confirmed more strictly: it hears robotic and noisy voices openWakeWord scores near 0), ``neural``
+    (openWakeWord alone) or ``keyphrase`` (pocketsphinx alone, any phrase). A phrase with no openWakeWord model
+    falls back to the keyphrase search; see ``voice.wake``."""
     threshold: float | None = None
     """The detector's threshold (lower is more sensitive); None: the detector's default (``make_detector``)."""
     min_phone_seconds: float = DEFAULT_MIN_PHONE_SECONDS
@@ -165,9 +167,10 @@ class WakeOptions:
     keyphrase_start_slack: float = 0.1
     """``dual`` engine, a detection of the keyphrase search alone: the pause before the word (``pause``) must end
     by this many seconds after the start the search gave the word (its segmentation is rough)."""
-    keyphrase_min_score: float = 0.0
+    keyphrase_min_score: float = 0.001
     """``dual`` engine: a detection of the keyphrase search alone counts only if openWakeWord scored the word at
-    least this much (0: always). Off: measured on too little (docs/research.md, 2026-12-02 night)."""
+    least this much (0: always): a veto for words openWakeWord is sure are not the phrase (docs/research.md,
+    2026-12-02 night)."""
     keyphrase_verify: bool = True
     """``dual`` engine, a detection of the keyphrase search alone: the request said in the same breath gets the
     second pass (``verify``) whatever its length."""
