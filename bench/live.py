@@ -336,7 +336,7 @@ class AssistantProcess:
                 [sys.executable, "-m", "assistant.cli.main", *self.args], cwd=ROOT,
                 env={**self.env, "PYTHONFAULTHANDLER": "1"},  # SIGABRT dumps its threads' stacks (``stuck``)
                 stdin=subprocess.PIPE if self.console else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
-                text=True, start_new_session=True,
+                text=True, start_new_session=True, preexec_fn=_as_in_a_terminal,
             )
         self._reader = threading.Thread(target=self._read, name="assistant stdout", daemon=True)
         self._reader.start()
@@ -421,6 +421,14 @@ class AssistantProcess:
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(10)
         return f"{self.output(signalled, tail=120)}\n--- signal masks (hex; SIGINT is bit 1, 0x2)\n{masks}"
+
+
+def _as_in_a_terminal() -> None:
+    """In the child, before ``assistant run`` starts: Ctrl-C and Ctrl-\\ acted on, as in a terminal's foreground
+    job. A shell without job control starts background jobs with SIGINT and SIGQUIT ignored, and a benchmark or
+    test suite started that way (``.ci/run &``) would pass that on: the run would ignore its stop signal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 
 def signal_masks(pid: int) -> str:
