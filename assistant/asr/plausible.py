@@ -83,12 +83,10 @@ def measure(
     """Measure ``words`` (times in seconds, on the timeline where ``samples`` begin at ``start``) against the
     int16 16 kHz ``samples``; ``phones(word)`` gives a word's phone count."""
     lim = limits or PlausibilityLimits()
-    step = int(FRAME_SECONDS * SAMPLE_RATE)
-    n = samples.size // step
+    energy = _frame_energy(samples)
+    n = energy.size
     if n == 0:
         return Plausibility(0.0, 0.0, 0.0)
-    frames = samples[: n * step].astype(np.float64).reshape(n, step)
-    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
     loud = energy >= energy.max() - lim.loud_db
     covered = np.zeros(n, bool)
     slowest = 0.0
@@ -98,9 +96,8 @@ def measure(
         last = min(int(np.ceil((w.end - start + lim.tolerance) / FRAME_SECONDS)), n)
         covered[first:last] = True
         slowest = max(slowest, (w.end - w.start) / max(phones(w.word), 1))
-        inner = energy[max(int((w.start - start) / FRAME_SECONDS), 0) : int(np.ceil((w.end - start) / FRAME_SECONDS))]
-        if inner.size and phones(w.word) >= 2:
-            quiet = max(quiet, float(np.mean(inner < energy.max() - lim.quiet_db)))
+        if phones(w.word) >= 2:
+            quiet = max(quiet, _quiet_share(energy, w, start, lim))
     return Plausibility(
         float(np.sum(loud & ~covered)) * FRAME_SECONDS, float(np.sum(loud)) * FRAME_SECONDS, slowest, quiet
     )
@@ -116,18 +113,24 @@ def over_silence(
     """For each of ``words`` (as in ``measure``): whether it is a word of two phones or more put over silence
     (``max_quiet_share``)."""
     lim = limits or PlausibilityLimits()
+    energy = _frame_energy(samples)
+    if energy.size == 0:
+        return [False] * len(words)
+    return [phones(w.word) >= 2 and _quiet_share(energy, w, start, lim) > lim.max_quiet_share for w in words]
+
+
+def _frame_energy(samples: np.ndarray) -> np.ndarray:
+    """The energy of each ``FRAME_SECONDS`` frame of ``samples``, dB."""
     step = int(FRAME_SECONDS * SAMPLE_RATE)
     n = samples.size // step
-    if n == 0:
-        return [False] * len(words)
     frames = samples[: n * step].astype(np.float64).reshape(n, step)
-    energy = 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
-    out = []
-    for w in words:
-        inner = energy[max(int((w.start - start) / FRAME_SECONDS), 0) : int(np.ceil((w.end - start) / FRAME_SECONDS))]
-        quiet = float(np.mean(inner < energy.max() - lim.quiet_db)) if inner.size else 0.0
-        out.append(phones(w.word) >= 2 and quiet > lim.max_quiet_share)
-    return out
+    return 10 * np.log10(np.mean(frames**2, axis=1) + 1.0)
+
+
+def _quiet_share(energy: np.ndarray, word: Timed, start: float, lim: PlausibilityLimits) -> float:
+    """The share of ``word``'s frames that are quiet (``quiet_db`` below the loudest frame of ``energy``)."""
+    inner = energy[max(int((word.start - start) / FRAME_SECONDS), 0) : int(np.ceil((word.end - start) / FRAME_SECONDS))]
+    return float(np.mean(inner < energy.max() - lim.quiet_db)) if inner.size else 0.0
 
 
 def reasons(p: Plausibility, limits: PlausibilityLimits | None = None) -> list[str]:

@@ -586,9 +586,9 @@ def unlikely_duration(words: Sequence[str]) -> str | None:
     parts = _duration_parts(words)
     if parts is None or len(parts) < 2:
         return None
-    order = list(_UNITS_IN_ORDER)
+    order = _UNITS_IN_ORDER
     for (larger, _), (unit, _) in itertools.pairwise(parts):
-        if larger in order and unit in order and order.index(unit) - order.index(larger) > 2:
+        if order.index(unit) - order.index(larger) > 2:
             return f"{_UNIT_WORD[unit]}s right after {_UNIT_WORD[larger]}s"
     for unit, count in parts[1:]:
         if count >= _UNIT_SIZE.get(unit, 1 << 30):

@@ -145,9 +145,8 @@ class WakeOptions:
     in front of the grammar (the request said with the wake word, and the second pass), with the ``neural`` and
     ``dual`` engines: after a wake word, a request is what most likely follows, so the loop that rejects speech
     outside the grammar competes less (the keyphrase engine alone keeps the recogniser's prior: it fires on
-    fragments of many words). At
-    the recogniser's 1e-30, 13 of 24 clean requests of the quick benchmark's voices that woke it were rejected
-    as "speech outside the grammar" (docs/research.md, 2026-12-03 (evening))."""
+    fragments of many words). At the recogniser's 1e-30, 13 of 24 clean requests of the quick benchmark's voices
+    that woke it were rejected as "speech outside the grammar" (docs/research.md, 2026-12-03 (evening))."""
     verify_below_phones: int = 20
     """Only requests shorter than this many phones get the second pass (see ``WakeCheck.needs_second_pass``)."""
     verify_margin: float = 0.3
@@ -320,7 +319,7 @@ class WakeCheck:
         return self.spotter is not None and not self.spotter.timed
 
     @property
-    def _prefix_entry(self) -> float | None:
+    def prefix_entry(self) -> float | None:
         """The phone loop's prior for the grammar with the phrase in front (``prefix_entry``): after openWakeWord
         (``neural`` and ``dual``); the keyphrase engine alone, which fires on fragments of many words, keeps the
         recogniser's."""
@@ -597,7 +596,7 @@ class WakeCheck:
         self._checked_at = voiced_end
         prefixed, audio = self._second_pass_input(wake, grammar, voiced_end)
         self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True,
-                           entry=self._prefix_entry)
+                           entry=self.prefix_entry)
 
     def _second_pass(
         self, wake: WakeDetection, grammar: CompiledGrammar, voiced_end: float, speech_end: float
@@ -609,11 +608,11 @@ class WakeCheck:
         noisy = self.options.verify_noisy_entry
         prefixed, audio = self._second_pass_input(wake, grammar, end)
         if self.helper is not None and self.helper.usable:
-            self.helper.submit(key, prefixed, audio, noisy, entry=self._prefix_entry)  # unless submitted early
+            self.helper.submit(key, prefixed, audio, noisy, entry=self.prefix_entry)  # unless submitted early
             answer = self.helper.result(key)
             if answer is not None:
                 return answer
-        self.recognizer.use(prefixed, noisy_entry=noisy, entry=self._prefix_entry)
+        self.recognizer.use(prefixed, noisy_entry=noisy, entry=self.prefix_entry)
         return self.recognizer.decode(audio)
 
     def _second_pass_input(

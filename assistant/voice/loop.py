@@ -726,7 +726,8 @@ class VoiceLoop:
         grammar = self.engine.listening_grammar(woken=True) if self._woken else self.engine.listening_grammar()
         if prefixed and self._spotter is not None:
             grammar = with_prefix(grammar, self._spotter.phrase.split())
-            self.recognizer.use(grammar, entry=self.options.wake.prefix_entry)  # loaded with its own prior
+            entry = self._check.prefix_entry if self._check is not None else None
+            self.recognizer.use(grammar, entry=entry)  # loaded with its own prior
         return grammar
 
     # -- transitions ----------------------------------------------------------------------------------------
