@@ -399,9 +399,11 @@ class Recognizer:
             self._sounds = {k: v for k, v in self._sounds.items() if k[0] != grammar.name}
 
     # -- decoding --
-    def decode(self, samples: np.ndarray, grammar: CompiledGrammar | None = None) -> Recognition:
-        """Recognise one utterance (int16, 16 kHz, mono)."""
-        self.begin(grammar)
+    def decode(
+        self, samples: np.ndarray, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None
+    ) -> Recognition:
+        """Recognise one utterance (int16, 16 kHz, mono); ``room`` as in ``begin``."""
+        self.begin(grammar, room)
         self.feed(samples)
         return self.finish()
 

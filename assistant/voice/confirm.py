@@ -147,6 +147,12 @@ class WakeOptions:
     outside the grammar competes less (the keyphrase engine alone keeps the recogniser's prior: it fires on
     fragments of many words). At the recogniser's 1e-30, 13 of 24 clean requests of the quick benchmark's voices
     that woke it were rejected as "speech outside the grammar" (docs/research.md, 2026-12-03 (evening))."""
+    verify_room: float = 2.0
+    """The second pass is judged noisy or not (``DecoderConfig.noisy_below_db``, which picks the loop's prior:
+    ``verify_noisy_entry`` or ``prefix_entry``) together with this many seconds heard before its audio: the wake
+    phrase and its request leave too few quiet frames of their own to show a quiet room, and clean speech judged
+    noisy got the strict noisy prior (clean requests after espeak-ng's "alexa" rejected as "speech outside the
+    grammar" that the first pass understood; docs/research.md, 2026-12-03 (night)). 0: the audio alone."""
     verify_below_phones: int = 20
     """Only requests shorter than this many phones get the second pass (see ``WakeCheck.needs_second_pass``)."""
     verify_margin: float = 0.3
@@ -594,9 +600,9 @@ class WakeCheck:
         if now - voiced_end < self.options.verify_tail or not self.verifiable(wake, same_breath, muted_until):
             return
         self._checked_at = voiced_end
-        prefixed, audio = self._second_pass_input(wake, grammar, voiced_end)
+        prefixed, audio, room = self._second_pass_input(wake, grammar, voiced_end)
         self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True,
-                           entry=self.prefix_entry)
+                           entry=self.prefix_entry, room=room)
 
     def _second_pass(
         self, wake: WakeDetection, grammar: CompiledGrammar, voiced_end: float, speech_end: float
@@ -606,25 +612,30 @@ class WakeCheck:
         end = voiced_end if voiced_end > wake.end else speech_end
         key = (wake.start, end)
         noisy = self.options.verify_noisy_entry
-        prefixed, audio = self._second_pass_input(wake, grammar, end)
+        prefixed, audio, room = self._second_pass_input(wake, grammar, end)
         if self.helper is not None and self.helper.usable:
-            self.helper.submit(key, prefixed, audio, noisy, entry=self.prefix_entry)  # unless submitted early
+            self.helper.submit(key, prefixed, audio, noisy, entry=self.prefix_entry, room=room)  # unless sent early
             answer = self.helper.result(key)
             if answer is not None:
                 return answer
         self.recognizer.use(prefixed, noisy_entry=noisy, entry=self.prefix_entry)
-        return self.recognizer.decode(audio)
+        return self.recognizer.decode(audio, room=room)
 
     def _second_pass_input(
         self, wake: WakeDetection, grammar: CompiledGrammar, end: float
-    ) -> tuple[CompiledGrammar, np.ndarray]:
-        """The grammar with the wake phrase in front, and the audio from just before the phrase to just after
-        ``end`` (as much of it as has been heard)."""
+    ) -> tuple[CompiledGrammar, np.ndarray, np.ndarray | None]:
+        """The grammar with the wake phrase in front, the audio from just before the phrase to just after ``end``
+        (as much of it as has been heard), and the room heard before that (``verify_room``; None: none)."""
         already = grammar.public.endswith("_prefixed")  # the utterance's own grammar, after a same-breath wake
         prefixed = grammar if already else with_prefix(grammar, wake.phrase.split())  # cached by content
         start = max(wake.start - self.options.verify_margin, self._ring[0].start)
         audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
-        return prefixed, audio[: int(round((end + self.options.verify_tail - start) * SAMPLE_RATE))]
+        audio = audio[: int(round((end + self.options.verify_tail - start) * SAMPLE_RATE))]
+        room = None
+        if self.options.verify_room > 0:
+            heard = heard_between(self._ring, start - self.options.verify_room, start)
+            room = heard if heard.size else None
+        return prefixed, audio, room
 
     def _phrase_whole(self, wake: WakeDetection, whole: Recognition) -> bool:
         """True when the second pass gives the wake phrase a human length (``verify_min_phone_seconds``)."""

@@ -2,7 +2,7 @@
 
 pocketsphinx holds the GIL while it decodes, so a thread would not overlap with the loop's own decoding; a process
 does. The helper owns a recogniser with the loop's settings and keeps the grammars it has been sent. A job is
-(key, grammar, audio); answers come back in the order the jobs were sent. The loop submits a job as soon as the
+(key, grammar, audio, the room before it); answers come back in the order the jobs were sent. The loop submits a job as soon as the
 user pauses after "alexa, <request>", before it knows whether the pause ends the request, and collects the answer
 when it decides; a job whose key no longer matches is simply not collected.
 
@@ -78,10 +78,10 @@ class SecondPass:
 
     def submit(
         self, key: Hashable, grammar: CompiledGrammar, audio: np.ndarray, noisy_entry: float | None,
-        early: bool = False, entry: float | None = None,
+        early: bool = False, entry: float | None = None, room: np.ndarray | None = None,
     ) -> bool:
         """Queue a decode of ``audio`` with ``grammar`` (the phone loop's priors ``entry`` and ``noisy_entry``, as in
-        ``Recognizer.use``); False when the helper is not usable, or, for an ``early`` (speculative) job, while
+        ``Recognizer.use``; ``room`` as in ``Recognizer.begin``); False when the helper is not usable, or, for an ``early`` (speculative) job, while
         another is still being decoded (it would only delay the one that matters)."""
         if key in self._pending or key in self._answers:
             return True
@@ -92,7 +92,9 @@ class SecondPass:
             return False
         send = grammar if grammar.name not in self._sent else None
         try:
-            _send(self._process.stdin, (key, grammar.name, send, (entry, noisy_entry), np.asarray(audio, np.int16)))
+            room = None if room is None else np.asarray(room, np.int16)
+            _send(self._process.stdin,
+                  (key, grammar.name, send, (entry, noisy_entry), np.asarray(audio, np.int16), room))
         except (OSError, ValueError) as exc:
             self._fail(f"the helper stopped taking work ({exc})")
             return False
@@ -220,14 +222,14 @@ def _serve() -> None:
     grammars: dict[str, CompiledGrammar] = {}
     while True:
         try:
-            key, name, grammar, (entry, noisy_entry), audio = _receive(source, None)
+            key, name, grammar, (entry, noisy_entry), audio, room = _receive(source, None)
         except EOFError:
             return
         if grammar is not None:
             grammars[name] = grammar
         try:
             recognizer.use(grammars[name], noisy_entry=noisy_entry, entry=entry)
-            answer: Recognition | str = recognizer.decode(audio)
+            answer: Recognition | str = recognizer.decode(audio, room=room)
         except Exception as exc:  # noqa: BLE001 - reported to the caller, which then decodes itself
             answer = f"{type(exc).__name__}: {exc}"
         try:
