@@ -20,6 +20,7 @@ import pytest
 
 from assistant.audio.wav import read_wav, write_wav
 from assistant.cli.main import main
+from assistant.settings import Settings
 from assistant.tts.synth import silence, synthesize_samples
 
 pytestmark = pytest.mark.skipif(
@@ -169,3 +170,26 @@ def test_cli_feedback_and_stdin_input(conversation: dict[str, Any], tmp_path: Pa
         assert line in shown
     again = [(t["kind"], t["heard"]) for t in json.loads(transcript.read_text())["turns"]]
     assert again == [(t["kind"], t["heard"]) for t in conversation["data"]["turns"]]
+
+
+@pytest.mark.parametrize("voice", ["en-us", "en-gb+m3"])
+def test_a_greeting_in_a_session_does_not_stop_it(tmp_path: Path, voice: str) -> None:
+    """"hi" inside hello world's session, after its welcome: espeak-ng's "hi" was heard as a lone "quiet", then
+    one of StopIntent's phrases, and the session ended. Amazon documents "stop", "off" and "shut up"; "be quiet"
+    stays, a lone "quiet" does not. en-us's "hi" is then understood; en-gb+m3's is not understood, as nothing."""
+    envs = Settings().data_dir / "bundled-envs"  # made by `assistant setup`, which the test command runs
+    if not (envs / "hello-world").is_dir():
+        pytest.skip(f"hello world's environment is not set up in {envs} (run `assistant setup`)")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "bundled-envs").symlink_to(envs)
+    audio = np.concatenate([silence(1.0), synthesize_samples("alexa, open hello world", voice=voice), silence(7.0),
+                            synthesize_samples("hi", voice=voice), silence(4.0)])
+    wav, transcript = write_wav(tmp_path / "hi.wav", audio, RATE), tmp_path / "hi.json"
+    code = main(["--data-dir", str(tmp_path / "data"), "--seed", "1", "run", "--input", str(wav),
+                 "--transcript", str(transcript)])
+    assert code == 0
+    turns = [(t["heard"], t["intent"]) for t in json.loads(transcript.read_text())["turns"] if t["kind"] == "speech"]
+    assert turns[0] == ("open hello world", "LaunchRequest")
+    assert all(intent != "AMAZON.StopIntent" for _, intent in turns), turns
+    if voice == "en-us":
+        assert turns[1:] == [("hi", "HelloWorldIntent")]

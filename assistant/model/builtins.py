@@ -17,7 +17,7 @@ BUILTIN_INTENTS: dict[str, tuple[str, ...]] = {
         "i need help",
         "what can i do",
     ),
-    "AMAZON.StopIntent": ("stop", "off", "shut up", "be quiet", "stop it", "stop that", "quiet"),
+    "AMAZON.StopIntent": ("stop", "off", "shut up", "be quiet", "stop it", "stop that"),
     "AMAZON.YesIntent": ("yes", "yeah", "yes please", "sure", "yep", "ok", "okay", "correct", "that's right"),
     "AMAZON.NoIntent": ("no", "nope", "no thanks", "no thank you", "no way", "not really"),
     "AMAZON.RepeatIntent": ("repeat", "say that again", "repeat that", "say it again", "what did you say"),
