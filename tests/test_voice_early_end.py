@@ -104,3 +104,33 @@ def test_the_end_of_sound_is_heard_before_the_vad_lets_go() -> None:
                 break
         assert abs(endpointer.heard_end - true_end) < 0.04, (text, endpointer.heard_end, true_end)
         assert endpointer.voiced_end - true_end > 0.06, (text, endpointer.voiced_end, true_end)  # what it spares
+
+
+
+@pytest.mark.skipif(not shutil.which("text2wave"), reason="needs festival (Debian: festival festvox-kallpc16k)")
+@pytest.mark.parametrize("request_", [("alexa, ask wise guy", "to tell me a joke"),
+                                      ("alexa, tell wise guy", "to tell me a knock knock joke")])
+def test_a_request_with_the_wake_word_that_may_go_on_is_held_at_a_pause(request_: tuple[str, str]) -> None:
+    """"alexa, ask wise guy … to tell me a joke", 0.3 s of silence between: at the pause, "ask wise guy" is
+    understood (it opens the skill) and the endpointer has heard 0.2 s of silence; the request may go on, so it
+    is held open (``hold_on_going``), and the rest joins it."""
+    from loop_fakes import launcher_parts, run_loop
+
+    from bench.voices import synthesize
+
+    said = []
+    for text in request_:
+        speech = synthesize(text, "festival-kal")
+        loud = np.nonzero(np.abs(speech.astype(np.int32)) > 200)[0]
+        said.append(speech[loud[0] : loud[-1] + 1])  # the synthesizer's own silences off: the pause is ours
+    audio = np.concatenate([silence(1.0), said[0], silence(0.3), said[1], silence(2.0)])
+    parts = launcher_parts()
+    try:
+        loop_parts = next(parts)
+        _, held = run_loop(loop_parts, audio, LoopOptions())
+        _, split = run_loop(loop_parts, audio, LoopOptions(utterance=UtteranceOptions(hold_on_going=0.0)))
+    finally:
+        parts.close()
+    whole = " ".join(request_).removeprefix("alexa, ")
+    assert held.heard == [whole]
+    assert split.heard == [request_[0].removeprefix("alexa, ")]  # ended at the pause; the rest, unwoken, ignored

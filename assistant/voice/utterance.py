@@ -10,8 +10,10 @@ Contracts:
      wake word the loop is unsure of, ``unsure``: everyday talk begun with a near-word goes on after the words
      that fitted a request, "Alexei moved here from Moscow" as "alexa, a year four months timer");
   2. the endpointer hears the end of speech and what was heard is understood (or ``hold_on_reject`` is off, or
-     the decoder cannot look before the end);
-  3. a rejected utterance held open for ``hold_on_reject`` seconds was not continued;
+     the decoder cannot look before the end), and is not a request said with the wake word that may go on
+     (``hold_on_going``);
+  3. a rejected utterance held open for ``hold_on_reject`` seconds, or a request that may go on held open for
+     ``hold_on_going`` seconds, was not continued;
   4. it reaches ``max_utterance`` seconds;
   and, outside ``ended``, when the input ends (``Utterance.at_input_end``).
 - The decision is a value (``Ending``); the loop acts on it.
@@ -63,6 +65,12 @@ class UtteranceOptions:
     hold_on_reject: float = 0.5
     """When the endpointer hears the end of speech but what was heard is not understood, keep the utterance open
     this many more seconds in case the user only paused ("tell me about … mars"); 0: end at once."""
+    hold_on_going: float = 0.3
+    """When the endpointer hears the end of speech after a request said with the wake word that is understood but
+    that the grammar could continue ("alexa, tell wise guy … to tell me a joke", "alexa, ask … space facts" heard
+    as "alexa, exit" up to the pause), keep it open this many more seconds in case the user only paused: the
+    endpointer ends speech after 0.2 s of silence. Requests that cannot go on end early as before
+    (``early_end``), and answers inside a session are not held; 0: off."""
     room_context: float = 2.0
     """The request after a wake word that openWakeWord heard is judged noisy or not
     (``DecoderConfig.noisy_below_db``) together with this many seconds of the audio heard before it: decoded from
@@ -229,11 +237,24 @@ class Utterance:
         if recognition is None:  # streaming decoder: no look before the end
             return Ending(speech_end, at, "endpoint")
         if recognition.result is not None:
-            return Ending(speech_end, at, "endpoint", recognition, t0)
+            if not self._may_go_on(recognition):
+                return Ending(speech_end, at, "endpoint", recognition, t0)
+            going = self.options.hold_on_going
+            log.debug("%r may go on at %.2f s: holding %.2f s for more", recognition.transcript, at, going)
+            self._held = _Held(speech_end, recognition, at + going)
+            return None
         log.debug("%r not understood at %.2f s: holding %.2f s for more", recognition.transcript, at, hold)
         # A peek that went through an open slot is not understood yet: if nothing follows, decode it whole then.
         self._held = _Held(speech_end, None if recognition.pending else recognition, at + hold)
         return None
+
+    def _may_go_on(self, recognition: Recognition) -> bool:
+        """``recognition``, understood, is a request said with the wake word that a word could continue
+        (``hold_on_going``)."""
+        fsa = self.grammar.fsa if self.grammar is not None else None
+        if self.wake is None or self.options.hold_on_going <= 0 or fsa is None:
+            return False
+        return fsa.can_continue(recognition.transcript.split())
 
     def _ended_early(self, chunk: AudioChunk) -> Ending | None:
         """Over now if a short silence follows a sentence the grammar cannot continue (looked at once per pause,
