@@ -137,9 +137,13 @@ class WakeOptions:
     """With ``confirm``: decode the wake word and its request again as one utterance, with the wake phrase in
     front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
     the weather" spotted as "alexa, what can i say") fails there."""
-    verify_noisy_entry: float = 1e-35
-    """The phone loop's prior in that second pass for noisy utterances (the recogniser's default, 1e-45, lets
-    too many false wakes through in noise)."""
+    verify_noisy_entry: float = 1e-40
+    """The phone loop's prior in that second pass for noisy utterances, stronger than the recogniser's (1e-45):
+    in noise the free loop fits false wakes better. At 1e-35, requests at 20 dB the first pass understood were
+    rejected as "speech outside the grammar"; with the checks added since (openWakeWord's veto, the human rate,
+    amounts nobody says), 1e-45 here acted on nothing in 55 min of everyday speech and 250 other wake phrases at
+    10 dB, and 1e-40, kept for margin, lost none of what 1e-45 gained at 20 dB (docs/research.md,
+    2026-12-03 (night))."""
     prefix_entry: float = 1e-45
     """The phone loop's prior (``DecoderConfig.garbage_entry``) for clean utterances decoded with the wake phrase
     in front of the grammar (the request said with the wake word, and the second pass), with the ``neural`` and
@@ -625,9 +629,15 @@ class WakeCheck:
         self, wake: WakeDetection, grammar: CompiledGrammar, end: float
     ) -> tuple[CompiledGrammar, np.ndarray, np.ndarray | None]:
         """The grammar with the wake phrase in front, the audio from just before the phrase to just after ``end``
-        (as much of it as has been heard), and the room heard before that (``verify_room``; None: none)."""
+        (as much of it as has been heard), and the room heard before that (``verify_room``; None: none).
+
+        The grammar is named after the second pass's priors: a recogniser fixes a grammar's priors when it first
+        loads it, and the first pass loads the same grammar with its own (the second pass decoded here used them,
+        not ``verify_noisy_entry``)."""
         already = grammar.public.endswith("_prefixed")  # the utterance's own grammar, after a same-breath wake
         prefixed = grammar if already else with_prefix(grammar, wake.phrase.split())  # cached by content
+        priors = f"{self.options.verify_noisy_entry:.0e}_{self.prefix_entry or 0:.0e}".replace("-", "m")
+        prefixed = replace(prefixed, name=f"{prefixed.name}_verify_{priors}".replace("+", "p"))
         start = max(wake.start - self.options.verify_margin, self._ring[0].start)
         audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
         audio = audio[: int(round((end + self.options.verify_tail - start) * SAMPLE_RATE))]
