@@ -120,9 +120,13 @@ def test_after_the_wake_word_the_phone_loop_competes_less(request_: str) -> None
 def test_the_second_pass_judges_the_room_with_what_came_before(parts: dict[str, Any], request_: str) -> None:
     """A clean keyphrase-only "alexa, <request>": the second pass's audio (the phrase and the request) has too few
     quiet frames of its own to show a quiet room; judged noisy alone, it got the strict noisy prior and rejected
-    the request the first pass understood. Judged with the second before it, it is clean."""
+    the request the first pass understood (at 1e-35, the noisy prior then). Judged with the second before it, it
+    is clean."""
     audio = _said(f"alexa, {request_}")
     loop, engine = _run(parts, audio, DUAL)
     assert engine.heard == [request_] and [w.by for w in loop.shown_wakes] == ["keyphrase"]
-    _, alone = _run(parts, audio, LoopOptions(wake=WakeOptions(engine="dual", verify_room=0)))
+    _, strict = _run(parts, audio, LoopOptions(wake=WakeOptions(engine="dual", verify_noisy_entry=1e-35)))
+    assert strict.heard == [request_]  # judged clean: the noisy prior does not apply
+    _, alone = _run(parts, audio, LoopOptions(wake=WakeOptions(engine="dual", verify_noisy_entry=1e-35,
+                                                               verify_room=0)))
     assert alone.heard == []
