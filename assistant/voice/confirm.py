@@ -517,7 +517,10 @@ class WakeCheck:
         whole = self._second_pass(wake, grammar, voiced_end, speech_end)
         log.debug("second pass: %r (first: %r)", whole.transcript, recognition.transcript)
         strict = PlausibilityLimits(max_uncovered_seconds=self.options.verify_max_uncovered)
-        if not confirms(whole, strict) or not self._phrase_whole(wake, whole) or not agree(recognition, whole):
+        # in noise every frame is loud: the speech outside the words is the VAD's count, as in the first pass
+        around = self.outside_speech(whole, self._verify_start(wake), None, speech_end) if whole.noisy else None
+        if (not confirms(whole, strict, around) or not self._phrase_whole(wake, whole)
+                or not agree(recognition, whole)):
             return whole
         return None
 
@@ -638,7 +641,7 @@ class WakeCheck:
         prefixed = grammar if already else with_prefix(grammar, wake.phrase.split())  # cached by content
         priors = f"{self.options.verify_noisy_entry:.0e}_{self.prefix_entry or 0:.0e}".replace("-", "m")
         prefixed = replace(prefixed, name=f"{prefixed.name}_verify_{priors}".replace("+", "p"))
-        start = max(wake.start - self.options.verify_margin, self._ring[0].start)
+        start = self._verify_start(wake)
         audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
         audio = audio[: int(round((end + self.options.verify_tail - start) * SAMPLE_RATE))]
         room = None
@@ -646,6 +649,10 @@ class WakeCheck:
             heard = heard_between(self._ring, start - self.options.verify_room, start)
             room = heard if heard.size else None
         return prefixed, audio, room
+
+    def _verify_start(self, wake: WakeDetection) -> float:
+        """Where the second pass's audio begins: ``verify_margin`` before the phrase, as far as the ring goes."""
+        return max(wake.start - self.options.verify_margin, self._ring[0].start)
 
     def _phrase_whole(self, wake: WakeDetection, whole: Recognition) -> bool:
         """True when the second pass gives the wake phrase a human length (``verify_min_phone_seconds``)."""

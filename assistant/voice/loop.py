@@ -423,12 +423,31 @@ class VoiceLoop:
             self._show_wake(pending)
             self._feedback(Feedback("listening", chunk.end))
         for event in events:
+            if event.kind == "start" and self._within_wake_word(pending, event):
+                # openWakeWord fired before the endpointer called the speech around it speech, or in a pause too
+                # short to be one: the request is in the same breath, and the decoder places the end of the word
+                assert pending is not None and self._check is not None
+                start = self._check.phrase_start(pending)
+                log.info("wake word heard at %.2f s, in speech that began at %.2f s: decoding from %.2f s with it "
+                         "in front", pending.end, event.speech_time, start)
+                self._begin_utterance(start, pending, prefixed=True)
+                self._utterance(chunk, [e for e in events if e.at > event.at or e.kind == "end"], fed=True)
+                return
             if event.kind == "start" and event.speech_time + opts.min_command > self._listen_from:
                 self._begin_utterance(max(event.speech_time - opts.lead_in, self._listen_from), None)
                 self._utterance(chunk, [e for e in events if e.at > event.at or e.kind == "end"], fed=True)
                 return
         if chunk.end >= self._deadline:
             self._silence(chunk.end)
+
+    def _within_wake_word(self, pending: WakeDetection | None, event: SpeechEvent) -> bool:
+        """Speech that starts (``event``) began before the pending wake word was heard, or less than a pause
+        (``WakeOptions.pause``) after: the word and the request are one breath."""
+        if pending is None or self._check is None or self._answering:
+            return False
+        w = self.options.wake
+        return (self._check.neural and w.prefix and not self._check.doubtful(pending)
+                and event.speech_time < pending.end + w.pause)
 
     def _utterance(self, chunk: AudioChunk, events: list[SpeechEvent], fed: bool = False) -> None:
         """UTTERANCE: decode the chunk (unless the catch-up from the ring already did: ``fed``), start the wake
