@@ -114,3 +114,26 @@ def test_a_request_in_kitchen_noise_passes_the_second_pass(corpora: Path) -> Non
     assert WakeOptions().verify_noisy_entry == 1e-40
     assert outcomes["1e-40"].ok, outcomes["1e-40"]
     assert not outcomes["1e-35"].ok and not outcomes["1e-35"].acted  # rejected, as it was
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (the barista skill)")
+def test_a_noisy_second_pass_counts_the_speech_outside_its_words_by_the_vad(corpora: Path) -> None:
+    """"alexa, launch barista" (espeak-ng en-us, heard by the keyphrase search alone) at 20 dB of kitchen noise:
+    the second pass hears "alexa launch barista", and in noise every frame is loud, so the loudness measure
+    found more than ``verify_max_uncovered`` outside the words and rejected it. The VAD's count, which the first
+    pass uses, finds none."""
+    import contextlib
+
+    from assistant.audio.wav import read_wav
+    from bench import material
+    from bench import voice as bench_voice
+
+    noise = read_wav(corpora / "noise" / "kitchen.wav")
+    case = next(c for c in material.cases("request", corpora, noise, ["espeak-en-us"], True)
+                if c.condition == "20 dB" and c.text == "alexa, launch barista")
+    with contextlib.ExitStack() as stack:
+        engine, recognizer = bench_voice._engine(stack, {})
+        bench = bench_voice.Bench(engine, recognizer, bench_voice.loop_options([]))
+        outcome = bench.run(case)
+        bench.close()
+    assert outcome.ok, outcome
