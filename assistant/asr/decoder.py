@@ -102,6 +102,10 @@ class DecoderConfig:
     """Language weight of the noisy utterances' search (None: ``lw``). Lower weighs the grammar, the word
     penalty and the loop prior less against the acoustics, which helps in noise; on clean speech it rejects less
     out-of-domain speech, so clean keeps ``lw`` (docs/research.md)."""
+    beam_noisy: float | None = None
+    """Main and phone beams of the noisy utterances' search (None: ``beam`` and ``pbeam``)."""
+    wbeam_noisy: float | None = None
+    """Word-exit beam of the noisy utterances' search (None: ``wbeam``)."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
@@ -340,12 +344,21 @@ class Recognizer:
         noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
         for search, prior in ((name, clean), (name + NOISY_SUFFIX, noisy)):
             loop = self._garbage_arcs(fsa.start, fsa.final, n_states, prior)
-            weak = search.endswith(NOISY_SUFFIX) and self.config.lw_noisy is not None
-            ps.config["lw"] = self.config.lw_noisy if weak else self.config.lw
+            noisy = search.endswith(NOISY_SUFFIX)
+            c = self.config
+            settings = {
+                "lw": c.lw_noisy if noisy and c.lw_noisy is not None else c.lw,
+                "beam": c.beam_noisy if noisy and c.beam_noisy is not None else c.beam,
+                "pbeam": c.beam_noisy if noisy and c.beam_noisy is not None else c.pbeam,
+                "wbeam": c.wbeam_noisy if noisy and c.wbeam_noisy is not None else c.wbeam,
+            }
+            for key, value in settings.items():
+                ps.config[key] = value
             try:
                 ps.add_fsg(search, ps.create_fsg(search, fsa.start, fsa.final, arcs + loop))
             finally:
-                ps.config["lw"] = self.config.lw
+                for key in settings:
+                    ps.config[key] = getattr(c, key)
 
     def _checks_listed(self, grammar: CompiledGrammar) -> bool:
         """Whether an unlisted value the second pass hears in ``grammar`` is checked against the grammar alone
