@@ -137,3 +137,26 @@ def test_a_noisy_second_pass_counts_the_speech_outside_its_words_by_the_vad(corp
         outcome = bench.run(case)
         bench.close()
     assert outcome.ok, outcome
+
+
+def test_the_noisy_search_takes_beams_of_its_own(corpora: Path) -> None:
+    """``DecoderConfig.wbeam_noisy``: the noisy search's word-exit beam. espeak-ng's "tell barista to make me a
+    large latte" at 20 dB of kitchen noise, cut exactly: at the recogniser's own beam every path to the end of the
+    long sentence is pruned; with a wider word beam for noisy utterances it is heard (docs/research.md)."""
+    import contextlib
+    import dataclasses
+
+    from assistant.audio.wav import read_wav
+    from bench import material
+    from bench import voice as bench_voice
+
+    noise = read_wav(corpora / "noise" / "kitchen.wav")
+    case = next(c for c in material.cases("cut-request", corpora, noise, ["espeak-en-us"], True)
+                if c.condition == "20 dB" and c.text.startswith("tell barista"))
+    with contextlib.ExitStack() as stack:
+        engine, recognizer = bench_voice._engine(stack, {})
+        grammar = engine.listening_grammar()
+        wide = stack.enter_context(Recognizer(dataclasses.replace(recognizer.config, wbeam_noisy=1e-40)))
+        narrow, widened = recognizer.decode(case.audio, grammar), wide.decode(case.audio, grammar)
+    assert narrow.noisy and narrow.transcript == ""
+    assert widened.transcript == "tell barista to make me a large latte"
