@@ -138,12 +138,17 @@ class WakeOptions:
     front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
     the weather" spotted as "alexa, what can i say") fails there."""
     verify_noisy_entry: float = 1e-40
-    """The phone loop's prior in that second pass for noisy utterances, stronger than the recogniser's (1e-45):
+    """The phone loop's prior in that second pass for noisy utterances, after openWakeWord's engines (the keyphrase
+    engine alone: ``keyphrase_noisy_entry``), stronger than the recogniser's (1e-45):
     in noise the free loop fits false wakes better. At 1e-35, requests at 20 dB the first pass understood were
     rejected as "speech outside the grammar"; with the checks added since (openWakeWord's veto, the human rate,
     amounts nobody says), 1e-45 here acted on nothing in 55 min of everyday speech and 250 other wake phrases at
     10 dB, and 1e-40, kept for margin, lost none of what 1e-45 gained at 20 dB (docs/research.md,
     2026-12-03 (night))."""
+    keyphrase_noisy_entry: float = 1e-35
+    """``verify_noisy_entry`` for the keyphrase engine alone, which fires on fragments of many words and has no
+    openWakeWord veto: at 1e-40 two sentences of the wake tests' talk at 10 dB passed the second pass. Its noisy
+    second pass also keeps the loudness-based count of speech outside the words, not the VAD's."""
     prefix_entry: float = 1e-45
     """The phone loop's prior (``DecoderConfig.garbage_entry``) for clean utterances decoded with the wake phrase
     in front of the grammar (the request said with the wake word, and the second pass), with the ``neural`` and
@@ -327,6 +332,12 @@ class WakeCheck:
     def neural(self) -> bool:
         """The detector says when it heard the phrase, not where the phrase began and ended."""
         return self.spotter is not None and not self.spotter.timed
+
+    @property
+    def noisy_entry(self) -> float:
+        """The second pass's phone-loop prior for noisy utterances (``verify_noisy_entry``; the keyphrase engine
+        alone: ``keyphrase_noisy_entry``)."""
+        return self.options.verify_noisy_entry if self.neural else self.options.keyphrase_noisy_entry
 
     @property
     def prefix_entry(self) -> float | None:
@@ -518,7 +529,8 @@ class WakeCheck:
         log.debug("second pass: %r (first: %r)", whole.transcript, recognition.transcript)
         strict = PlausibilityLimits(max_uncovered_seconds=self.options.verify_max_uncovered)
         # in noise every frame is loud: the speech outside the words is the VAD's count, as in the first pass
-        around = self.outside_speech(whole, self._verify_start(wake), None, speech_end) if whole.noisy else None
+        noisy = whole.noisy and self.neural
+        around = self.outside_speech(whole, self._verify_start(wake), None, speech_end) if noisy else None
         if (not confirms(whole, strict, around) or not self._phrase_whole(wake, whole)
                 or not agree(recognition, whole)):
             return whole
@@ -608,7 +620,7 @@ class WakeCheck:
             return
         self._checked_at = voiced_end
         prefixed, audio, room = self._second_pass_input(wake, grammar, voiced_end)
-        self.helper.submit((wake.start, voiced_end), prefixed, audio, self.options.verify_noisy_entry, early=True,
+        self.helper.submit((wake.start, voiced_end), prefixed, audio, self.noisy_entry, early=True,
                            entry=self.prefix_entry, room=room)
 
     def _second_pass(
@@ -618,7 +630,7 @@ class WakeCheck:
         started early on the same audio, else decoded now (in the helper, or here)."""
         end = voiced_end if voiced_end > wake.end else speech_end
         key = (wake.start, end)
-        noisy = self.options.verify_noisy_entry
+        noisy = self.noisy_entry
         prefixed, audio, room = self._second_pass_input(wake, grammar, end)
         if self.helper is not None and self.helper.usable:
             self.helper.submit(key, prefixed, audio, noisy, entry=self.prefix_entry, room=room)  # unless sent early
@@ -639,7 +651,7 @@ class WakeCheck:
         not ``verify_noisy_entry``)."""
         already = grammar.public.endswith("_prefixed")  # the utterance's own grammar, after a same-breath wake
         prefixed = grammar if already else with_prefix(grammar, wake.phrase.split())  # cached by content
-        priors = f"{self.options.verify_noisy_entry:.0e}_{self.prefix_entry or 0:.0e}".replace("-", "m")
+        priors = f"{self.noisy_entry:.0e}_{self.prefix_entry or 0:.0e}".replace("-", "m")
         prefixed = replace(prefixed, name=f"{prefixed.name}_verify_{priors}".replace("+", "p"))
         start = self._verify_start(wake)
         audio = np.concatenate([c.samples_from(start) for c in self._ring if c.end > start])
