@@ -528,11 +528,13 @@ class WakeCheck:
         whole = self._second_pass(wake, grammar, voiced_end, speech_end)
         log.debug("second pass: %r (first: %r)", whole.transcript, recognition.transcript)
         strict = PlausibilityLimits(max_uncovered_seconds=self.options.verify_max_uncovered)
-        # in noise every frame is loud: the speech outside the words is the VAD's count, as in the first pass
+        # In noise every frame is loud: the strict limit applies to the VAD's count of speech outside the words, as
+        # in the first pass, and the loudness-based count must still pass the recogniser's own limits (talk that a
+        # short request fits, "alexa cancel" with 0.65 s of loud sound outside it, does not).
         noisy = whole.noisy and self.neural
         around = self.outside_speech(whole, self._verify_start(wake), None, speech_end) if noisy else None
-        if (not confirms(whole, strict, around) or not self._phrase_whole(wake, whole)
-                or not agree(recognition, whole)):
+        if (not confirms(whole, strict, around) or (noisy and not confirms(whole))
+                or not self._phrase_whole(wake, whole) or not agree(recognition, whole)):
             return whole
         return None
 
