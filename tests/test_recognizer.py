@@ -83,7 +83,10 @@ def test_rejects_out_of_grammar_speech(recognizer, home) -> None:
     forced onto the grammar. (bench/rejection.py measures the trade-off on real and synthesized speech.)"""
     rejected = [t for t in OUT_OF_DOMAIN if recognizer.decode(speech(t), home).result is None]
     assert len(rejected) >= 6, f"only {len(rejected)} of {len(OUT_OF_DOMAIN)} rejected: {rejected}"
-    with Recognizer(DecoderConfig(garbage=False, plausibility=False)) as plain:
+    # forced choice, with a search wide enough that no sentence's every path is pruned (docs/research.md,
+    # 2026-12-03 (night): the ceiling)
+    wide = {"beam": 1e-80, "pbeam": 1e-80, "wbeam": 1e-50}
+    with Recognizer(DecoderConfig(garbage=False, plausibility=False, **wide)) as plain:
         forced = [t for t in OUT_OF_DOMAIN if plain.decode(speech(t), home).result is not None]
     assert len(forced) >= len(OUT_OF_DOMAIN) - 2 and len(rejected) >= (len(OUT_OF_DOMAIN) - len(forced)) + 3
     with Recognizer(DecoderConfig(garbage=False)) as checked:  # the plausibility check alone
