@@ -8,13 +8,13 @@ which the keyphrase search does.
 from __future__ import annotations
 
 import collections
-import contextlib
 import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from bench_runs import run_bench_case
 from loop_fakes import ListeningEngine, launcher_parts, run_loop
 
 from assistant.tts.synth import silence, synthesize_samples
@@ -143,16 +143,5 @@ def test_openwakeword_firing_before_the_speech_is_called_speech_keeps_the_reques
     the endpointer has called it speech. The loop then waited for a request after a pause, and decoded "alexa,
     start hello world" without the phrase in front (nothing understood). Speech that starts within a pause's
     length of the detection is the same breath: decoded with the phrase in front, it is understood."""
-    from assistant.audio.wav import read_wav
-    from bench import material
-    from bench import voice as bench_voice
-
-    noise = read_wav(corpora / "noise" / "kitchen.wav")
-    case = next(c for c in material.cases("request", corpora, noise, material.voices(None), True)
-                if c.condition == "20 dB" and c.voice == "festival-slt-hts" and c.text == "alexa, start hello world")
-    with contextlib.ExitStack() as stack:
-        engine, recognizer = bench_voice._engine(stack, {})
-        bench = bench_voice.Bench(engine, recognizer, bench_voice.loop_options([]))
-        outcome = bench.run(case)
-        bench.close()
+    [outcome] = run_bench_case(corpora, "request", None, "20 dB", "alexa, start hello world", voice="festival-slt-hts")
     assert outcome.ok, outcome

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from bench_runs import run_bench_case
 from loop_fakes import ListeningEngine, Recording
 
 from assistant.asr.decoder import Recognizer
@@ -95,22 +96,10 @@ def test_a_request_in_kitchen_noise_passes_the_second_pass(corpora: Path) -> Non
     at ``verify_noisy_entry``) must not reject it. At the old 1e-35 it did. Also checks that the second pass
     decodes with its own priors: the first pass loads the same grammar with others, and a recogniser fixes a
     grammar's priors at its first load (both settings run here, in one process and one helper)."""
-    import contextlib
-
-    from assistant.audio.wav import read_wav
-    from bench import material
-    from bench import voice as bench_voice
-
-    noise = read_wav(corpora / "noise" / "kitchen.wav")
-    case = next(c for c in material.cases("request", corpora, noise, ["espeak-en-us+f3"], True)
-                if c.condition == "20 dB" and c.text == "alexa, launch space facts")
-    with contextlib.ExitStack() as stack:
-        engine, recognizer = bench_voice._engine(stack, {})
-        outcomes = {}
-        for prior in ("1e-40", "1e-35"):
-            bench = bench_voice.Bench(engine, recognizer, bench_voice.loop_options([f"wake.verify_noisy_entry={prior}"]))
-            outcomes[prior] = bench.run(case)
-            bench.close()
+    priors = ("1e-40", "1e-35")
+    runs = run_bench_case(corpora, "request", ["espeak-en-us+f3"], "20 dB", "alexa, launch space facts",
+                          settings=[[f"wake.verify_noisy_entry={p}"] for p in priors])
+    outcomes = dict(zip(priors, runs, strict=True))
     assert WakeOptions().verify_noisy_entry == 1e-40
     assert outcomes["1e-40"].ok, outcomes["1e-40"]
     assert not outcomes["1e-35"].ok and not outcomes["1e-35"].acted  # rejected, as it was
@@ -122,20 +111,7 @@ def test_a_noisy_second_pass_counts_the_speech_outside_its_words_by_the_vad(corp
     the second pass hears "alexa launch barista", and in noise every frame is loud, so the loudness measure
     found more than ``verify_max_uncovered`` outside the words and rejected it. The VAD's count, which the first
     pass uses, finds none."""
-    import contextlib
-
-    from assistant.audio.wav import read_wav
-    from bench import material
-    from bench import voice as bench_voice
-
-    noise = read_wav(corpora / "noise" / "kitchen.wav")
-    case = next(c for c in material.cases("request", corpora, noise, ["espeak-en-us"], True)
-                if c.condition == "20 dB" and c.text == "alexa, launch barista")
-    with contextlib.ExitStack() as stack:
-        engine, recognizer = bench_voice._engine(stack, {})
-        bench = bench_voice.Bench(engine, recognizer, bench_voice.loop_options([]))
-        outcome = bench.run(case)
-        bench.close()
+    [outcome] = run_bench_case(corpora, "request", ["espeak-en-us"], "20 dB", "alexa, launch barista")
     assert outcome.ok, outcome
 
 

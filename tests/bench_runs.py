@@ -1,0 +1,37 @@
+"""One case of ``bench.voice`` through the real loop, for tests that pin a failure the benchmark found.
+
+The engine, the skills, the recogniser and the loop's options are the benchmark's own, so a case fails or passes
+here as it does in ``python -m bench.voice``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def run_bench_case(corpora: Path, kind: str, voices: Sequence[str] | None, condition: str, text: str,
+                   voice: str | None = None, settings: Sequence[Sequence[str]] = ((),)) -> list[Any]:
+    """The outcome of the ``kind`` case said ``text`` in ``condition`` (by ``voice`` if given), once per list of
+    ``--set`` settings. ``voices`` is the list the cases are drawn from (the seed of a case's noise depends on it;
+    None is the benchmark's full list)."""
+    from assistant.audio.wav import read_wav
+    from bench import material
+    from bench import voice as bench_voice
+
+    noise = read_wav(corpora / "noise" / "kitchen.wav")
+    case = next(c for c in material.cases(kind, corpora, noise, material.voices(None) if voices is None else list(voices),
+                                          True)
+                if c.condition == condition and c.text == text and (voice is None or c.voice == voice))
+    outcomes = []
+    with contextlib.ExitStack() as stack:
+        engine, recognizer = bench_voice._engine(stack, {})
+        for each in settings:
+            bench = bench_voice.Bench(engine, recognizer, bench_voice.loop_options(list(each)))
+            try:
+                outcomes.append(bench.run(case))
+            finally:
+                bench.close()
+    return outcomes
