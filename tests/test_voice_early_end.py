@@ -134,3 +134,19 @@ def test_a_request_with_the_wake_word_that_may_go_on_is_held_at_a_pause(request_
     whole = " ".join(request_).removeprefix("alexa, ")
     assert held.heard == [whole]
     assert split.heard == [request_[0].removeprefix("alexa, ")]  # ended at the pause; the rest, unwoken, ignored
+
+
+@pytest.mark.skipif(shutil.which("text2wave") is None or shutil.which("node") is None,
+                    reason="needs festival (Debian: festival festvox-us-slt-hts) and node (the space-facts skill)")
+def test_speech_the_neural_vad_hears_in_a_hold_keeps_the_request_open(corpora: Path) -> None:
+    """festival's HTS voice, "alexa, ask space facts for a fact" at 20 dB of kitchen noise: the endpointer's VAD
+    loses the speech after "ask" for half a second (the noise), so the endpointer ends the utterance there, heard
+    as "alexa, exit", which may go on: held 0.3 s, but the endpointer hears the speech again only later, and
+    "exit" was acted on. The neural VAD hears one stretch of speech; what it hears in the hold keeps the utterance
+    open (``held_speech``)."""
+    from bench_runs import run_bench_case
+
+    followed, alone = run_bench_case(corpora, "request", None, "20 dB", "alexa, ask space facts for a fact",
+                                     voice="festival-slt-hts", settings=[[], ["utterance.held_speech=0"]])
+    assert followed.ok, followed
+    assert not alone.ok and alone.acted == ["-:System.Stop"], alone

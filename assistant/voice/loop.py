@@ -316,7 +316,7 @@ class VoiceLoop:
             check = self._check
             self._utt = Utterance(opts.utterance, self.recognizer, self._endpointer, self._ring,
                                   check.request_cut, lambda: self._pending_wake is not None
-                                  and check.unsure(self._pending_wake))
+                                  and check.unsure(self._pending_wake), self._vad)
             self.warm_up()
             if self.engine.expects_answer():  # a session already waits for an answer
                 self._begin_waiting(0.0, opts.utterance.answer_timeout, answering=True)

@@ -13,7 +13,8 @@ Contracts:
      the decoder cannot look before the end), and is not a request said with the wake word that may go on
      (``hold_on_going``);
   3. a rejected utterance held open for ``hold_on_reject`` seconds, or a request that may go on held open for
-     ``hold_on_going`` seconds, was not continued;
+     ``hold_on_going`` seconds, was not continued (speech the neural VAD hears in the hold extends it:
+     ``held_speech``);
   4. it reaches ``max_utterance`` seconds;
   and, outside ``ended``, when the input ends (``Utterance.at_input_end``).
 - The decision is a value (``Ending``); the loop acts on it.
@@ -33,6 +34,7 @@ from assistant.asr.decoder import Recognition, Recognizer
 from assistant.audio.chunk import AudioChunk, heard_between
 from assistant.grammar.compiler import CompiledGrammar
 from assistant.voice.endpoint import EndpointConfig, Endpointer, SpeechEvent
+from assistant.voice.vad import SpeechDetector
 from assistant.voice.wake import WakeDetection
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,12 @@ class UtteranceOptions:
     as "alexa, exit" up to the pause), keep it open this many more seconds in case the user only paused: the
     endpointer ends speech after 0.2 s of silence. Requests that cannot go on end early as before
     (``early_end``), and answers inside a session are not held; 0: off."""
+    held_speech: float = 0.09
+    """While an utterance is held open (``hold_on_reject``, ``hold_on_going``), this many seconds of speech heard
+    by the neural VAD after the end the endpointer heard mean the user goes on: in noise the endpointer's VAD
+    loses speech ("alexa, ask … space facts" at 20 dB of kitchen noise ended after "ask" and was heard as
+    "alexa, exit", while the neural VAD heard one stretch of speech). The hold then lasts until the neural VAD
+    has heard no speech for the hold's length, unless the endpointer hears the speech first; 0: off."""
     room_context: float = 2.0
     """The request after a wake word that openWakeWord heard is judged noisy or not
     (``DecoderConfig.noisy_below_db``) together with this many seconds of the audio heard before it: decoded from
@@ -105,6 +113,8 @@ class _Held:
     speech_end: float
     recognition: Recognition | None
     until: float
+    length: float
+    followed: bool = False  # extended by the neural VAD (``held_speech``)
 
 
 class Utterance:
@@ -124,6 +134,7 @@ class Utterance:
         ring: collections.deque[AudioChunk],
         cut: Callable[[float, float, WakeDetection | None], float],
         unsure: Callable[[], bool] | None = None,
+        speech: SpeechDetector | None = None,
     ) -> None:
         self.options = options
         """When it ends."""
@@ -146,6 +157,7 @@ class Utterance:
         self._ring = ring
         self._cut = cut
         self._unsure = unsure
+        self._speech = speech
         self._held: _Held | None = None
         self._peeked_at = float("-inf")  # once per pause of the input, across utterances
         self._peeked_late = float("-inf")
@@ -195,6 +207,8 @@ class Utterance:
                 self._held = None
             if event.kind == "end":
                 return self._speech_ended(event.speech_time, event.at)
+        if self._held is not None:
+            self._follow_speech(chunk.end)
         if self._held is not None and chunk.end >= self._held.until:
             held, self._held = self._held, None
             return Ending(held.speech_end, chunk.end, "held", held.recognition, time.perf_counter())
@@ -241,12 +255,27 @@ class Utterance:
                 return Ending(speech_end, at, "endpoint", recognition, t0)
             going = self.options.hold_on_going
             log.debug("%r may go on at %.2f s: holding %.2f s for more", recognition.transcript, at, going)
-            self._held = _Held(speech_end, recognition, at + going)
+            self._held = _Held(speech_end, recognition, at + going, going)
             return None
         log.debug("%r not understood at %.2f s: holding %.2f s for more", recognition.transcript, at, hold)
         # A peek that went through an open slot is not understood yet: if nothing follows, decode it whole then.
-        self._held = _Held(speech_end, None if recognition.pending else recognition, at + hold)
+        self._held = _Held(speech_end, None if recognition.pending else recognition, at + hold, hold)
         return None
+
+    def _follow_speech(self, now: float) -> None:
+        """While held: speech the neural VAD hears after the held end keeps the utterance open (``held_speech``),
+        and it is decoded whole when it ends."""
+        held, need = self._held, self.options.held_speech
+        if held is None or self._speech is None or need <= 0:
+            return
+        if self._speech.speech_seconds(held.speech_end, now) < need:
+            return
+        last = self._speech.last_speech(held.speech_end, now)
+        if last is None:
+            return
+        if not held.followed:
+            log.debug("the neural VAD hears speech after %.2f s: the utterance goes on", held.speech_end)
+        self._held = _Held(last, None, last + held.length, held.length, followed=True)
 
     def _may_go_on(self, recognition: Recognition) -> bool:
         """``recognition``, understood, is a request said with the wake word that a word could continue

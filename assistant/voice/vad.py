@@ -145,6 +145,11 @@ class SpeechDetector:
             found = heard[-1][0] if heard else end
         return found
 
+    def last_speech(self, start: float, end: float, threshold: float = 0.5) -> float | None:
+        """The end of the last frame at or above ``threshold`` between ``start`` and ``end`` on the timeline
+        (None: no speech there)."""
+        return max((t for t, p in self._frames if start < t <= end + FRAME_SECONDS and p >= threshold), default=None)
+
     def peak(self, start: float, end: float) -> float:
         """The highest speech probability between ``start`` and ``end`` (0 when no frame lies there)."""
         return max((p for t, p in self._frames if start < t <= end + FRAME_SECONDS), default=0.0)
