@@ -96,16 +96,19 @@ class DecoderConfig:
     """Prior probability of taking the phone loop instead of the grammar (lower: reject less)."""
     garbage_phone: float = 0.1
     """Probability of each further unit in the loop (lower: the loop is costlier per unit)."""
-    garbage_entry_noisy: float = 1e-45
-    """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there."""
+    garbage_entry_noisy: float = 1e-50
+    """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there (set
+    with ``wbeam_noisy``: a wider word beam keeps more of the loop's paths, docs/research.md)."""
     lw_noisy: float | None = 3.0
     """Language weight of the noisy utterances' search (None: ``lw``). Lower weighs the grammar, the word
     penalty and the loop prior less against the acoustics, which helps in noise; on clean speech it rejects less
     out-of-domain speech, so clean keeps ``lw`` (docs/research.md)."""
     beam_noisy: float | None = None
     """Main and phone beams of the noisy utterances' search (None: ``beam`` and ``pbeam``)."""
-    wbeam_noisy: float | None = None
-    """Word-exit beam of the noisy utterances' search (None: ``wbeam``)."""
+    wbeam_noisy: float | None = 1e-40
+    """Word-exit beam of the noisy utterances' search (None: ``wbeam``). Wider than ``wbeam``: in noise, every
+    path to the end of a long request ("tell barista to make me a large latte") can fall outside the clean
+    search's beam, and nothing is heard."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
