@@ -96,9 +96,8 @@ class DecoderConfig:
     """Prior probability of taking the phone loop instead of the grammar (lower: reject less)."""
     garbage_phone: float = 0.1
     """Probability of each further unit in the loop (lower: the loop is costlier per unit)."""
-    garbage_entry_noisy: float = 1e-50
-    """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there (set
-    with ``wbeam_noisy``: a wider word beam keeps more of the loop's paths, docs/research.md)."""
+    garbage_entry_noisy: float = 1e-45
+    """The loop's prior for noisy utterances: noise makes the free loop fit better, so it is weakened there."""
     lw_noisy: float | None = 3.0
     """Language weight of the noisy utterances' search (None: ``lw``). Lower weighs the grammar, the word
     penalty and the loop prior less against the acoustics, which helps in noise; on clean speech it rejects less
