@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from bench_runs import run_bench_case
+from bench_runs import run_bench_case, run_bench_cases
 from loop_fakes import ListeningEngine, launcher_parts, run_loop
 
 from assistant.tts.synth import silence, synthesize_samples
@@ -145,3 +145,40 @@ def test_openwakeword_firing_before_the_speech_is_called_speech_keeps_the_reques
     length of the detection is the same breath: decoded with the phrase in front, it is understood."""
     [outcome] = run_bench_case(corpora, "request", None, "20 dB", "alexa, start hello world", voice="festival-slt-hts")
     assert outcome.ok, outcome
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node (the high-low game skill)")
+def test_the_second_pass_must_place_the_phrase_where_the_keyphrase_search_heard_it(corpora: Path) -> None:
+    """Other people's "view glass" then "launch high low game", at 10 dB of kitchen noise: the keyphrase search
+    fired on the noise just before "view glass", and the second pass, free to place "alexa" anywhere, heard
+    "view glass" as "alexa louder" and the volume went up. It must place the phrase where the search heard it
+    (``verify_place_slack``)."""
+    placed, anywhere = run_bench_cases(corpora, "other-wake", None, "10 dB", "launch high low game",
+                                       voice="view_glass", settings=[[], ["wake.verify_place_slack=100"]],
+                                       quick=False)
+    assert [o.acted for o in placed] == [[]] * len(placed)
+    assert any(o.acted for o in anywhere), anywhere
+
+
+def test_the_two_passes_agree_only_on_the_same_values(parts: dict[str, Any]) -> None:
+    """Everyday talk at 10 dB of kitchen noise was heard as "alarm at seven oh two", then, with the phrase in
+    front, as "alexa alarm at seven a m": the same intent, another sentence. The second pass confirms a request
+    only with the same intent and the same slot values."""
+    from assistant.asr.decoder import Recognition
+    from assistant.grammar.compiler import with_prefix
+    from assistant.nlu.parser import parse
+    from assistant.voice.confirm import agree
+
+    grammar = parts["grammar"]
+    prefixed = with_prefix(grammar, ["alexa"])
+
+    def heard(text: str, prefix: bool = False) -> Recognition:
+        result = parse(text.split(), prefixed if prefix else grammar)
+        assert result is not None, text
+        return Recognition(text, result, 1.0)
+
+    first = heard("ask space facts to tell me about mars")
+    assert agree(first, heard("alexa ask space facts to tell me about mars", prefix=True))
+    assert agree(heard("ask space facts to give me a fact about mars"),
+                 heard("alexa ask space facts to tell me about mars", prefix=True))  # other words, same values
+    assert not agree(first, heard("alexa ask space facts to tell me about mercury", prefix=True))

@@ -30,6 +30,7 @@ from assistant.asr.plausible import PlausibilityLimits, plausible, reasons
 from assistant.audio.chunk import AudioChunk, heard_between
 from assistant.audio.wav import SAMPLE_RATE
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
+from assistant.nlu.result import IntentResult
 from assistant.voice.second_pass import SecondPass
 from assistant.voice.vad import SpeechDetector
 from assistant.voice.wake import DEFAULT_MIN_PHONE_SECONDS, DEFAULT_PHRASE, WakeDetection, WakeSpotter
@@ -139,9 +140,9 @@ class WakeOptions:
     the weather" spotted as "alexa, what can i say") fails there."""
     verify_noisy_entry: float = 1e-50
     """The phone loop's prior in that second pass for noisy utterances, after openWakeWord's engines (the keyphrase
-    engine alone: ``keyphrase_noisy_entry``), as the recogniser's (``garbage_entry_noisy``): with the noisy
-    search's wider word beam (``DecoderConfig.wbeam_noisy``) the loop keeps more paths, and at 1e-40 it took
-    requests at 20 dB the first pass understood. Before that beam:
+    engine alone: ``keyphrase_noisy_entry``), weaker than the recogniser's (``garbage_entry_noisy``): with the
+    noisy search's wider word beam (``DecoderConfig.wbeam_noisy``) the loop keeps more paths, and at 1e-40 it
+    took requests at 20 dB the first pass understood. Before that beam:
     in noise the free loop fits false wakes better. At 1e-35, requests at 20 dB the first pass understood were
     rejected as "speech outside the grammar"; with the checks added since (openWakeWord's veto, the human rate,
     amounts nobody says), 1e-45 here acted on nothing in 55 min of everyday speech and 250 other wake phrases at
@@ -180,6 +181,11 @@ class WakeOptions:
     """In the second pass the wake phrase must last at least this many seconds per phone. Its alignment there is
     precise, unlike the spotter's; a false wake squeezes the phrase into the first syllables of another
     sentence."""
+    verify_place_slack: float = 0.15
+    """A detection of the keyphrase search: the second pass must place the wake phrase where the search heard it,
+    give or take this many seconds. Placed elsewhere, it is another stretch of sound taken for the phrase: at
+    10 dB of kitchen noise the search fired on the noise before someone's "view glass", and the second pass heard
+    that as "alexa louder", with "alexa" 0.27 s after the word the search had heard."""
     keyphrase_start_slack: float = 0.1
     """``dual`` engine, a detection of the keyphrase search alone: the pause before the word (``pause``) must end
     by this many seconds after the start the search gave the word (its segmentation is rough)."""
@@ -269,14 +275,21 @@ def confirms(
 
 
 def agree(first: Recognition, whole: Recognition) -> bool:
-    """True when the second pass heard the same intent (of the same skill) as the first: a request heard right
-    survives being decoded with the wake word in front ("stop" and "shut up" agree); a false wake often turns into
-    another sentence ("list my skills", then "alexa, what can I say")."""
+    """True when the second pass heard the same intent (of the same skill) with the same slot values as the
+    first: a request heard right survives being decoded with the wake word in front ("stop" and "shut up"
+    agree); a false wake often turns into another sentence ("list my skills", then "alexa, what can I say"), or
+    into other values (everyday talk at 10 dB of kitchen noise as "alarm at seven oh two", then "alexa, alarm at
+    seven a m")."""
     a, b = first.result, whole.result
-    same = a is not None and b is not None and (a.intent, a.skill) == (b.intent, b.skill)
+    same = (a is not None and b is not None and (a.intent, a.skill) == (b.intent, b.skill)
+            and _values(a) == _values(b))
     if not same:
         log.info("the two passes disagree: %r, then %r", first.transcript, whole.transcript)
     return same
+
+
+def _values(result: IntentResult) -> dict[str, str]:
+    return {name: slot.value for name, slot in result.slots.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -536,7 +549,8 @@ class WakeCheck:
         noisy = whole.noisy and self.neural
         around = self.outside_speech(whole, self._verify_start(wake), None, speech_end) if noisy else None
         if (not confirms(whole, strict, around) or (noisy and not confirms(whole))
-                or not self._phrase_whole(wake, whole) or not agree(recognition, whole)):
+                or not self._phrase_whole(wake, whole) or not self._phrase_in_place(wake, whole)
+                or not agree(recognition, whole)):
             return whole
         return None
 
@@ -681,6 +695,22 @@ class WakeCheck:
         if seconds < shortest:
             log.info("wake phrase at %.2f s lasts %.2f s in the second pass (< %.2f s): not the phrase", wake.start,
                      seconds, shortest)
+            return False
+        return True
+
+
+    def _phrase_in_place(self, wake: WakeDetection, whole: Recognition) -> bool:
+        """True when the second pass puts the wake phrase where the keyphrase search heard it
+        (``verify_place_slack``; openWakeWord does not place the word)."""
+        words = wake.phrase.split()
+        timed = [w for w in whole.words if w.word.split("(")[0] in words][: len(words)]
+        if wake.by != "keyphrase" or len(timed) < len(words):
+            return True
+        origin, slack = self._verify_start(wake), self.options.verify_place_slack
+        start, end = origin + timed[0].start, origin + timed[-1].end
+        if start > wake.end + slack or end < wake.start - slack:
+            log.info("wake phrase at %.2f-%.2f s in the second pass, the search's at %.2f-%.2f s: not the phrase",
+                     start, end, wake.start, wake.end)
             return False
         return True
 
