@@ -14,10 +14,11 @@ from typing import Any
 
 def run_bench_cases(corpora: Path, kind: str, voices: Sequence[str] | None, condition: str, text: str,
                     voice: str | None = None, settings: Sequence[Sequence[str]] = ((),),
-                    quick: bool = True) -> list[list[Any]]:
+                    quick: bool = True, decoder: dict[str, Any] | None = None) -> list[list[Any]]:
     """The outcomes of every ``kind`` case said ``text`` in ``condition`` (by ``voice`` if given), per list of
     ``--set`` settings. ``voices`` is the list the cases are drawn from (the seed of a case's noise depends on it;
-    None is the benchmark's full list); ``quick``: from the benchmark's quick sets."""
+    None is the benchmark's full list); ``quick``: from the benchmark's quick sets; ``decoder``: ``--decoder``
+    settings."""
     from assistant.audio.wav import read_wav
     from bench import material
     from bench import voice as bench_voice
@@ -29,7 +30,7 @@ def run_bench_cases(corpora: Path, kind: str, voices: Sequence[str] | None, cond
     assert chosen, f"no {kind} case {text!r} in {condition} by {voice or 'any voice'}"
     outcomes = []
     with contextlib.ExitStack() as stack:
-        engine, recognizer = bench_voice._engine(stack, {})
+        engine, recognizer = bench_voice._engine(stack, decoder or {})
         for each in settings:
             bench = bench_voice.Bench(engine, recognizer, bench_voice.loop_options(list(each)))
             try:
