@@ -152,11 +152,13 @@ def test_the_second_pass_must_place_the_phrase_where_the_keyphrase_search_heard_
     """Other people's "view glass" then "launch high low game", at 10 dB of kitchen noise: the keyphrase search
     fired on the noise just before "view glass", and the second pass, free to place "alexa" anywhere, heard
     "view glass" as "alexa louder" and the volume went up. It must place the phrase where the search heard it
-    (``verify_place_slack``). (With a weaker noisy phone loop in the first pass, 1e-50, as when it happened; at
-    the default the first pass already rejects this one.)"""
+    (``verify_place_slack``). (With the settings it happened with: the noisy search's word beam at 1e-40 and its
+    phone loop at 1e-50 in both passes; at the defaults the first pass already rejects this one.)"""
     placed, anywhere = run_bench_cases(corpora, "other-wake", None, "10 dB", "launch high low game",
-                                       voice="view_glass", settings=[[], ["wake.verify_place_slack=100"]],
-                                       quick=False, decoder={"garbage_entry_noisy": 1e-50})
+                                       voice="view_glass", quick=False,
+                                       settings=[["wake.verify_noisy_entry=1e-50"],
+                                                 ["wake.verify_noisy_entry=1e-50", "wake.verify_place_slack=100"]],
+                                       decoder={"garbage_entry_noisy": 1e-50, "wbeam_noisy": 1e-40})
     assert [o.acted for o in placed] == [[]] * len(placed)
     assert any(o.acted for o in anywhere), anywhere
 

@@ -104,10 +104,10 @@ class DecoderConfig:
     out-of-domain speech, so clean keeps ``lw`` (docs/research.md)."""
     beam_noisy: float | None = None
     """Main and phone beams of the noisy utterances' search (None: ``beam`` and ``pbeam``)."""
-    wbeam_noisy: float | None = 1e-40
-    """Word-exit beam of the noisy utterances' search (None: ``wbeam``). Wider than ``wbeam``: in noise, every
-    path to the end of a long request ("tell barista to make me a large latte") can fall outside the clean
-    search's beam, and nothing is heard."""
+    wbeam_noisy: float | None = None
+    """Word-exit beam of the noisy utterances' search (None: ``wbeam``). A wider one (1e-40) hears long requests
+    in noise that the clean search's beam prunes whole ("tell barista to make me a large latte"), but in the loop
+    it pays only with a weaker noisy phone loop, which acted on everyday talk (docs/research.md, 2026-12-04)."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""

@@ -138,11 +138,9 @@ class WakeOptions:
     """With ``confirm``: decode the wake word and its request again as one utterance, with the wake phrase in
     front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
     the weather" spotted as "alexa, what can i say") fails there."""
-    verify_noisy_entry: float = 1e-50
+    verify_noisy_entry: float = 1e-40
     """The phone loop's prior in that second pass for noisy utterances, after openWakeWord's engines (the keyphrase
-    engine alone: ``keyphrase_noisy_entry``), weaker than the recogniser's (``garbage_entry_noisy``): with the
-    noisy search's wider word beam (``DecoderConfig.wbeam_noisy``) the loop keeps more paths, and at 1e-40 it
-    took requests at 20 dB the first pass understood. Before that beam:
+    engine alone: ``keyphrase_noisy_entry``), stronger than the recogniser's (1e-45):
     in noise the free loop fits false wakes better. At 1e-35, requests at 20 dB the first pass understood were
     rejected as "speech outside the grammar"; with the checks added since (openWakeWord's veto, the human rate,
     amounts nobody says), 1e-45 here acted on nothing in 55 min of everyday speech and 250 other wake phrases at
