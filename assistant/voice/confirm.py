@@ -684,25 +684,22 @@ class WakeCheck:
 
     def _phrase_whole(self, wake: WakeDetection, whole: Recognition) -> bool:
         """True when the second pass gives the wake phrase a human length (``verify_min_phone_seconds``)."""
-        words = wake.phrase.split()
-        timed = [w for w in whole.words if w.word.split("(")[0] in words][: len(words)]
-        if len(timed) < len(words):
+        timed = _phrase_words(wake, whole)
+        if timed is None:
             return False
         seconds = timed[-1].end - timed[0].start
-        shortest = sum(self.recognizer.phone_count(w) for w in words) * self.options.verify_min_phone_seconds
+        shortest = sum(self.recognizer.phone_count(w) for w in wake.phrase.split()) * self.options.verify_min_phone_seconds
         if seconds < shortest:
             log.info("wake phrase at %.2f s lasts %.2f s in the second pass (< %.2f s): not the phrase", wake.start,
                      seconds, shortest)
             return False
         return True
 
-
     def _phrase_in_place(self, wake: WakeDetection, whole: Recognition) -> bool:
         """True when the second pass puts the wake phrase where the keyphrase search heard it
         (``verify_place_slack``; openWakeWord does not place the word)."""
-        words = wake.phrase.split()
-        timed = [w for w in whole.words if w.word.split("(")[0] in words][: len(words)]
-        if wake.by != "keyphrase" or len(timed) < len(words):
+        timed = _phrase_words(wake, whole)
+        if wake.by != "keyphrase" or timed is None:
             return True
         origin, slack = self._verify_start(wake), self.options.verify_place_slack
         start, end = origin + timed[0].start, origin + timed[-1].end
@@ -711,6 +708,13 @@ class WakeCheck:
                      start, end, wake.start, wake.end)
             return False
         return True
+
+
+def _phrase_words(wake: WakeDetection, whole: Recognition) -> list[WordTiming] | None:
+    """The wake phrase's words as the second pass ``whole`` timed them (None: it did not hear them all)."""
+    words = wake.phrase.split()
+    timed = [w for w in whole.words if w.word.split("(")[0] in words][: len(words)]
+    return timed if len(timed) == len(words) else None
 
 
 def request_words(recognition: Recognition) -> list[WordTiming]:
