@@ -53,6 +53,8 @@ CHOICE_SEARCH = "_open_choice"
 CHOICE_BEAM = 1e-200
 """The forced choice's beams: wide, since it has two sentences."""
 NOISY_SUFFIX = "~noisy"
+WIDE_SUFFIX = "~wide"
+"""The noisy search with the wider word-exit beam (``DecoderConfig.wbeam_retry``), loaded at its first use."""
 """Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
 FRAME_RATE = 100
 """Decoder frames per second."""
@@ -107,7 +109,15 @@ class DecoderConfig:
     wbeam_noisy: float | None = None
     """Word-exit beam of the noisy utterances' search (None: ``wbeam``). A wider one (1e-40) hears long requests
     in noise that the clean search's beam prunes whole ("tell barista to make me a large latte"), but in the loop
-    it pays only with a weaker noisy phone loop, which acted on everyday talk (docs/research.md, 2026-12-04)."""
+    it pays only with a weaker noisy phone loop, which acted on everyday talk (docs/research.md, 2026-12-04); the
+    retry (``wbeam_retry``) uses it only where the normal search rejected the utterance."""
+    wbeam_retry: float | None = 1e-40
+    """A noisy utterance the phone loop won (rejected as speech outside the grammar) is decoded again with this
+    word-exit beam, the loop's prior unchanged; what that search understands is the hypothesis. In noise the
+    normal beam prunes every path to the end of a long sentence ("tell barista to make me a large latte" in
+    espeak-ng voices at 20 dB), so only the loop reaches the end; a wider beam for every noisy utterance lets the
+    loop win others it had lost (docs/research.md, 2026-12-04), a retry only looks again where it had already won.
+    None: no retry."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
@@ -253,9 +263,12 @@ class Recognizer:
         self._open_lm = False
         self._open_seconds = 0.0
         self._peeking = False
+        self._peek_retry = False
+        self._retry = True
         self._open_rejected: str | None = None
         self._sounds: dict[tuple[str, str], tuple[Listed, ...]] = {}
         self._room: np.ndarray | None = None
+        self._sources: dict[str, tuple[WordFsa, float | None, float | None]] = {}
 
     # -- lifecycle --
     def start(self) -> Recognizer:
@@ -334,25 +347,30 @@ class Recognizer:
             ps.activate_search(grammar.name)
             self._active = grammar
 
-    def _add_searches(self, name: str, fsa: WordFsa, entry: float | None, noisy_entry: float | None) -> None:
+    def _add_searches(self, name: str, fsa: WordFsa, entry: float | None, noisy_entry: float | None,
+                      wide: bool = False) -> None:
         """Load ``fsa`` as the search ``name`` (open slots as phone loops), with the rejection loop at ``entry``, and
-        as ``name`` + NOISY_SUFFIX with the loop at ``noisy_entry`` (None: the config's priors)."""
+        as ``name`` + NOISY_SUFFIX with the loop at ``noisy_entry`` (None: the config's priors); ``wide``: only the
+        noisy search with the retry's word beam, as ``name`` + NOISY_SUFFIX + WIDE_SUFFIX."""
         ps = self._ps
         arcs, n_states = self._open_arcs(fsa)
         if not self.config.garbage:
             ps.add_fsg(name, ps.create_fsg(name, fsa.start, fsa.final, arcs))
             return
+        self._sources[name] = (fsa, entry, noisy_entry)
         clean = self.config.garbage_entry if entry is None else entry
         noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
-        for search, prior in ((name, clean), (name + NOISY_SUFFIX, noisy)):
+        searches = ((name + NOISY_SUFFIX + WIDE_SUFFIX, noisy),) if wide else ((name, clean), (name + NOISY_SUFFIX, noisy))
+        for search, prior in searches:
             loop = self._garbage_arcs(fsa.start, fsa.final, n_states, prior)
-            noisy = search.endswith(NOISY_SUFFIX)
+            noisy = NOISY_SUFFIX in search
             c = self.config
             settings = {
                 "lw": c.lw_noisy if noisy and c.lw_noisy is not None else c.lw,
                 "beam": c.beam_noisy if noisy and c.beam_noisy is not None else c.beam,
                 "pbeam": c.beam_noisy if noisy and c.beam_noisy is not None else c.pbeam,
-                "wbeam": c.wbeam_noisy if noisy and c.wbeam_noisy is not None else c.wbeam,
+                "wbeam": c.wbeam_retry if wide and c.wbeam_retry is not None
+                else c.wbeam_noisy if noisy and c.wbeam_noisy is not None else c.wbeam,
             }
             for key, value in settings.items():
                 ps.config[key] = value
@@ -410,27 +428,34 @@ class Recognizer:
                 self._ps.remove_search(name)
                 if self.config.garbage:
                     self._ps.remove_search(name + NOISY_SUFFIX)
+                if self._sources.pop(name + WIDE_SUFFIX, None) is not None:
+                    self._ps.remove_search(name + NOISY_SUFFIX + WIDE_SUFFIX)
+                self._sources.pop(name, None)
             del self._loaded[grammar.name]
             self._sounds = {k: v for k, v in self._sounds.items() if k[0] != grammar.name}
 
     # -- decoding --
     def decode(
-        self, samples: np.ndarray, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None
+        self, samples: np.ndarray, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None,
+        retry: bool = True,
     ) -> Recognition:
-        """Recognise one utterance (int16, 16 kHz, mono); ``room`` as in ``begin``."""
-        self.begin(grammar, room)
+        """Recognise one utterance (int16, 16 kHz, mono); ``room`` and ``retry`` as in ``begin``."""
+        self.begin(grammar, room, retry)
         self.feed(samples)
         return self.finish()
 
-    def begin(self, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None) -> None:
+    def begin(self, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None,
+              retry: bool = True) -> None:
         """Start an utterance. ``room``: audio heard just before it, which counts in judging whether the
         utterance is noisy (``noisy_below_db``) and is not decoded: continuous talk has too few quiet frames of
-        its own to show a quiet room."""
+        its own to show a quiet room. ``retry``: False, no retry with the wider word beam (``wbeam_retry``)
+        for this utterance."""
         if grammar is not None:
             self.use(grammar)
         if self._active is None:
             raise RecognitionError("no grammar is active")
         self._room = room
+        self._retry = retry
         self._stream = []
         if self.config.cmn != "batch":  # streaming decodes as audio arrives; batch starts in finish()
             self._ps.start_utt()
@@ -444,16 +469,19 @@ class Recognizer:
         if self.config.cmn != "batch":
             self._ps.process_raw(pcm.tobytes(), False, False)
 
-    def peek(self) -> Recognition | None:
-        """What the utterance so far gives if it ends now, leaving it open (batch CMN; None when streaming)."""
+    def peek(self, retry: bool = False) -> Recognition | None:
+        """What the utterance so far gives if it ends now, leaving it open (batch CMN; None when streaming).
+        ``retry``: with the retry of ``DecoderConfig.wbeam_retry`` (a peek whose answer may stand as the
+        utterance's), which other peeks skip."""
         if self._stream is None or self.config.cmn != "batch":
             return None
         stream = self._stream
         self._peeking = True
+        self._peek_retry = retry
         try:
             recognition = self.finish()
         finally:
-            self._peeking = False
+            self._peeking = self._peek_retry = False
         self._stream = stream
         return recognition
 
@@ -481,12 +509,23 @@ class Recognizer:
         judged = audio if self._room is None or not audio.size else np.concatenate([self._room, audio])
         noisy = is_noisy(judged, self.config.noisy_below_db) if audio.size else False
         grammar = self._active
+        name = grammar.name
         if self.config.cmn == "batch":
             closed = noisy and not self.config.open_in_noise and self._checks_listed(grammar)
-            self._run(self._search(grammar.name + (CLOSED_SUFFIX if closed else ""), noisy), decoded)
+            name += CLOSED_SUFFIX if closed else ""
+            self._run(self._search(name, noisy), decoded)
         else:
             ps.end_utt()
         concluded, opened = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=True)
+        if self._retries(concluded) and self._wide_search(name):
+            self._run(name + NOISY_SUFFIX + WIDE_SUFFIX, decoded)
+            retried, reopened = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=True)
+            self._ps.activate_search(self._search(grammar.name, noisy))
+            if retried.result is not None:
+                log.debug("heard with the wider word beam: %r", retried.transcript)
+                concluded, opened = retried, reopened
+            else:
+                concluded = replace(concluded, decode_seconds=retried.decode_seconds)
         if opened and not self._peeking and self._checks_listed(grammar):
             concluded = self._prefer_listed(grammar, concluded, audio, decoded, offset, noisy)
         if opened and not self._peeking and concluded.result is not None and self.config.open_resolve is not None:
@@ -496,6 +535,30 @@ class Recognizer:
             concluded = replace(concluded, decode_seconds=concluded.decode_seconds + spent,
                                 open_seconds=concluded.open_seconds + spent)
         return concluded
+
+    def _retries(self, rec: Recognition) -> bool:
+        """Whether ``rec`` is decoded again with the wider word beam (``DecoderConfig.wbeam_retry``): a noisy
+        whole utterance the phone loop won, or that no path reached the end of."""
+        c = self.config
+        return (c.wbeam_retry is not None and self._retry and c.garbage and c.cmn == "batch" and rec.noisy
+                and (self._peek_retry or not self._peeking) and rec.result is None
+                and rec.rejected in ("speech outside the grammar", "no speech matched the grammar"))
+
+    def _wide_search(self, name: str) -> bool:
+        """Load the retry's search for the search ``name`` at its first use; False if it cannot be."""
+        if name + WIDE_SUFFIX in self._sources:
+            return True
+        source = self._sources.get(name)
+        if source is None:
+            return False
+        fsa, entry, noisy_entry = source
+        try:
+            self._add_searches(name, fsa, entry, noisy_entry, wide=True)
+        except RuntimeError as err:
+            log.warning("the wider search for %s could not be loaded: %s", name, err)
+            return False
+        self._sources[name + WIDE_SUFFIX] = source
+        return True
 
     def _search(self, name: str, noisy: bool) -> str:
         return name + (NOISY_SUFFIX if noisy and self.config.garbage else "")

@@ -788,7 +788,10 @@ class VoiceLoop:
         window = self._check.cut_window() if search else None
         woken = self._pending_wake  # the request after a wake word openWakeWord heard: judged with the room
         room = woken is not None and self._check.neural and not self._check.doubtful(woken)
-        self._utt.begin(start, wake, self._grammar(prefixed), prefixed, window, room)
+        # A noisy request after the wake word, rejected, is decoded again with a wider word beam: the wake word's
+        # checks still judge what that hears. An answer in a session has no such check: noise must not answer.
+        retry = wake is not None or woken is not None
+        self._utt.begin(start, wake, self._grammar(prefixed), prefixed, window, room, retry)
 
     def _begin_speaking(self, until: float, answer: bool) -> None:
         """→ SPEAKING until ``until`` seconds, then WAITING for the answer the skill asked for (``answer``), else

@@ -144,6 +144,7 @@ class Utterance:
         """Where it begins, seconds on the source's timeline (before a deferred cut)."""
         self.wake: WakeDetection | None = None
         """The wake word said in the same breath, if any."""
+        self._retry = False
         self.grammar: CompiledGrammar | None = None
         """The grammar it is decoded with."""
         self.prefixed = False
@@ -172,12 +173,15 @@ class Utterance:
         prefixed: bool = False,
         search: float | None = None,
         room: bool = False,
+        retry: bool = False,
     ) -> None:
         """Start decoding from ``start`` seconds with ``grammar``, catching up from the ring; with ``search``, from
         where the request begins in the ``search`` seconds after ``start``, once they are heard. ``room``: judge
-        it noisy together with the audio before it (``room_context``)."""
+        it noisy together with the audio before it (``room_context``). ``retry``: a noisy utterance the grammar
+        rejects may be decoded again with a wider word beam (``DecoderConfig.wbeam_retry``)."""
         self.start = start
         self._room = room
+        self._retry = retry
         self.wake = wake
         self.grammar = grammar
         self.prefixed = prefixed
@@ -247,7 +251,7 @@ class Utterance:
         if self.deferred is not None:
             self._start_decoding(self._cut(self.deferred, speech_end, self.wake))
         t0 = time.perf_counter()
-        recognition = self.recognizer.peek()
+        recognition = self.recognizer.peek(retry=True)  # what is held stands as the utterance if nothing follows
         if recognition is None:  # streaming decoder: no look before the end
             return Ending(speech_end, at, "endpoint")
         if recognition.result is not None:
@@ -335,7 +339,7 @@ class Utterance:
         self.deferred = None
         self.decode_from = start
         assert self.grammar is not None
-        self.recognizer.begin(self.grammar, self._room_before(start) if self._room else None)
+        self.recognizer.begin(self.grammar, self._room_before(start) if self._room else None, self._retry)
         backlog = [c.samples_from(start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
