@@ -185,3 +185,15 @@ def test_the_two_passes_agree_only_on_the_same_values(parts: dict[str, Any]) -> 
     assert agree(heard("ask space facts to give me a fact about mars"),
                  heard("alexa ask space facts to tell me about mars", prefix=True))  # other words, same values
     assert not agree(first, heard("alexa ask space facts to tell me about mercury", prefix=True))
+
+
+def test_second_pass_jobs_of_two_loops_never_share_a_key(parts: dict[str, Any]) -> None:
+    """The second pass's helper is shared by every loop of the process (replays one after another, one loop per
+    room), and their timelines hold the same times: a job is known by its check as well as by its times, so an
+    early job one loop never collected is not the answer for another loop's request heard at the same times."""
+    make = lambda: WakeCheck(WakeOptions(engine="dual"), SpeechCheckOptions(), parts["recognizer"], None, None,  # noqa: E731
+                             None, collections.deque(), 5.0)
+    first, second = make(), make()
+    wake = WakeDetection("alexa", 1.0, 1.5, 1.5, score=0.9)
+    assert first.job_key(wake, 2.7) == first.job_key(wake, 2.7)  # the early job is collected by its own loop
+    assert first.job_key(wake, 2.7) != second.job_key(wake, 2.7)

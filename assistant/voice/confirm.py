@@ -20,6 +20,7 @@ the recognitions, and acts on the answers.
 from __future__ import annotations
 
 import collections
+import itertools
 import logging
 from dataclasses import dataclass, field, replace
 
@@ -39,6 +40,10 @@ log = logging.getLogger(__name__)
 
 FRAME = 0.01
 """Energy frame, seconds."""
+
+_CHECKS = itertools.count()
+"""Numbers the WakeChecks of this process: the second pass's helper is shared by every loop (``shared_second_pass``),
+and two loops' timelines hold the same times."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +343,7 @@ class WakeCheck:
         self.command_timeout = command_timeout
         """Seconds to wait for a request after a bare wake word."""
         self._ring = ring
+        self._number = next(_CHECKS)
         self._checked_at = float("-inf")
         self._room_judged: tuple[WakeDetection | None, bool] = (None, False)
 
@@ -636,7 +642,7 @@ class WakeCheck:
             return
         self._checked_at = voiced_end
         prefixed, audio, room = self._second_pass_input(wake, grammar, voiced_end)
-        self.helper.submit((wake.start, voiced_end), prefixed, audio, self.noisy_entry, early=True,
+        self.helper.submit(self.job_key(wake, voiced_end), prefixed, audio, self.noisy_entry, early=True,
                            entry=self.prefix_entry, room=room)
 
     def _second_pass(
@@ -645,7 +651,7 @@ class WakeCheck:
         """The wake phrase and the request after it, decoded again as one utterance: the helper's answer when it
         started early on the same audio, else decoded now (in the helper, or here)."""
         end = voiced_end if voiced_end > wake.end else speech_end
-        key = (wake.start, end)
+        key = self.job_key(wake, end)
         noisy = self.noisy_entry
         prefixed, audio, room = self._second_pass_input(wake, grammar, end)
         if self.helper is not None and self.helper.usable:
@@ -655,6 +661,13 @@ class WakeCheck:
                 return answer
         self.recognizer.use(prefixed, noisy_entry=noisy, entry=self.prefix_entry)
         return self.recognizer.decode(audio, room=room)
+
+    def job_key(self, wake: WakeDetection, end: float) -> tuple[int, float, float]:
+        """The second-pass job of ``wake`` and the request heard until ``end``: unique to this check, for the helper
+        is shared by every loop of the process and their timelines hold the same times. Without the check's own
+        number, a loop replaying one recording after another was answered for a request of an earlier recording
+        that began and ended at the same times (an early job never collected)."""
+        return (self._number, wake.start, end)
 
     def _second_pass_input(
         self, wake: WakeDetection, grammar: CompiledGrammar, end: float
