@@ -53,9 +53,13 @@ CHOICE_SEARCH = "_open_choice"
 CHOICE_BEAM = 1e-200
 """The forced choice's beams: wide, since it has two sentences."""
 NOISY_SUFFIX = "~noisy"
+"""Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
 WIDE_SUFFIX = "~wide"
 """The noisy search with the wider word-exit beam (``DecoderConfig.wbeam_retry``), loaded at its first use."""
-"""Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
+OUTSIDE_GRAMMAR = "speech outside the grammar"
+"""Rejected: the phone loop, which stands for speech outside the grammar, won the utterance."""
+NO_MATCH = "no speech matched the grammar"
+"""Rejected: no path of the grammar's search reached the end of the utterance."""
 FRAME_RATE = 100
 """Decoder frames per second."""
 
@@ -269,6 +273,7 @@ class Recognizer:
         self._sounds: dict[tuple[str, str], tuple[Listed, ...]] = {}
         self._room: np.ndarray | None = None
         self._sources: dict[str, tuple[WordFsa, float | None, float | None]] = {}
+        self._wide_loaded: set[str] = set()
 
     # -- lifecycle --
     def start(self) -> Recognizer:
@@ -428,7 +433,8 @@ class Recognizer:
                 self._ps.remove_search(name)
                 if self.config.garbage:
                     self._ps.remove_search(name + NOISY_SUFFIX)
-                if self._sources.pop(name + WIDE_SUFFIX, None) is not None:
+                if name in self._wide_loaded:
+                    self._wide_loaded.discard(name)
                     self._ps.remove_search(name + NOISY_SUFFIX + WIDE_SUFFIX)
                 self._sources.pop(name, None)
             del self._loaded[grammar.name]
@@ -542,11 +548,11 @@ class Recognizer:
         c = self.config
         return (c.wbeam_retry is not None and self._retry and c.garbage and c.cmn == "batch" and rec.noisy
                 and (self._peek_retry or not self._peeking) and rec.result is None
-                and rec.rejected in ("speech outside the grammar", "no speech matched the grammar"))
+                and rec.rejected in (OUTSIDE_GRAMMAR, NO_MATCH))
 
     def _wide_search(self, name: str) -> bool:
         """Load the retry's search for the search ``name`` at its first use; False if it cannot be."""
-        if name + WIDE_SUFFIX in self._sources:
+        if name in self._wide_loaded:
             return True
         source = self._sources.get(name)
         if source is None:
@@ -557,7 +563,7 @@ class Recognizer:
         except RuntimeError as err:
             log.warning("the wider search for %s could not be loaded: %s", name, err)
             return False
-        self._sources[name + WIDE_SUFFIX] = source
+        self._wide_loaded.add(name)
         return True
 
     def _search(self, name: str, noisy: bool) -> str:
@@ -843,7 +849,7 @@ class Recognizer:
         rec = replace(rec, transcript=" ".join(clean))
         confidence, words = rec.confidence, rec.words
         if not clean:
-            why = "speech outside the grammar" if confidence < 1.0 and words else "no speech matched the grammar"
+            why = OUTSIDE_GRAMMAR if confidence < 1.0 and words else NO_MATCH
             return replace(rec, rejected=why)
         result = parse(clean, grammar, now=self.clock() if self.clock is not None else None)
         if result is None:
