@@ -311,8 +311,9 @@ class WakeCheck:
 
     Holds what stays fixed during the run; everything that changes (times, the utterance's grammar and start, the
     recognitions) is passed in. It reads the audio heard lately (``ring``, the loop's) and never changes it. The
-    only things it remembers are which pause it last sent to the second-pass helper ahead of time, and whether
-    the room was noisy around the last wake word judged (``weak``).
+    only things it remembers are which pause it last sent to the second-pass helper ahead of time, whether
+    the room was noisy around the last wake word judged (``weak``), and the keyphrase search's detections heard
+    again after a keyphrase-only wake word (``heard_again``).
     """
 
     def __init__(
@@ -346,6 +347,7 @@ class WakeCheck:
         self._number = next(_CHECKS)
         self._checked_at = float("-inf")
         self._room_judged: tuple[WakeDetection | None, bool] = (None, False)
+        self._again: tuple[WakeDetection | None, list[WakeDetection]] = (None, [])
 
     @property
     def neural(self) -> bool:
@@ -416,6 +418,8 @@ class WakeCheck:
             log.info("keyphrase-only wake word at %.2f s: openWakeWord scored it %.4f: ignored", detection.end,
                      detection.score)
             return False
+        if self.doubtful(detection):
+            log.debug("keyphrase-only wake word at %.2f s: openWakeWord scored it %.4f", detection.end, detection.score)
         if self.neural:
             if self.vad is None or opts.pause <= 0:
                 return True
@@ -708,17 +712,27 @@ class WakeCheck:
             return False
         return True
 
+    def heard_again(self, wake: WakeDetection, detection: WakeDetection) -> None:
+        """The keyphrase search heard the phrase again (``detection``, at the start of speech) while the request
+        after the keyphrase-only wake word ``wake`` was being heard: the second pass may place the phrase there
+        (``_phrase_in_place``). In noise the search fires on a clatter just before the word itself."""
+        if self._again[0] is not wake:
+            self._again = (wake, [])
+        self._again[1].append(detection)
+        log.info("the keyphrase search heard the wake phrase again at %.2f-%.2f s", detection.start, detection.end)
+
     def _phrase_in_place(self, wake: WakeDetection, whole: Recognition) -> bool:
-        """True when the second pass puts the wake phrase where the keyphrase search heard it
-        (``verify_place_slack``; openWakeWord does not place the word)."""
+        """True when the second pass puts the wake phrase where the keyphrase search heard it, or heard it again
+        (``heard_again``), give or take ``verify_place_slack`` (openWakeWord does not place the word)."""
         timed = _phrase_words(wake, whole)
         if wake.by != "keyphrase" or timed is None:
             return True
         origin, slack = self._verify_start(wake), self.options.verify_place_slack
         start, end = origin + timed[0].start, origin + timed[-1].end
-        if start > wake.end + slack or end < wake.start - slack:
-            log.info("wake phrase at %.2f-%.2f s in the second pass, the search's at %.2f-%.2f s: not the phrase",
-                     start, end, wake.start, wake.end)
+        heard = [wake, *(self._again[1] if self._again[0] is wake else [])]
+        if all(start > h.end + slack or end < h.start - slack for h in heard):
+            log.info("wake phrase at %.2f-%.2f s in the second pass, the search's at %s: not the phrase", start, end,
+                     ", ".join(f"{h.start:.2f}-{h.end:.2f} s" for h in heard))
             return False
         return True
 

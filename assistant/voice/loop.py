@@ -531,9 +531,13 @@ class VoiceLoop:
         session's grammar, stop/cancel/help and the top level ("alexa, open another skill"), and handed to the
         engine as said after the wake word. False when the detection is ignored."""
         assert self._endpointer is not None and self._check is not None and self._utt is not None
-        if self._check.doubtful(detection):  # the keyphrase search alone: only while asleep
-            return False
         pending = self._pending_wake
+        if self._check.doubtful(detection):  # the keyphrase search alone: only while asleep
+            if (pending is not None and self._check.doubtful(pending) and self._state is LoopState.UTTERANCE
+                    and self._check.opens_utterance(detection, self._endpointer.speech_start,
+                                                    self._last_speech_end)):
+                self._check.heard_again(pending, detection)  # where the second pass may find the phrase
+            return False
         if pending is not None and not self._check.doubtful(pending):
             return False  # already awake: a request after the wake word is being heard
         if not self._check.opens_utterance(detection, self._endpointer.speech_start, self._last_speech_end):
