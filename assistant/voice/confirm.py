@@ -143,14 +143,14 @@ class WakeOptions:
     """With ``confirm``: decode the wake word and its request again as one utterance, with the wake phrase in
     front of every sentence of the grammar and the phone loop competing with the whole; a false wake ("what is
     the weather" spotted as "alexa, what can i say") fails there."""
-    verify_noisy_entry: float = 1e-40
+    verify_noisy_entry: float = 1e-45
     """The phone loop's prior in that second pass for noisy utterances, after openWakeWord's engines (the keyphrase
-    engine alone: ``keyphrase_noisy_entry``), stronger than the recogniser's (1e-45):
-    in noise the free loop fits false wakes better. At 1e-35, requests at 20 dB the first pass understood were
-    rejected as "speech outside the grammar"; with the checks added since (openWakeWord's veto, the human rate,
-    amounts nobody says), 1e-45 here acted on nothing in 55 min of everyday speech and 250 other wake phrases at
-    10 dB, and 1e-40, kept for margin, lost none of what 1e-45 gained at 20 dB (docs/research.md,
-    2026-12-03 (night))."""
+    engine alone: ``keyphrase_noisy_entry``), the recogniser's own (1e-45). At 1e-35, requests at 20 dB the first
+    pass understood were rejected as "speech outside the grammar"; with the checks added since (openWakeWord's
+    veto, the human rate, amounts nobody says), 1e-45 here acted on nothing in 55 min of everyday speech and 250
+    other wake phrases at 10 dB. 1e-40 lost none of 1e-45's gains on the quick request set, but on the full set
+    at 20 dB it rejected six requests more, all espeak-ng voices woken by the keyphrase search alone
+    (docs/research.md, 2026-12-03 (night) and 2026-12-04 (stop 28))."""
     keyphrase_noisy_entry: float = 1e-35
     """``verify_noisy_entry`` for the keyphrase engine alone, which fires on fragments of many words and has no
     openWakeWord veto: at 1e-40 two sentences of the wake tests' talk at 10 dB passed the second pass. Its noisy
