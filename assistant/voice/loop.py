@@ -21,18 +21,14 @@ Follow one utterance, per 30 ms chunk (``VoiceLoop._step``):
 The wake word works at any time: while ``WAITING`` or in an ``UTTERANCE`` (the neural detector), what follows it
 is handed to the engine as said after the wake word ("alexa, stop" inside a session).
 
-The AudioPlayer plays beside all this (``_play_along``, each chunk): a recording's output gets the stream's
-samples placed on the recording's clock (a live stream paces the replay, as it cannot be read faster than real
-time); a live speaker mixes them in itself (``SpeakerSink.bed``). The music ducks (``LoopOptions.duck``) from the
-wake word until the reply has been spoken. What the player makes the engine send meanwhile (PlaybackStarted of the
-next stream, PlaybackFinished, a failure and what the user hears then) is a turn of kind ``player``, and so is
-a press of the player's buttons (``LoopOptions.controls``: ``PlaybackController.*`` to the skill that owns it).
+The AudioPlayer plays beside all this (``voice.playalong.PlayAlong``, each chunk); the music ducks
+(``LoopOptions.duck``) from the wake word until the reply has been spoken. What the player makes the engine send
+meanwhile is a turn of kind ``player``, said while IDLE.
 
-``ALERTING``: a timer rings. While IDLE (or ALERTING) the loop asks the engine every ``ALERT_POLL_SECONDS`` of
-the timeline for the reminders and timers due (``engine.poll_alerts``) and says them; while a timer rings its
-announcement is said again every ``RING_REPEAT_SECONDS`` and the wake word is heard as in IDLE, so "alexa, stop"
-stops it (the engine stops an alert before anything else: ``voice.sounding.STOP_ORDER``). ``PLAYING`` is not entered: the player
-plays whatever the loop's state.
+``ALERTING``: a timer rings. While IDLE (or ALERTING) the loop says the reminders and timers due
+(``voice.alerts.AlertClock``); while a timer rings its announcement is said again, and the wake word is heard as in
+IDLE, so "alexa, stop" stops it (the engine stops an alert before anything else: ``voice.sounding.STOP_ORDER``).
+``PLAYING`` is not entered: the player plays whatever the loop's state.
 
 The transitions, all in the "transitions" section of ``VoiceLoop``:
 
@@ -53,27 +49,26 @@ import dataclasses
 import enum
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator, Sequence
+from typing import Protocol
 
 import numpy as np
 
 from assistant.asr.decoder import Recognition, Recognizer
 from assistant.audio.chunk import AudioChunk, AudioSink, AudioSource
-from assistant.audio.echo import EchoOptions
-from assistant.audio.stream import RATE as STREAM_RATE
 from assistant.audio.stream import MixOutput
 from assistant.audio.wav import SAMPLE_RATE
 from assistant.grammar.compiler import CompiledGrammar, with_prefix
 from assistant.nlu.result import IntentResult
 from assistant.runtime.engine import Turn
 from assistant.tts.speaker import Speaker
+from assistant.voice.alerts import AlertClock, AlertSource
 from assistant.voice.confirm import SpeechCheckOptions, WakeCheck, WakeOptions, request_words
 from assistant.voice.endpoint import Endpointer, SpeechEvent
+from assistant.voice.options import LoopOptions, Trigger, with_settings
+from assistant.voice.playalong import PlayAlong
 from assistant.voice.reply import Feedback, Reply, ReplyOptions, TurnRecord
 from assistant.voice.second_pass import SecondPass, shared_second_pass
-from assistant.voice.sounding import Sound, Sounding
 from assistant.voice.utterance import Ending, Utterance, UtteranceOptions
 from assistant.voice.vad import SpeechDetector
 from assistant.voice.wake import PEAK_AFTER, WakeDetection, WakeSpotter, make_detector
@@ -93,92 +88,6 @@ class VoiceEngine(Protocol):
     def expects_answer(self) -> bool: ...
     def handle_recognition(self, result: IntentResult | None, transcript: str, woken: bool = False) -> Turn: ...
     def handle_silence(self) -> Turn: ...
-
-
-ALERT_POLL_SECONDS = 0.5
-"""Seconds of the timeline between looks at the reminders and timers due."""
-RING_REPEAT_SECONDS = 8.0
-"""A ringing timer's announcement is said again after this many seconds of the timeline."""
-
-
-class AlertSource(Protocol):
-    """What an engine with reminders and timers offers the loop (``Engine.poll_alerts``…)."""
-
-    def poll_alerts(self) -> Turn | None: ...
-    def alert_ringing(self) -> bool: ...
-    def stop_alerts(self) -> None: ...
-
-
-class RingingAlerts:
-    """The engine's ringing alerts as a ``Sounding``."""
-
-    def __init__(self, engine: AlertSource) -> None:
-        self.engine = engine
-
-    def sounding(self, at: float) -> bool:
-        return self.engine.alert_ringing()
-
-    def stop(self, at: float) -> None:
-        self.engine.stop_alerts()
-
-
-class Trigger(enum.Enum):
-    """What opens the microphone when no skill is waiting for an answer."""
-
-    WAKE_WORD = "wake-word"
-    """The wake word, spotted continuously."""
-    PUSH_TO_TALK = "push-to-talk"
-    """A key press (``LoopOptions.push`` is polled)."""
-    ALWAYS = "always"
-    """Any speech is a request (``--no-wake``)."""
-
-
-@dataclass(frozen=True, slots=True)
-class LoopOptions:
-    """How the loop listens and speaks, by concern."""
-
-    trigger: Trigger = Trigger.WAKE_WORD
-    """What opens the microphone when no skill asked anything."""
-    wake: WakeOptions = field(default_factory=WakeOptions)
-    """The wake word: detection, where its request begins, confirmation."""
-    utterance: UtteranceOptions = field(default_factory=UtteranceOptions)
-    """Listening deadlines and the end of an utterance."""
-    speech: SpeechCheckOptions = field(default_factory=SpeechCheckOptions)
-    """Telling speech from noise with the neural voice activity detector."""
-    reply: ReplyOptions = field(default_factory=ReplyOptions)
-    """How replies are placed on the timeline, and barge-in."""
-    echo: EchoOptions = field(default_factory=EchoOptions)
-    """The echo canceller on a live microphone beside the speaker (``audio.echo``)."""
-    duck: float = 0.1
-    """The player's gain from the wake word until the reply has been spoken (-20 dB): low enough that the end of
-    a request is heard over music fed back into the microphone."""
-    duck_on_speech: bool = True
-    """Duck the player (``duck``) while speech is heard, before any wake word: the request said in the same breath
-    as the wake word ("alexa, pause") is then heard over ducked music, not over the music at full volume until the
-    detector fires (0.3-0.5 s after the word, mid-request). The music comes back when the speech ends without a
-    wake word. False: from the wake word on only."""
-    ring_seconds: float = 12.0
-    """Audio remembered for decoding from before the present (after the wake word, the speech's lead-in),
-    seconds."""
-    push: Callable[[], bool] | None = None
-    """For push-to-talk: returns True once per key press."""
-    controls: Callable[[], str | None] | None = None
-    """The player's buttons: returns a pressed one's command (``PlayCommandIssued``, ``PauseCommandIssued``,
-    ``NextCommandIssued``, ``PreviousCommandIssued``) once per press, else None."""
-
-
-def with_settings(options: LoopOptions, settings: Mapping[str, object]) -> LoopOptions:
-    """``options`` with fields changed by dotted name: ``{"wake.threshold": 0.5, "wake.cut.before": 0.1,
-    "trigger": Trigger.ALWAYS}``; an unknown name raises ``TypeError``."""
-    for name, value in settings.items():
-        options = _replaced(options, name.split("."), value)
-    return options
-
-
-def _replaced(obj: Any, path: list[str], value: object) -> Any:
-    if len(path) == 1:
-        return dataclasses.replace(obj, **{path[0]: value})
-    return dataclasses.replace(obj, **{path[0]: _replaced(getattr(obj, path[0]), path[1:], value)})
 
 
 class LoopState(enum.Enum):
@@ -239,24 +148,12 @@ class VoiceLoop:
         self._feedback = feedback or (lambda _f: None)
         self.reply = Reply(speaker, sinks, self.options.reply, self._feedback)
         """What the assistant says."""
-        alerts = engine if hasattr(engine, "poll_alerts") else None
-        self.alerts: AlertSource | None = alerts  # type: ignore[assignment]
+        alerts: AlertSource | None = engine if hasattr(engine, "poll_alerts") else None  # type: ignore[assignment]
+        self.alerts = AlertClock(alerts) if alerts is not None else None
         """The engine's reminders and timers, when it has them."""
-        self.sounds: dict[Sound, Sounding | None] = {
-            Sound.ALERT: RingingAlerts(self.alerts) if self.alerts is not None else None,
-            Sound.PLAYER: None,
-            Sound.SPEECH: self.reply,
-        }
-        """What can sound, by kind (``voice.sounding``)."""
-        self._next_alert_look = 0.0
-        self._ring_turn: Turn | None = None
-        self._next_ring = 0.0
         self._second_pass = second_pass
-        self.music = music
-        """The AudioPlayer's output (``audio.stream.MixOutput``) whose samples go out beside speech, or None."""
-        self.volume = 1.0
-        """The device volume, 0..1, of speech and playback alike (the engine's ``volume``, 0 to 10)."""
-        self._realtime = False
+        self.player = PlayAlong(engine, self.reply, music, self.options.duck, self.options.controls)
+        """The AudioPlayer beside the conversation, and the device volume."""
         # for one run (``run`` sets them)
         self._ring: collections.deque[AudioChunk] = collections.deque()
         self._spotter: WakeSpotter | None = None
@@ -302,7 +199,7 @@ class VoiceLoop:
             helper = (self._second_pass or shared_second_pass(self.recognizer.config)).start()
         self._vad = SpeechDetector(keep=opts.ring_seconds) if opts.speech.enabled else None
         self.reply.start(source.realtime, getattr(source, "timeline", None))
-        self._realtime = source.realtime
+        self.player.realtime = source.realtime
         progressive = getattr(getattr(self.engine, "services", None), "progressive", None)
         if progressive is not None:  # a progressive response is said as it comes, while the skill works
             progressive.speak = lambda _skill, text: self.reply.progressive(text, text.lstrip().startswith("<speak"))
@@ -349,10 +246,8 @@ class VoiceLoop:
         assert self._endpointer is not None
         self._now = chunk.end
         self._play_along(chunk)
-        if self._state in (LoopState.IDLE, LoopState.ALERTING) and chunk.end >= self._next_alert_look:
-            self._next_alert_look = chunk.end + ALERT_POLL_SECONDS
-            if self._alert(chunk.end):
-                return
+        if self._state in (LoopState.IDLE, LoopState.ALERTING) and self._alert(chunk.end):
+            return
         if self._state is LoopState.SPEAKING:
             if self.reply.sounding(chunk.end):
                 self._while_speaking(chunk)
@@ -487,43 +382,19 @@ class VoiceLoop:
 
     # -- the player ------------------------------------------------------------------------------------------
     def _play_along(self, chunk: AudioChunk) -> None:
-        """The player beside the conversation: what it makes the engine send (a turn of kind ``player``), and its
-        sound for this chunk's stretch of the timeline, ducked while the assistant listens or speaks."""
-        self.volume = getattr(self.engine, "volume", 10) / 10  # "alexa, volume five" sets the engine's
-        self.reply.gain = self.volume
-        poll = getattr(self.engine, "poll_player", None)
-        if poll is not None:
-            self.reply.expect(chunk.start, time.perf_counter())
-        turn = poll() if poll is not None else None
-        control = getattr(self.engine, "playback_control", None)
-        if turn is None and self.options.controls is not None and control is not None:
-            pressed = self.options.controls()
-            if pressed is not None:  # a button: PlaybackController.* to the skill that owns the player
-                turn = control(pressed)
+        """The player beside the conversation: what it makes the engine send (said while IDLE), and its sound for
+        this chunk's stretch of the timeline, ducked while the assistant listens or speaks."""
+        turn = self.player.turn(chunk)
         if turn is not None:
             record = TurnRecord(turn, "player", chunk.start)
             if turn.speech and self._state is LoopState.IDLE:
                 self._respond(record, time.perf_counter())
             else:
                 self.records.append(record)
-        music = self.music
-        if music is None:
-            return
         ducked = self._state is not LoopState.IDLE or self.reply.sounding(chunk.start)
         if self.options.duck_on_speech and self._endpointer is not None and self._endpointer.in_speech:
             ducked = True  # perhaps the wake word and a request in the same breath
-        music.gain = self.volume * (self.options.duck if ducked else 1.0)
-        if self._realtime:  # a live speaker takes the samples itself, as it plays them (SpeakerSink.bed)
-            if music.reader is not None:
-                for sink in self.reply.sinks:
-                    play_bed = getattr(sink, "play_bed", None)
-                    if play_bed is not None:
-                        play_bed()
-            return
-        block = music.mixed(round(chunk.duration * STREAM_RATE))
-        if block is not None:
-            for sink in self.reply.sinks:
-                sink.play(block, STREAM_RATE, at=chunk.start)
+        self.player.play(chunk, ducked)
 
     # -- the wake word ----------------------------------------------------------------------------------------
     def _wake_at_any_time(self, detection: WakeDetection, chunk: AudioChunk) -> bool:
@@ -703,24 +574,14 @@ class VoiceLoop:
 
     def _alert(self, at: float) -> bool:
         """Say the reminders and timers due now, or a ringing timer's announcement again; True when speaking."""
-        alerts = self.alerts
-        if alerts is None:
+        if self.alerts is None or not self.alerts.time_to_look(at):
             return False
         self.reply.expect(at, time.perf_counter())
-        turn = alerts.poll_alerts()
-        ringing = alerts.alert_ringing()
+        turn, ringing = self.alerts.due(at)
         if turn is None:
-            if not ringing:
-                self._ring_turn = None
-                if self._state is LoopState.ALERTING:
-                    self._enter_idle(at)
-                return False
-            if at < self._next_ring or self._ring_turn is None:
-                return False
-            turn = self._ring_turn  # still ringing: the announcement again
-        else:
-            self._ring_turn = turn if ringing else None
-        self._next_ring = at + RING_REPEAT_SECONDS
+            if not ringing and self._state is LoopState.ALERTING:
+                self._enter_idle(at)
+            return False
         t0 = time.perf_counter()
         record, resume = self.reply.respond(TurnRecord(turn, "alert", at), t0)
         self.records.append(record)

@@ -2,8 +2,9 @@
 
 Contract: "alexa, stop" stops one thing, the first of these that is sounding: a ringing alert (a timer or a
 reminder), then playing audio (the AudioPlayer), then the assistant's own speech. When nothing sounds, it goes to
-the open session as the skill's stop intent. Only the assistant's speech exists so far (``voice.reply.Reply``);
-alerts and a player will implement ``Sounding`` and take their place in ``STOP_ORDER``.
+the open session as the skill's stop intent. The engine applies the order to what it owns, a ringing alert and
+the player (``Engine.handle_recognition``); the voice loop stops its own speech by barge-in on the wake word
+(``voice.reply.Reply`` is a ``Sounding``).
 """
 
 from __future__ import annotations
