@@ -177,6 +177,21 @@ def test_a_request_held_at_its_end_is_heard_with_the_retry(corpora: Path) -> Non
     assert not once.ok and not once.acted, once
 
 
+def test_a_clean_answer_no_path_reached_is_decoded_again_with_the_wider_word_beam(corpora: Path) -> None:
+    """``DecoderConfig.retry_no_match``: espeak-ng ``en-us-nyc+f1``'s "yes" in a high low game session, clean. The
+    endpointer's peek at the end of speech found no path at all to the end of the utterance (not even the phone
+    loop's): the word-exit beam pruned the exit of "yes" into the silence after it (decoded with 0.06 s less of
+    that silence, it is heard). Decoded again with the wider word beam, the answer is heard; without the retry the
+    game's question goes unanswered."""
+
+    text = "alexa, open high low game / yes"
+    [[retried]] = run_bench_cases(corpora, "answer", ["espeak-en-us-nyc+f1"], "clean", text)
+    [[once]] = run_bench_cases(corpora, "answer", ["espeak-en-us-nyc+f1"], "clean", text,
+                               decoder={"retry_no_match": False})
+    assert retried.ok and retried.acted[-1] == "-:AMAZON.YesIntent", retried
+    assert not once.ok and once.acted == ["high low game:LaunchRequest"], once
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node (the space-facts skill)")
 def test_an_answer_in_a_session_is_not_retried(corpora: Path) -> None:
     """The retry weakens the rejection; a request after the wake word still has the wake word's checks, an answer

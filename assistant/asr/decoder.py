@@ -55,7 +55,7 @@ CHOICE_BEAM = 1e-200
 NOISY_SUFFIX = "~noisy"
 """Each grammar is loaded twice: with the normal phone loop, and with the weaker one for noisy utterances."""
 WIDE_SUFFIX = "~wide"
-"""The noisy search with the wider word-exit beam (``DecoderConfig.wbeam_retry``), loaded at its first use."""
+"""A search with the wider word-exit beam (``DecoderConfig.wbeam_retry``), noisy or clean, loaded at its first use."""
 OUTSIDE_GRAMMAR = "speech outside the grammar"
 """Rejected: the phone loop, which stands for speech outside the grammar, won the utterance."""
 NO_MATCH = "no speech matched the grammar"
@@ -122,6 +122,12 @@ class DecoderConfig:
     espeak-ng voices at 20 dB), so only the loop reaches the end; a wider beam for every noisy utterance lets the
     loop win others it had lost (docs/research.md, 2026-12-04), a retry only looks again where it had already won.
     None: no retry."""
+    retry_no_match: bool = True
+    """A clean utterance that no path of the search reached the end of (``NO_MATCH``: no hypothesis at all, not
+    even the phone loop's) is decoded again with the ``wbeam_retry`` word-exit beam, the clean loop's prior
+    unchanged; answers in a session too. The word-exit beam can prune the last word's exit into the silence after
+    it: a clean "yes" 0.78 s long was heard whole with 0.72 s of it and not at all with the rest of the silence
+    (docs/research.md, 2026-12-04, stop 29). False: clean utterances are never retried."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
@@ -356,7 +362,8 @@ class Recognizer:
                       wide: bool = False) -> None:
         """Load ``fsa`` as the search ``name`` (open slots as phone loops), with the rejection loop at ``entry``, and
         as ``name`` + NOISY_SUFFIX with the loop at ``noisy_entry`` (None: the config's priors); ``wide``: only the
-        noisy search with the retry's word beam, as ``name`` + NOISY_SUFFIX + WIDE_SUFFIX."""
+        noisy and the clean search with the retry's word beam, as ``name`` + NOISY_SUFFIX + WIDE_SUFFIX and ``name`` +
+        WIDE_SUFFIX."""
         ps = self._ps
         arcs, n_states = self._open_arcs(fsa)
         if not self.config.garbage:
@@ -365,7 +372,10 @@ class Recognizer:
         self._sources[name] = (fsa, entry, noisy_entry)
         clean = self.config.garbage_entry if entry is None else entry
         noisy = self.config.garbage_entry_noisy if noisy_entry is None else noisy_entry
-        searches = ((name + NOISY_SUFFIX + WIDE_SUFFIX, noisy),) if wide else ((name, clean), (name + NOISY_SUFFIX, noisy))
+        searches = (
+            ((name + NOISY_SUFFIX + WIDE_SUFFIX, noisy), (name + WIDE_SUFFIX, clean)) if wide
+            else ((name, clean), (name + NOISY_SUFFIX, noisy))
+        )
         for search, prior in searches:
             loop = self._garbage_arcs(fsa.start, fsa.final, n_states, prior)
             noisy = NOISY_SUFFIX in search
@@ -436,6 +446,7 @@ class Recognizer:
                 if name in self._wide_loaded:
                     self._wide_loaded.discard(name)
                     self._ps.remove_search(name + NOISY_SUFFIX + WIDE_SUFFIX)
+                    self._ps.remove_search(name + WIDE_SUFFIX)
                 self._sources.pop(name, None)
             del self._loaded[grammar.name]
             self._sounds = {k: v for k, v in self._sounds.items() if k[0] != grammar.name}
@@ -524,7 +535,7 @@ class Recognizer:
             ps.end_utt()
         concluded, opened = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=True)
         if self._retries(concluded) and self._wide_search(name):
-            self._run(name + NOISY_SUFFIX + WIDE_SUFFIX, decoded)
+            self._run(self._search(name, noisy) + WIDE_SUFFIX, decoded)
             retried, reopened = self._recognition(grammar, audio, decoded, offset, noisy, t0, second_pass=True)
             self._ps.activate_search(self._search(grammar.name, noisy))
             if retried.result is not None:
@@ -544,11 +555,15 @@ class Recognizer:
 
     def _retries(self, rec: Recognition) -> bool:
         """Whether ``rec`` is decoded again with the wider word beam (``DecoderConfig.wbeam_retry``): a noisy
-        whole utterance the phone loop won, or that no path reached the end of."""
+        whole utterance the phone loop won, or that no path reached the end of (after a wake word: ``begin``'s
+        ``retry``); a clean one that no path reached the end of (``retry_no_match``)."""
         c = self.config
-        return (c.wbeam_retry is not None and self._retry and c.garbage and c.cmn == "batch" and rec.noisy
-                and (self._peek_retry or not self._peeking) and rec.result is None
-                and rec.rejected in (OUTSIDE_GRAMMAR, NO_MATCH))
+        if (c.wbeam_retry is None or not c.garbage or c.cmn != "batch" or rec.result is not None
+                or (self._peeking and not self._peek_retry)):
+            return False
+        if rec.noisy:
+            return self._retry and rec.rejected in (OUTSIDE_GRAMMAR, NO_MATCH)
+        return c.retry_no_match and rec.rejected == NO_MATCH
 
     def _wide_search(self, name: str) -> bool:
         """Load the retry's search for the search ``name`` at its first use; False if it cannot be."""
