@@ -192,6 +192,18 @@ def test_a_clean_answer_no_path_reached_is_decoded_again_with_the_wider_word_bea
     assert not once.ok and once.acted == ["high low game:LaunchRequest"], once
 
 
+def test_what_nothing_matched_after_a_real_wake_word_is_not_retried(corpora: Path) -> None:
+    """A real person's "alexa", then "open high low game" (espeak-ng en-us), clean: the word's tail, decoded with
+    the phrase in front, matches nothing, and the loop listens on for the request. Retried with the wider word beam
+    (``retry_no_match``), that tail was "alexa, shut up", and the assistant acted on a stop nobody said."""
+
+    outcomes = run_bench_cases(corpora, "real-wake", ["espeak-en-us"], "clean", "open high low game")[0]
+    assert outcomes
+    for outcome in outcomes:
+        assert all(label.endswith("LaunchRequest") for label in outcome.acted), outcome
+    assert any(outcome.ok for outcome in outcomes)
+
+
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs node (the space-facts skill)")
 def test_an_answer_in_a_session_is_not_retried(corpora: Path) -> None:
     """The retry weakens the rejection; a request after the wake word still has the wake word's checks, an answer

@@ -125,9 +125,11 @@ class DecoderConfig:
     retry_no_match: bool = True
     """A clean utterance that no path of the search reached the end of (``NO_MATCH``: no hypothesis at all, not
     even the phone loop's) is decoded again with the ``wbeam_retry`` word-exit beam, the clean loop's prior
-    unchanged; answers in a session too. The word-exit beam can prune the last word's exit into the silence after
-    it: a clean "yes" 0.78 s long was heard whole with 0.72 s of it and not at all with the rest of the silence
-    (docs/research.md, 2026-12-04, stop 29). False: clean utterances are never retried."""
+    unchanged. The word-exit beam can prune the last word's exit into the silence after it: a clean "yes" 0.78 s
+    long was heard whole with 0.72 s of it and not at all with the rest of the silence. The voice loop asks for it
+    for answers in a session, not after a wake word, where what nothing matched is the word's tail or a breath and
+    the loop listens on for the request (retried, a real "alexa"'s tail was "alexa, shut up"; docs/research.md,
+    2026-12-04, stop 29). False: clean utterances are never retried."""
     noisy_below_db: float = 47.0
     """An utterance is noisy when its loud frames (95th percentile) are less than this many dB above its quiet
     ones (10th percentile); the threshold lies between clean recordings and kitchen noise (docs/research.md)."""
@@ -275,6 +277,7 @@ class Recognizer:
         self._peeking = False
         self._peek_retry = False
         self._retry = True
+        self._retry_no_match = True
         self._open_rejected: str | None = None
         self._sounds: dict[tuple[str, str], tuple[Listed, ...]] = {}
         self._room: np.ndarray | None = None
@@ -462,17 +465,19 @@ class Recognizer:
         return self.finish()
 
     def begin(self, grammar: CompiledGrammar | None = None, room: np.ndarray | None = None,
-              retry: bool = True) -> None:
+              retry: bool = True, retry_no_match: bool = True) -> None:
         """Start an utterance. ``room``: audio heard just before it, which counts in judging whether the
         utterance is noisy (``noisy_below_db``) and is not decoded: continuous talk has too few quiet frames of
-        its own to show a quiet room. ``retry``: False, no retry with the wider word beam (``wbeam_retry``)
-        for this utterance."""
+        its own to show a quiet room. ``retry``: False, no retry of a noisy rejected utterance with the wider word
+        beam (``wbeam_retry``); ``retry_no_match``: False, none of a clean one no path reached the end of
+        (``DecoderConfig.retry_no_match``)."""
         if grammar is not None:
             self.use(grammar)
         if self._active is None:
             raise RecognitionError("no grammar is active")
         self._room = room
         self._retry = retry
+        self._retry_no_match = retry_no_match
         self._stream = []
         if self.config.cmn != "batch":  # streaming decodes as audio arrives; batch starts in finish()
             self._ps.start_utt()
@@ -563,7 +568,7 @@ class Recognizer:
             return False
         if rec.noisy:
             return self._retry and rec.rejected in (OUTSIDE_GRAMMAR, NO_MATCH)
-        return c.retry_no_match and rec.rejected == NO_MATCH
+        return c.retry_no_match and self._retry_no_match and rec.rejected == NO_MATCH
 
     def _wide_search(self, name: str) -> bool:
         """Load the retry's search for the search ``name`` at its first use; False if it cannot be."""

@@ -178,7 +178,8 @@ class Utterance:
         """Start decoding from ``start`` seconds with ``grammar``, catching up from the ring; with ``search``, from
         where the request begins in the ``search`` seconds after ``start``, once they are heard. ``room``: judge
         it noisy together with the audio before it (``room_context``). ``retry``: a noisy utterance the grammar
-        rejects may be decoded again with a wider word beam (``DecoderConfig.wbeam_retry``)."""
+        rejects may be decoded again with a wider word beam (``DecoderConfig.wbeam_retry``), after a wake word;
+        without it, a clean one no path reached the end of is (``DecoderConfig.retry_no_match``)."""
         self.start = start
         self._room = room
         self._retry = retry
@@ -339,7 +340,10 @@ class Utterance:
         self.deferred = None
         self.decode_from = start
         assert self.grammar is not None
-        self.recognizer.begin(self.grammar, self._room_before(start) if self._room else None, self._retry)
+        # After a wake word, a noisy rejected request is retried; elsewhere (an answer in a session) a clean
+        # utterance nothing matched is: after the word it is the word's tail or a breath, and the loop listens on.
+        self.recognizer.begin(self.grammar, self._room_before(start) if self._room else None, self._retry,
+                              retry_no_match=not self._retry)
         backlog = [c.samples_from(start) for c in self._ring if c.end > start]
         if backlog:
             self.recognizer.feed(np.concatenate(backlog))
